@@ -1,0 +1,113 @@
+// The environment as sluice reads it: one TypeBox schema, parsed once at start, every problem
+// reported together. Nothing else in sluice reads process.env.
+import { Type as T, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { ConfigError } from './errors'
+
+const Int = (min: number, max: number, def: number, description: string) =>
+  T.Integer({ minimum: min, maximum: max, default: def, description })
+
+/** The variables sluice understands, with defaults; names are the environment's own. */
+export const Env = T.Object({
+  PORT: Int(0, 65535, 3000, 'HTTP port of the ingest server'),
+  API_KEYS: T.Optional(T.String({ description: 'comma-separated accepted API keys; unset: a key is generated and kept in DATA_DIR' })),
+  NATS_URL: T.Optional(T.String({ minLength: 1, description: 'NATS server(s), comma-separated; unset: sluice starts a local nats-server' })),
+  NATS_SERVER_BIN: T.Optional(T.String({ minLength: 1, description: 'path of the nats-server binary to start when NATS_URL is unset' })),
+  NATS_STREAM: T.String({ default: 'SLUICE_EVENTS', pattern: '^[A-Za-z0-9_-]+$', description: 'JetStream stream name' }),
+  NATS_STREAM_REPLICAS: Int(1, 5, 1, 'JetStream replicas of the stream (a cluster needs 3)'),
+  NATS_STREAM_MAX_BYTES: T.Integer({ minimum: -1, default: -1, description: 'stream size cap in bytes, -1 unlimited; when full, ingest answers 503' }),
+  NATS_STREAM_MAX_AGE_MS: T.Integer({ minimum: 0, default: 7 * 24 * 3600 * 1000, description: 'how long unconsumed events are kept' }),
+  NATS_DUPLICATE_WINDOW_MS: T.Integer({ minimum: 1000, default: 10 * 60 * 1000, description: 'window in which a retried publish with the same Idempotency-Key is dropped' }),
+  CLICKHOUSE_URL: T.Optional(T.String({ pattern: '^https?://', description: 'ClickHouse HTTP endpoint; unset: embedded chDB in DATA_DIR' })),
+  CLICKHOUSE_USER: T.String({ default: 'default' }),
+  CLICKHOUSE_PASSWORD: T.String({ default: '' }),
+  CLICKHOUSE_DATABASE: T.String({ default: 'sluice', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }),
+  CLICKHOUSE_TTL_DAYS: Int(0, 36500, 0, 'drop rows older than this many days; 0 keeps them forever'),
+  DATA_DIR: T.String({ default: './data', minLength: 1 }),
+  ROLE: T.Union([T.Literal('all'), T.Literal('ingest'), T.Literal('batcher')], { default: 'all' }),
+  BATCH_MAX_EVENTS: Int(1, 1_000_000, 100_000, 'flush a dataset batch at this many events'),
+  BATCH_MAX_BYTES: Int(1024, 512 * 1024 * 1024, 32 * 1024 * 1024, 'flush a dataset batch at this many bytes of rows'),
+  BATCH_FLUSH_INTERVAL_MS: Int(10, 600_000, 500, 'flush a non-empty batch after this long'),
+  BATCH_ACK_WAIT_MS: Int(1000, 3_600_000, 60_000, 'redeliver an event this long after a batcher took it without confirming'),
+  LOG_LEVEL: T.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => T.Literal(l)), { default: 'info' }),
+})
+export type Env = Static<typeof Env>
+
+export type Role = Env['ROLE']
+
+/** The resolved configuration the code uses, with units in the names. */
+export interface Config {
+  port: number
+  /** Accepted keys; empty means "generate one in dataDir". */
+  apiKeys: string[]
+  dataDir: string
+  role: Role
+  logLevel: string
+  nats: {
+    /** Unset: start a local nats-server. */
+    url?: string
+    serverBin?: string
+    stream: string
+    replicas: number
+    maxBytes: number
+    maxAgeMs: number
+    duplicateWindowMs: number
+  }
+  clickhouse: {
+    /** Unset: embedded chDB in `${dataDir}/clickhouse`. */
+    url?: string
+    user: string
+    password: string
+    database: string
+    ttlDays: number
+  }
+  batch: {
+    maxEvents: number
+    maxBytes: number
+    flushIntervalMs: number
+    ackWaitMs: number
+  }
+}
+
+/** Parses an environment (process.env by default) or throws ConfigError listing every problem. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(Env.properties)) {
+    const value = source[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const env = Value.Convert(Env, Value.Default(Env, raw))
+  const problems = [...Value.Errors(Env, env)].map((e) => `${e.path.slice(1) || 'environment'}=${JSON.stringify(source[e.path.slice(1)] ?? '')}: ${e.message}`)
+  if (problems.length > 0) throw new ConfigError(problems)
+  const e = env as Env
+  const apiKeys = (e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)
+  return {
+    port: e.PORT,
+    apiKeys,
+    dataDir: e.DATA_DIR,
+    role: e.ROLE,
+    logLevel: e.LOG_LEVEL,
+    nats: {
+      url: e.NATS_URL,
+      serverBin: e.NATS_SERVER_BIN,
+      stream: e.NATS_STREAM,
+      replicas: e.NATS_STREAM_REPLICAS,
+      maxBytes: e.NATS_STREAM_MAX_BYTES,
+      maxAgeMs: e.NATS_STREAM_MAX_AGE_MS,
+      duplicateWindowMs: e.NATS_DUPLICATE_WINDOW_MS,
+    },
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      user: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+      database: e.CLICKHOUSE_DATABASE,
+      ttlDays: e.CLICKHOUSE_TTL_DAYS,
+    },
+    batch: {
+      maxEvents: e.BATCH_MAX_EVENTS,
+      maxBytes: e.BATCH_MAX_BYTES,
+      flushIntervalMs: e.BATCH_FLUSH_INTERVAL_MS,
+      ackWaitMs: e.BATCH_ACK_WAIT_MS,
+    },
+  }
+}

@@ -1,0 +1,48 @@
+// What the queue offers the rest of sluice: ingest publishes chunks, the batcher receives messages.
+
+/** One JetStream message body ready to publish: NDJSON rows of one dataset (message-format.ts). */
+export interface OutgoingChunk {
+  readonly dataset: string
+  readonly body: Uint8Array
+  readonly events: number
+  /** `_id` of the last row in the body. */
+  readonly lastId: string
+  /** Stable for the same chunk of the same (idempotent) request: JetStream drops repeats. */
+  readonly msgId: string
+}
+
+export interface EventPublisher {
+  /** Publishes every chunk in parallel and resolves once JetStream acknowledged all of them;
+   *  rejects with QueueUnavailableError when NATS is down, slow or the stream is full. */
+  publish(chunks: readonly OutgoingChunk[]): Promise<void>
+}
+
+/** One message as the batcher receives it. Settle it exactly once. */
+export interface QueuedMessage {
+  readonly dataset: string
+  readonly body: Uint8Array
+  readonly events: number
+  readonly lastId: string
+  /** Stream sequence, unique within the stream. */
+  readonly seq: number
+  /** True when JetStream delivered this message before (a batcher died or failed with it). */
+  readonly redelivered: boolean
+  /** Header Sluice-Format; the batcher dead-letters formats it does not know. */
+  readonly format: string
+  ack(): void
+  /** Ask for redelivery after delayMs. */
+  nak(delayMs?: number): void
+  /** Never deliver again (after dead-lettering it). */
+  term(): void
+  /** Extend the ack deadline while a slow insert is under way. */
+  working(): void
+}
+
+export interface EventConsumer {
+  /** Delivers messages to onMessage until stop() is called; resolves when delivery has ended. */
+  run(onMessage: (message: QueuedMessage) => void): Promise<void>
+  /** Stops pulling new messages; already delivered ones remain to be settled by the caller. */
+  stop(): Promise<void>
+  /** Messages in the stream not yet acknowledged by the batcher group (the batcher's lag). */
+  lag(): Promise<number>
+}
