@@ -69,6 +69,12 @@ export interface Config {
   }
 }
 
+/** TypeBox says "Expected union value" for a choice; name the choices instead. */
+function explain(schema: { anyOf?: { const?: unknown }[] }, message: string): string {
+  const choices = schema.anyOf?.map((s) => s.const).filter((c) => c !== undefined)
+  return choices && choices.length > 0 ? `must be one of ${choices.join(', ')}` : message
+}
+
 /** Parses an environment (process.env by default) or throws ConfigError listing every problem. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const raw: Record<string, unknown> = {}
@@ -77,7 +83,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (value !== undefined && value !== '') raw[key] = value
   }
   const env = Value.Convert(Env, Value.Default(Env, raw))
-  const problems = [...Value.Errors(Env, env)].map((e) => `${e.path.slice(1) || 'environment'}=${JSON.stringify(source[e.path.slice(1)] ?? '')}: ${e.message}`)
+  const problems = [...Value.Errors(Env, env)].map((e) => `${e.path.slice(1) || 'environment'}=${JSON.stringify(source[e.path.slice(1)] ?? '')}: ${explain(e.schema as { anyOf?: { const?: unknown }[] }, e.message)}`)
   if (problems.length > 0) throw new ConfigError(problems)
   const e = env as Env
   const apiKeys = (e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)

@@ -1,0 +1,73 @@
+// POST /v1/<dataset>: the Events API route, and the answers for other methods on it.
+import { Elysia } from 'elysia'
+import { BadBodyError, QueueUnavailableError } from '../errors'
+import { parseContentEncoding } from '../ingest/decompress'
+import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
+import type { Logger } from '../log'
+import type { Metrics } from '../metrics'
+import type { ApiKeys } from './api-keys'
+import { isValidDataset } from './model'
+import { accepted, statusResponse } from './responses'
+
+export interface EventsRouteDependencies {
+  keys: ApiKeys
+  ingest(request: IngestRequest): Promise<IngestOutcome>
+  metrics: Metrics
+  logger: Logger
+}
+
+export function eventsRoute(deps: EventsRouteDependencies) {
+  const { metrics, logger } = deps
+  const answer = (response: Response): Response => {
+    metrics.requests.inc({ route: 'events', status: response.status })
+    return response
+  }
+
+  return new Elysia({ name: 'events' })
+    .post(
+      '/v1/:dataset',
+      async ({ request, params }) => {
+        const receivedMs = Date.now()
+        const dataset = params.dataset
+        if (!isValidDataset(dataset)) {
+          return answer(statusResponse(400, { error: `"${dataset.slice(0, 80)}" is not a valid dataset name: use 1 to 64 letters, digits, _ or -, starting with a letter or digit.` }))
+        }
+        const headers = request.headers
+        const apiKey = headers.get('x-api-key')
+        if (!deps.keys.accepts(apiKey)) return answer(statusResponse(401))
+        try {
+          const lengthHeader = headers.get('content-length')
+          const outcome = await deps.ingest({
+            dataset,
+            apiKey: apiKey!,
+            idempotencyKey: headers.get('idempotency-key') ?? undefined,
+            service: headers.get('x-service') ?? undefined,
+            namespace: headers.get('x-namespace') ?? undefined,
+            body: request.body,
+            encoding: parseContentEncoding(headers.get('content-encoding')),
+            contentLength: lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined,
+            receivedMs,
+          })
+          metrics.bodyBytes.inc(outcome.bodyBytes)
+          metrics.eventsAccepted.inc(outcome.accepted)
+          if (outcome.invalid.length === 0) return answer(accepted())
+          metrics.eventsRejected.inc(outcome.invalid.length)
+          return answer(statusResponse(400, { accepted: outcome.accepted, invalid: outcome.invalid }))
+        } catch (error) {
+          return answer(errorResponse(error, logger, dataset))
+        }
+      },
+      { parse: 'none', detail: { summary: 'Send events', tags: ['Events API'], description: 'A JSON array of events; valid events are stored even when others are not (400 lists those under invalid).' } },
+    )
+    .all('/v1/:dataset', () => answer(statusResponse(405)), { detail: { hide: true } })
+}
+
+function errorResponse(error: unknown, logger: Logger, dataset: string): Response {
+  if (error instanceof BadBodyError) return statusResponse(error.status, { error: error.message })
+  if (error instanceof QueueUnavailableError) {
+    logger.warn({ err: error, dataset }, 'events refused: queue unavailable')
+    return statusResponse(503, { error: 'Events cannot be stored right now; retry after the delay in Retry-After (with the same Idempotency-Key to avoid duplicates).' })
+  }
+  logger.error({ err: error, dataset }, 'events request failed')
+  return statusResponse(500)
+}

@@ -1,0 +1,53 @@
+// TypeBox schemas of the HTTP API, used for the OpenAPI document (GET /openapi).
+import { Type as T } from '@sinclair/typebox'
+import { EventBatch } from '../ingest/event-schema'
+import { Message } from './responses'
+
+export const DATASET_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$'
+const datasetRule = new RegExp(DATASET_PATTERN)
+export const isValidDataset = (name: string): boolean => datasetRule.test(name)
+
+export const DatasetParams = T.Object({
+  dataset: T.String({ pattern: DATASET_PATTERN, description: 'Dataset (one ClickHouse table): 1 to 64 letters, digits, _ or -, starting with a letter or digit' }),
+})
+
+export const EventHeaders = T.Object({
+  'x-api-key': T.String({ description: 'An API key from API_KEYS' }),
+  'x-service': T.Optional(T.String({ description: 'Service the events come from (an event\'s own "service" wins)' })),
+  'x-namespace': T.Optional(T.String({ description: 'Namespace the events come from (an event\'s own "namespace" wins)' })),
+  'idempotency-key': T.Optional(T.String({ description: 'Makes a retry of this request land once' })),
+  'content-encoding': T.Optional(T.String({ description: 'identity, gzip, deflate or zstd; the 6 MB limit applies after decompression' })),
+})
+
+const MessageBody = (message: string) => T.Object({ message: T.Literal(message), error: T.Optional(T.String()) })
+
+export const InvalidEventEntry = T.Object({
+  index: T.Integer({ description: '0-based position of the event in the request array' }),
+  error: T.String({ description: 'What is wrong, as a sentence' }),
+  field: T.Optional(T.String({ description: 'The offending field' })),
+  bytes: T.Optional(T.Integer({ description: 'The event size, for size errors' })),
+})
+
+export const EventsResponses = {
+  202: MessageBody(Message.accepted),
+  400: T.Object({
+    message: T.Literal(Message.badRequest),
+    error: T.Optional(T.String({ description: 'Why the request as a whole was refused' })),
+    accepted: T.Optional(T.Integer({ description: 'How many events of this request were accepted' })),
+    invalid: T.Optional(T.Array(InvalidEventEntry, { description: 'Events that were not accepted; the others were' })),
+  }),
+  401: MessageBody(Message.unauthorised),
+  405: MessageBody(Message.methodNotAllowed),
+  413: MessageBody(Message.tooLarge),
+  415: MessageBody(Message.unsupportedMediaType),
+  500: MessageBody(Message.internalError),
+  503: MessageBody(Message.unavailable),
+}
+
+export { EventBatch }
+
+export const QueryResponse = T.Object({
+  meta: T.Array(T.Object({ name: T.String(), type: T.String() })),
+  data: T.Array(T.Record(T.String(), T.Unknown())),
+  rows: T.Integer(),
+})

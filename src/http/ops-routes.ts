@@ -1,0 +1,34 @@
+// Operational routes outside /v1: liveness, readiness, Prometheus metrics.
+import { Elysia } from 'elysia'
+import type { Metrics } from '../metrics'
+import { json } from './responses'
+
+export interface Readiness {
+  nats: boolean
+  clickhouse: boolean
+}
+
+export interface OpsRoutesDependencies {
+  metrics: Metrics
+  /** Whether each service this node needs is reachable (a service it does not use counts as ready). */
+  readiness(): Promise<Readiness>
+}
+
+export function opsRoutes(deps: OpsRoutesDependencies) {
+  return new Elysia({ name: 'ops' })
+    .get('/health', () => json(200, { status: 'ok' }), { detail: { summary: 'Liveness', tags: ['Operations'] } })
+    .get(
+      '/ready',
+      async () => {
+        const ready = await deps.readiness()
+        const ok = ready.nats && ready.clickhouse
+        return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', ...ready })
+      },
+      { detail: { summary: 'Readiness: NATS and ClickHouse reachable', tags: ['Operations'] } },
+    )
+    .get(
+      '/metrics',
+      async () => new Response(await deps.metrics.registry.metrics(), { headers: { 'content-type': deps.metrics.registry.contentType } }),
+      { detail: { summary: 'Prometheus metrics', tags: ['Operations'] } },
+    )
+}

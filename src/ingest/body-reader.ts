@@ -1,0 +1,85 @@
+// Reads a request body as a stream into one BodyBuffer, inflating it if compressed, and stops as
+// soon as the uncompressed size passes the limit: nothing beyond the limit is ever buffered.
+import { once } from 'node:events'
+import { BadBodyError } from '../errors'
+import { BodyBuffer } from './body-buffer'
+import { createDecompressor, type ContentEncoding } from './decompress'
+
+export interface ReadBodyOptions {
+  encoding: ContentEncoding
+  /** The Content-Length header, when the client sent one. */
+  contentLength: number | undefined
+  maxBytes: number
+  /** Called after each append, so the array can be split while the rest is still arriving. */
+  onData(buffer: BodyBuffer): void
+}
+
+/** The part of a default stream reader used here (bun-types overloads getReader confusingly). */
+interface ByteReader {
+  read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>
+  cancel(reason?: unknown): Promise<void>
+}
+
+const tooLarge = (maxBytes: number) =>
+  new BadBodyError(`The request body is larger than ${maxBytes} bytes once uncompressed; send fewer events per request.`, 413)
+
+export async function readBody(body: ReadableStream<Uint8Array> | null, options: ReadBodyOptions): Promise<BodyBuffer> {
+  const { encoding, contentLength, maxBytes } = options
+  if (encoding === 'identity' && contentLength !== undefined && contentLength > maxBytes) throw tooLarge(maxBytes)
+  const buffer = new BodyBuffer(encoding === 'identity' ? (contentLength ?? 64 * 1024) : 256 * 1024, maxBytes)
+  if (body === null) return buffer
+  const reader = body.getReader() as unknown as ByteReader
+  try {
+    if (encoding === 'identity') await readPlain(reader, buffer, options)
+    else await readCompressed(reader, encoding, buffer, options)
+  } finally {
+    // Releases the socket's data if we stopped early (limit hit, bad encoding).
+    reader.cancel().catch(() => {})
+  }
+  return buffer
+}
+
+async function readPlain(reader: ByteReader, buffer: BodyBuffer, options: ReadBodyOptions) {
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return
+    if (!buffer.append(value)) throw tooLarge(options.maxBytes)
+    options.onData(buffer)
+  }
+}
+
+async function readCompressed(
+  reader: ByteReader,
+  encoding: Exclude<ContentEncoding, 'identity'>,
+  buffer: BodyBuffer,
+  options: ReadBodyOptions,
+) {
+  const first = await reader.read()
+  if (first.done) return
+  const inflater = createDecompressor(encoding, first.value)
+  let stopped = false
+  // Feeds compressed bytes in while the loop below drains inflated ones; write() backpressure
+  // means a bomb is inflated no further than the consumer has read.
+  const feed = (async () => {
+    let chunk: Uint8Array | undefined = first.value
+    while (chunk !== undefined && !stopped) {
+      if (!inflater.write(chunk)) await Promise.race([once(inflater, 'drain'), once(inflater, 'close')])
+      const next = await reader.read()
+      chunk = next.done ? undefined : next.value
+    }
+    inflater.end()
+  })()
+  feed.catch((error) => inflater.destroy(error))
+  try {
+    for await (const out of inflater as AsyncIterable<Uint8Array>) {
+      if (!buffer.append(out)) throw tooLarge(options.maxBytes)
+      options.onData(buffer)
+    }
+  } catch (error) {
+    if (error instanceof BadBodyError) throw error
+    throw new BadBodyError(`The request body could not be decompressed as ${encoding}: ${(error as Error).message}.`)
+  } finally {
+    stopped = true
+    inflater.destroy()
+  }
+}

@@ -1,0 +1,27 @@
+// What sluice adds to each event: a stable _id, the event's time, its service and namespace.
+import { createHash, randomUUID } from 'node:crypto'
+import { parseIsoTimestamp } from './event-schema'
+
+/**
+ * The per-request part of every `_id`. With an Idempotency-Key it is derived from the API key,
+ * the dataset and that key, so a retried request produces the same ids (and JetStream message
+ * ids) and lands once; without one it is random, so two identical bodies both land.
+ * Each event's `_id` is `<base>-<index in the request array>`.
+ */
+export function requestIdBase(apiKey: string, dataset: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined || idempotencyKey === '') return randomUUID().replaceAll('-', '')
+  return createHash('sha256').update(`${apiKey}\0${dataset}\0${idempotencyKey}`).digest('hex').slice(0, 32)
+}
+
+export const eventId = (base: string, index: number): string => `${base}-${index}`
+
+/** The event's own time when it carries a valid one (already checked by the schema), else receivedMs. */
+export function eventTimeMs(timestamp: unknown, receivedMs: number): number {
+  if (typeof timestamp === 'number') return timestamp
+  if (typeof timestamp === 'string') {
+    const ms = parseIsoTimestamp(timestamp)
+    // Before 1970 does not fit DateTime64(3) as sluice stores it; fall back to arrival time.
+    if (ms >= 0) return ms
+  }
+  return receivedMs
+}

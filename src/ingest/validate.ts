@@ -1,0 +1,57 @@
+// Validates one parsed event with the compiled TypeBox checker and turns a failure into a
+// sentence a person can act on.
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { Event } from './event-schema'
+
+const checker = TypeCompiler.Compile(Event)
+
+// What each well-known field must be, in words; the schema is the source of truth for the check.
+const EXPECTED: Record<string, string> = {
+  timestamp: 'an ISO 8601 date-time string (e.g. "2024-05-01T12:00:00.000Z") or epoch milliseconds (a whole number)',
+  message: 'a string',
+  level: 'a string',
+  requestId: 'a string',
+  traceId: 'a string',
+  service: 'a string',
+  namespace: 'a string',
+  duration: 'a number',
+}
+
+export interface EventProblem {
+  error: string
+  /** The offending field, when one field is to blame. */
+  field?: string
+}
+
+/** Returns undefined when the value is a valid event, otherwise what is wrong with it. */
+export function checkEvent(value: unknown): EventProblem | undefined {
+  if (checker.Check(value)) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { error: `The event must be a JSON object, but it is ${describe(value)}.` }
+  }
+  const first = checker.Errors(value).First()
+  const field = first?.path.split('/')[1]
+  if (field === undefined || !(field in EXPECTED)) {
+    return { error: `The event does not match the event schema: ${first?.message ?? 'unknown reason'}.` }
+  }
+  const got = (value as Record<string, unknown>)[field]
+  return { field, error: `Field "${field}" must be ${EXPECTED[field]}, but it is ${describe(got)}.` }
+}
+
+/** A short description of a JSON value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  switch (typeof value) {
+    case 'string':
+      return value.length > 40 ? `the string "${value.slice(0, 40)}…"` : `the string ${JSON.stringify(value)}`
+    case 'number':
+      return `the number ${value}`
+    case 'boolean':
+      return `${value}`
+    case 'object':
+      return 'an object'
+    default:
+      return typeof value
+  }
+}

@@ -1,0 +1,36 @@
+// Prometheus metrics of one sluice process (GET /metrics). A registry per process object rather
+// than prom-client's global one, so tests can build several apps side by side.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+export class Metrics {
+  readonly registry = new Registry()
+  readonly requests = new Counter({ name: 'sluice_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'] as const, registers: [this.registry] })
+  readonly bodyBytes = new Counter({ name: 'sluice_ingest_body_bytes_total', help: 'Uncompressed request body bytes read by ingest', registers: [this.registry] })
+  readonly eventsAccepted = new Counter({ name: 'sluice_events_accepted_total', help: 'Events accepted and stored in JetStream', registers: [this.registry] })
+  readonly eventsRejected = new Counter({ name: 'sluice_events_rejected_total', help: 'Events refused by validation (listed under invalid)', registers: [this.registry] })
+  readonly publishSeconds = new Histogram({ name: 'sluice_publish_duration_seconds', help: 'Time to publish one request to JetStream and receive every ack', buckets: LATENCY_BUCKETS_SECONDS, registers: [this.registry] })
+  readonly insertSeconds = new Histogram({ name: 'sluice_insert_duration_seconds', help: 'Time of one batch insert into ClickHouse', buckets: LATENCY_BUCKETS_SECONDS, registers: [this.registry] })
+  readonly eventsInserted = new Counter({ name: 'sluice_events_inserted_total', help: 'Events written to ClickHouse by the batcher', registers: [this.registry] })
+  readonly eventsDeadLettered = new Counter({ name: 'sluice_events_dead_lettered_total', help: 'Events ClickHouse refused, kept in the _dead_letter table', registers: [this.registry] })
+  readonly batcherLag = new Gauge({ name: 'sluice_batcher_lag_events', help: 'Messages in JetStream not yet confirmed by the batcher group', registers: [this.registry] })
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' })
+  }
+
+  /** Reads the batcher lag when /metrics is scraped (it costs a JetStream request). */
+  observeLag(read: () => Promise<number>): void {
+    this.registry.removeSingleMetric('sluice_batcher_lag_events')
+    const gauge = new Gauge({
+      name: 'sluice_batcher_lag_events',
+      help: 'Messages in JetStream not yet confirmed by the batcher group',
+      registers: [this.registry],
+      async collect() {
+        this.set(await read().catch(() => -1))
+      },
+    })
+    ;(this as { batcherLag: Gauge }).batcherLag = gauge
+  }
+}

@@ -1,0 +1,51 @@
+// Builds the HTTP app in-process for route tests, with a publisher that records what it was given
+// (the real JetStream publisher is covered by the integration tests).
+import { QueueUnavailableError } from '../../src/errors'
+import { ApiKeys } from '../../src/http/api-keys'
+import { createApp } from '../../src/http/app'
+import { ingestRequest } from '../../src/ingest/ingest-request'
+import { quietLogger } from '../../src/log'
+import { Metrics } from '../../src/metrics'
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/queue/message-format'
+import type { EventPublisher, OutgoingChunk } from '../../src/queue/types'
+import type { QueryRunner } from '../../src/query/run-query'
+
+export const TEST_KEY = 'test-key-1'
+
+export class RecordingPublisher implements EventPublisher {
+  chunks: OutgoingChunk[] = []
+  failWith: Error | undefined
+  async publish(chunks: readonly OutgoingChunk[]): Promise<void> {
+    if (this.failWith) throw this.failWith
+    this.chunks.push(...chunks.map((c) => ({ ...c, body: c.body.slice() })))
+  }
+  /** The rows published so far, parsed. */
+  rows(): { _timestamp: number; _service: string; _namespace: string; _id: string; _raw: Record<string, unknown> }[] {
+    return this.chunks.flatMap((c) => new TextDecoder().decode(c.body).trimEnd().split('\n').map((l) => JSON.parse(l)))
+  }
+  rawTexts(): string[] {
+    // The `_raw` text exactly as embedded: everything after "_raw": up to the row's closing brace.
+    return this.chunks.flatMap((c) => new TextDecoder().decode(c.body).trimEnd().split('\n').map((l) => l.slice(l.indexOf('"_raw":') + 7, -1)))
+  }
+}
+
+export function testApp(options: { runner?: QueryRunner } = {}) {
+  const publisher = new RecordingPublisher()
+  const metrics = new Metrics()
+  const app = createApp({
+    keys: new ApiKeys([TEST_KEY]),
+    ingest: (request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }),
+    runner: options.runner,
+    metrics,
+    logger: quietLogger,
+    readiness: async () => ({ nats: true, clickhouse: true }),
+  })
+  return { app, publisher, metrics }
+}
+
+export const unavailable = () => new QueueUnavailableError('test: NATS is down')
+
+/** app.handle needs a full URL; Elysia reads the path after the host, so use localhost. */
+export function post(path: string, body: BodyInit | null, headers: Record<string, string> = {}, method = 'POST'): Request {
+  return new Request(`http://localhost${path}`, { method, body, headers: { 'x-api-key': TEST_KEY, 'content-type': 'application/json', ...headers } })
+}

@@ -1,0 +1,108 @@
+import { describe, expect, test } from 'bun:test'
+import zlib from 'node:zlib'
+import { BadBodyError } from '../../src/errors'
+import { readBody } from '../../src/ingest/body-reader'
+import { parseContentEncoding, type ContentEncoding } from '../../src/ingest/decompress'
+
+/** A request body stream that hands out `bytes` in chunks of `size`, counting what was pulled. */
+function chunked(bytes: Uint8Array, size = 64 * 1024) {
+  let offset = 0
+  // highWaterMark 0: nothing is pulled until the reader asks, as with a socket under backpressure.
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (offset >= bytes.length) return controller.close()
+        controller.enqueue(bytes.subarray(offset, offset + size))
+        offset += size
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  return { stream, pulled: () => Math.min(offset, bytes.length) }
+}
+
+async function read(bytes: Uint8Array, encoding: ContentEncoding, maxBytes: number, contentLength?: number) {
+  let calls = 0
+  const buffer = await readBody(chunked(bytes).stream, { encoding, contentLength, maxBytes, onData: () => calls++ })
+  return { text: new TextDecoder().decode(buffer.view()), calls }
+}
+
+const payload = new TextEncoder().encode(JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ i, message: `event number ${i}` }))))
+
+async function expectRefused(promise: Promise<unknown>, status: number, words: string) {
+  try {
+    await promise
+    throw new Error('accepted')
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadBodyError)
+    expect((error as BadBodyError).status).toBe(status as never)
+    expect((error as Error).message).toContain(words)
+  }
+}
+
+describe('reading request bodies', () => {
+  test('reads a plain chunked body without Content-Length, reporting each chunk as it arrives', async () => {
+    const { text, calls } = await read(payload, 'identity', 6 * 1024 * 1024)
+    expect(text).toBe(new TextDecoder().decode(payload))
+    expect(calls).toBeGreaterThan(1)
+  })
+
+  test.each([
+    ['gzip', zlib.gzipSync],
+    ['deflate', zlib.deflateSync],
+    ['deflate', zlib.deflateRawSync],
+    ['zstd', zlib.zstdCompressSync],
+  ] as const)('inflates %s bodies', async (encoding, compress) => {
+    const { text } = await read(compress(payload), encoding, 6 * 1024 * 1024)
+    expect(text).toBe(new TextDecoder().decode(payload))
+  })
+
+  test('refuses a Content-Length over the limit before reading anything', async () => {
+    let pulled = false
+    const stream = new ReadableStream<Uint8Array>({ pull: () => void (pulled = true) }, { highWaterMark: 0 })
+    await expectRefused(readBody(stream, { encoding: 'identity', contentLength: 7_000_000, maxBytes: 6 * 1024 * 1024, onData() {} }), 413, 'larger than')
+    expect(pulled).toBe(false)
+  })
+
+  test('refuses a chunked body as soon as it passes the limit, without reading the rest', async () => {
+    const big = new Uint8Array(20 * 1024 * 1024).fill(32)
+    const source = chunked(big)
+    await expectRefused(readBody(source.stream, { encoding: 'identity', contentLength: undefined, maxBytes: 6 * 1024 * 1024, onData() {} }), 413, 'larger than 6291456 bytes')
+    expect(source.pulled()).toBeLessThan(7 * 1024 * 1024)
+  })
+
+  test('refuses a small gzip bomb cheaply: it stops inflating at the limit', async () => {
+    // 256 MiB of zeros compresses to about 256 KB.
+    const bomb = zlib.gzipSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 })
+    expect(bomb.length).toBeLessThan(300 * 1024)
+    const source = chunked(bomb)
+    const started = performance.now()
+    await expectRefused(readBody(source.stream, { encoding: 'gzip', contentLength: bomb.length, maxBytes: 6 * 1024 * 1024, onData() {} }), 413, 'once uncompressed')
+    expect(performance.now() - started).toBeLessThan(1000)
+    // 6 MiB of zeros come from about 6 KB of gzip: the first 64 KB chunk is all it needs.
+    expect(source.pulled()).toBe(64 * 1024)
+  })
+
+  test('a corrupt compressed body is a 400 that says so', async () => {
+    await expectRefused(read(new TextEncoder().encode('this is not gzip at all'), 'gzip', 1024), 400, 'could not be decompressed as gzip')
+  })
+
+  test('an empty body reads as empty', async () => {
+    expect((await read(new Uint8Array(0), 'identity', 1024)).text).toBe('')
+    const buffer = await readBody(null, { encoding: 'gzip', contentLength: 0, maxBytes: 1024, onData() {} })
+    expect(buffer.length).toBe(0)
+  })
+})
+
+describe('Content-Encoding', () => {
+  test('knows identity, gzip, x-gzip, deflate and zstd', () => {
+    expect(parseContentEncoding(null)).toBe('identity')
+    expect(parseContentEncoding('GZIP')).toBe('gzip')
+    expect(parseContentEncoding('x-gzip')).toBe('gzip')
+    expect(parseContentEncoding('deflate')).toBe('deflate')
+    expect(parseContentEncoding('zstd')).toBe('zstd')
+  })
+  test('refuses others with 415 naming the supported ones', () => {
+    expect(() => parseContentEncoding('br')).toThrow('use one of: identity, gzip, deflate, zstd')
+  })
+})

@@ -1,0 +1,29 @@
+import { describe, expect, test } from 'bun:test'
+import { eventTimeMs, requestIdBase } from '../../src/ingest/enrich'
+
+describe('event ids', () => {
+  test('the same Idempotency-Key from the same key and dataset gives the same ids, so a retry lands once', () => {
+    expect(requestIdBase('k', 'logs', 'retry-1')).toBe(requestIdBase('k', 'logs', 'retry-1'))
+  })
+  test('ids differ across API keys, datasets and idempotency keys', () => {
+    const ids = new Set([requestIdBase('k', 'logs', 'a'), requestIdBase('k2', 'logs', 'a'), requestIdBase('k', 'traces', 'a'), requestIdBase('k', 'logs', 'b')])
+    expect(ids.size).toBe(4)
+  })
+  test('without an Idempotency-Key two identical requests get different ids, so both land', () => {
+    expect(requestIdBase('k', 'logs', undefined)).not.toBe(requestIdBase('k', 'logs', undefined))
+    expect(requestIdBase('k', 'logs', undefined)).toMatch(/^[0-9a-f]{32}$/)
+  })
+})
+
+describe('event time', () => {
+  test("uses the event's own timestamp when it has one", () => {
+    expect(eventTimeMs('2024-05-01T12:00:00.123Z', 5)).toBe(Date.UTC(2024, 4, 1, 12, 0, 0, 123))
+    expect(eventTimeMs('2024-05-01T14:00:00+02:00', 5)).toBe(Date.UTC(2024, 4, 1, 12))
+    expect(eventTimeMs('2024-05-01 12:00:00', 5)).toBe(Date.UTC(2024, 4, 1, 12))
+    expect(eventTimeMs(1714564800000, 5)).toBe(1714564800000)
+  })
+  test('falls back to the time received', () => {
+    expect(eventTimeMs(undefined, 42)).toBe(42)
+    expect(eventTimeMs('1969-12-31T23:59:59Z', 42)).toBe(42)
+  })
+})
