@@ -1,0 +1,157 @@
+// The NATS connection and the JetStream stream that holds events between ingest and batcher.
+import {
+  connect,
+  DiscardPolicy,
+  Events,
+  nanos,
+  NatsError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type NatsConnection,
+  type StreamConfig,
+  type StreamInfo,
+  type StreamUpdateConfig,
+} from 'nats'
+import type { Config } from '../config'
+import { QueueUnavailableError } from '../errors'
+import type { Logger } from '../log'
+import { SUBJECT_WILDCARD } from './message-format'
+
+/** Pause between reconnect attempts; the client retries forever (the server may be restarting). */
+export const RECONNECT_WAIT_MS = 1000
+/** Client pings this often so a silently dead TCP connection is noticed within ~3 intervals. */
+const PING_INTERVAL_MS = 10_000
+
+/**
+ * Largest stored message, headers included: NATS's default max_payload (1 MiB). Bodies stay
+ * DEFAULT_MAX_MESSAGE_BYTES (4 KiB less) so the Sluice-* and Nats-Msg-Id headers always fit.
+ */
+export const STREAM_MAX_MSG_BYTES = 1024 * 1024
+
+/** JetStream's "stream not found" API error (https://github.com/nats-io/nats-server/blob/main/server/errors.json). */
+export const JS_ERR_STREAM_NOT_FOUND = 10059
+
+export const jsErrCode = (err: unknown): number | undefined =>
+  err instanceof NatsError ? err.api_error?.err_code : undefined
+
+/**
+ * Connects to `url` (comma-separated servers allowed) and keeps reconnecting forever after a loss.
+ * The first connect fails fast with QueueUnavailableError so a wrong NATS_URL shows at start.
+ */
+export async function connectNats(url: string, logger: Logger): Promise<NatsConnection> {
+  const servers = url.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+  let nc: NatsConnection
+  try {
+    nc = await connect({
+      servers,
+      name: 'sluice',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: RECONNECT_WAIT_MS,
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: 3,
+    })
+  } catch (err) {
+    throw new QueueUnavailableError(`cannot connect to NATS at ${url}: ${(err as Error).message}`, { cause: err })
+  }
+  logger.info({ server: nc.getServer() }, 'connected to NATS')
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === Events.Disconnect) logger.warn({ server: s.data }, 'lost the NATS connection; reconnecting')
+      else if (s.type === Events.Reconnect) logger.info({ server: s.data }, 'reconnected to NATS')
+      else if (s.type === Events.Error) logger.error({ err: s.data }, 'NATS reported an error')
+      else if (s.type === Events.LDM) logger.warn({ server: s.data }, 'NATS server entering lame duck mode')
+    }
+  })().catch(() => {})
+  return nc
+}
+
+/**
+ * The stream's configuration from sluice's.
+ *
+ * Retention is `workqueue`: events are consumed by exactly one consumer (the batcher group) and a
+ * message is removed as soon as it is acked, so max_bytes bounds the *backlog* and a stream that
+ * is full really means "the batcher is behind". With `limits`, already-written events would keep
+ * filling the stream until max_age and ingest would answer 503 while everything is healthy.
+ * The price: no replay, and no second consumer with an overlapping filter.
+ *
+ * Discard is `new`: a full stream refuses publishes (ingest answers 503, the client retries) rather
+ * than silently dropping the oldest events nobody has written to ClickHouse yet.
+ */
+export function streamConfig(cfg: Config['nats']): Partial<StreamConfig> & { name: string } {
+  // The server rejects a duplicate window longer than max_age (0 = unlimited age).
+  const duplicateWindowMs = cfg.maxAgeMs > 0 ? Math.min(cfg.duplicateWindowMs, cfg.maxAgeMs) : cfg.duplicateWindowMs
+  return {
+    name: cfg.stream,
+    subjects: [SUBJECT_WILDCARD],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Workqueue,
+    discard: DiscardPolicy.New,
+    num_replicas: cfg.replicas,
+    max_bytes: cfg.maxBytes,
+    max_age: nanos(cfg.maxAgeMs), // the JetStream API counts durations in nanoseconds
+    duplicate_window: nanos(duplicateWindowMs),
+    max_msg_size: STREAM_MAX_MSG_BYTES,
+    max_msgs: -1,
+    max_consumers: -1,
+  }
+}
+
+/**
+ * Creates the stream, or updates an existing one to the current configuration (limits may change
+ * between starts; storage and retention cannot, and the server's error then says so).
+ */
+export async function ensureStream(jsm: JetStreamManager, cfg: Config['nats']): Promise<StreamInfo> {
+  const wanted = streamConfig(cfg)
+  try {
+    await jsm.streams.info(wanted.name)
+  } catch (err) {
+    if (jsErrCode(err) !== JS_ERR_STREAM_NOT_FOUND) throw err
+    return await jsm.streams.add(wanted)
+  }
+  // Storage and retention are sent too, so a mismatch is the server's clear error, not ignored.
+  const { name, ...rest } = wanted
+  return await jsm.streams.update(name, rest as Partial<StreamUpdateConfig>)
+}
+
+/**
+ * Whether the connection is up right now, from the client's status events. While disconnected the
+ * nats client buffers requests until a reconnect, so anything waiting for an answer (a PubAck, an
+ * API call) would hang until its timeout; callers check this to refuse at once, and `guard` rejects
+ * work already waiting when the link drops.
+ */
+export class NatsLink {
+  private up = true
+  private dropped = new Set<(err: Error) => void>()
+
+  constructor(private readonly nc: NatsConnection) {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === Events.Disconnect) {
+          this.up = false
+          const err = new Error(`disconnected from NATS (${s.data})`)
+          for (const reject of this.dropped) reject(err)
+          this.dropped.clear()
+        } else if (s.type === Events.Reconnect) {
+          this.up = true
+        }
+      }
+    })().catch(() => {})
+  }
+
+  get usable(): boolean {
+    return this.up && !this.nc.isClosed() && !this.nc.isDraining()
+  }
+
+  /** Runs `work`, but rejects as soon as the connection drops. */
+  async guard<T>(work: Promise<T>): Promise<T> {
+    let reject!: (err: Error) => void
+    const drop = new Promise<never>((_, r) => (reject = r))
+    this.dropped.add(reject)
+    try {
+      return await Promise.race([work, drop])
+    } finally {
+      this.dropped.delete(reject)
+    }
+  }
+}

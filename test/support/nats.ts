@@ -1,0 +1,46 @@
+// Test harness: a real nats-server with JetStream on a free port and its own temporary store.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { findNatsServer, startNatsServer } from '../../src/embedded/nats-server'
+import { quietLogger } from '../../src/log'
+
+export interface TestNats {
+  url: string
+  port: number
+  storeDir: string
+  /** Pid of the running server, undefined while stopped. */
+  readonly pid: number | undefined
+  /** Stops the server and removes its store. */
+  stop(): Promise<void>
+  /** Stops (if running) and starts again on the same port and store: clients reconnect by themselves. */
+  restart(): Promise<void>
+  /** SIGKILL, like a crash; restart() brings it back. */
+  kill(): void
+}
+
+export async function startTestNats(): Promise<TestNats> {
+  const storeDir = mkdtempSync(join(tmpdir(), 'sluice-nats-'))
+  // Tests are not sluice: they may read NATS_SERVER_BIN themselves to point at another build.
+  const bin = findNatsServer(process.env.NATS_SERVER_BIN)
+  try {
+    const server = await startNatsServer({ bin, storeDir, logger: quietLogger })
+    return {
+      url: server.url,
+      port: server.port,
+      storeDir,
+      get pid() {
+        return server.pid
+      },
+      async stop() {
+        await server.stop()
+        rmSync(storeDir, { recursive: true, force: true })
+      },
+      restart: () => server.restart(),
+      kill: () => server.kill(),
+    }
+  } catch (err) {
+    rmSync(storeDir, { recursive: true, force: true })
+    throw err
+  }
+}
