@@ -1,0 +1,76 @@
+// Shared bench fixtures: realistic, deterministic log events (same bytes on every run and machine).
+
+const LEVELS = ['debug', 'info', 'info', 'info', 'warn', 'error'] as const
+const SERVICES = ['checkout', 'payments', 'auth', 'search', 'inventory', 'notifications'] as const
+const ROUTES = ['/api/users/:id', '/api/orders', '/api/cart/items', '/v2/search', '/health', '/api/payments/:id/capture'] as const
+const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'] as const
+const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'] as const
+const CRockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+
+/** mulberry32: a tiny seeded PRNG returning [0, 1), good enough for fixtures and fully reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]
+
+function uuid(r: () => number): string {
+  let hex = ''
+  for (let i = 0; i < 32; i++) hex += Math.floor(r() * 16).toString(16)
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`
+}
+
+function ulid(r: () => number): string {
+  let s = ''
+  for (let i = 0; i < 26; i++) s += CRockford[Math.floor(r() * 32)]
+  return s
+}
+
+/**
+ * Event number i of a stream of log events like an API service emits: ISO timestamp, level,
+ * message (some with quotes, newlines or non-ASCII text, which JSON escapes or encodes as
+ * multi-byte UTF-8), request id, service, duration and a nested data object. About 300 bytes
+ * once serialized.
+ */
+export function makeLogEvent(i: number): Record<string, unknown> {
+  const r = seededRandom(i * 2654435761)
+  const method = pick(r, METHODS)
+  const route = pick(r, ROUTES).replace(':id', String(Math.floor(r() * 100000)))
+  const status = r() < 0.85 ? 200 : pick(r, [201, 400, 404, 500, 503])
+  const duration = Math.round(r() * 250_000) / 1000
+  let message = `${method} ${route} ${status} ${duration}ms`
+  const flavour = r()
+  if (flavour < 0.1) message = `upstream said "rate limited" for ${route}\n  retrying in ${Math.ceil(duration)}ms`
+  else if (flavour < 0.15) message = `TypeError: Cannot read property "id" of undefined\n    at handler (src/${pick(r, SERVICES)}.ts:${Math.floor(r() * 400)}:17)`
+  else if (flavour < 0.18) message = `utilisateur « café » connecté — 東京 🚀`
+  return {
+    timestamp: new Date(Date.UTC(2024, 4, 1) + i * 37 + Math.floor(r() * 1000)).toISOString(),
+    level: status >= 500 ? 'error' : pick(r, LEVELS),
+    message,
+    requestId: uuid(r),
+    service: pick(r, SERVICES),
+    duration,
+    data: { userId: ulid(r), path: route, status, region: pick(r, REGIONS), cached: r() < 0.3 },
+  }
+}
+
+/** A JSON array of makeLogEvent(0), makeLogEvent(1), ... as UTF-8, stopping before it would exceed targetBytes. */
+export function makeLogEvents(targetBytes: number): Uint8Array {
+  const parts: string[] = []
+  let bytes = 2 // '[' and ']'
+  for (let i = 0; ; i++) {
+    const json = JSON.stringify(makeLogEvent(i))
+    const size = Buffer.byteLength(json) + (i > 0 ? 1 : 0)
+    if (bytes + size > targetBytes) break
+    parts.push(json)
+    bytes += size
+  }
+  return new TextEncoder().encode(`[${parts.join(',')}]`)
+}
