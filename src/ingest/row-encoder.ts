@@ -8,6 +8,7 @@ const encoder = new TextEncoder()
 const TIMESTAMP_OPEN = encoder.encode('{"_timestamp":')
 const RAW_OPEN = encoder.encode('","_raw":')
 const ROW_CLOSE = encoder.encode('}\n')
+const MAX_CACHED_MIDDLES = 1024
 // Upper bound for the variable parts of a row: timestamp and index digits.
 const ROW_DIGITS_MAX = 16 + 16
 
@@ -23,8 +24,9 @@ export interface RequestRowContext {
 export class RowEncoder {
   private readonly chunks: OutgoingChunk[] = []
   private readonly defaultMiddle: Uint8Array
-  private overrideKey = ''
-  private overrideMiddle: Uint8Array = new Uint8Array(0)
+  /** Encoded row middles by service, then namespace: a request names few distinct ones. */
+  private readonly middles = new Map<string, Map<string, Uint8Array>>()
+  private middleCount = 0
   private buffer: Uint8Array
   private position = 0
   private eventsInChunk = 0
@@ -80,13 +82,16 @@ export class RowEncoder {
   private middleFor(service: string | undefined, namespace: string | undefined): Uint8Array {
     const s = service ?? this.context.service
     const n = namespace ?? this.context.namespace
-    // Clients that set service per event usually send the same one throughout: cache the last.
-    const key = `${s}\0${n}`
-    if (key !== this.overrideKey) {
-      this.overrideKey = key
-      this.overrideMiddle = this.middle(s, n)
+    let byNamespace = this.middles.get(s)
+    if (byNamespace === undefined) this.middles.set(s, (byNamespace = new Map()))
+    let middle = byNamespace.get(n)
+    if (middle === undefined) {
+      // Bounded, in case every event names its own service.
+      if (++this.middleCount > MAX_CACHED_MIDDLES) this.middles.clear(), (this.middleCount = 0)
+      middle = this.middle(s, n)
+      byNamespace.set(n, middle)
     }
-    return this.overrideMiddle
+    return middle
   }
 
   private middle(service: string, namespace: string): Uint8Array {

@@ -46,6 +46,6 @@ export function testApp(options: { runner?: QueryRunner } = {}) {
 export const unavailable = () => new QueueUnavailableError('test: NATS is down')
 
 /** app.handle needs a full URL; Elysia reads the path after the host, so use localhost. */
-export function post(path: string, body: BodyInit | null, headers: Record<string, string> = {}, method = 'POST'): Request {
+export function post(path: string, body: string | Uint8Array | null, headers: Record<string, string> = {}, method = 'POST'): Request {
   return new Request(`http://localhost${path}`, { method, body, headers: { 'x-api-key': TEST_KEY, 'content-type': 'application/json', ...headers } })
 }
