@@ -1,0 +1,63 @@
+// The ClickHouse client: a server over HTTP when CLICKHOUSE_URL is set, else embedded chDB in
+// DATA_DIR. Both are @clickhouse/client instances, so everything above this file has one code path.
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+import type { Config } from '../config'
+
+export type { ClickHouseClient }
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
+
+/** Large batches (32 MB by default) can take seconds on a busy server; a hung socket must still fail. */
+export const REQUEST_TIMEOUT_MS = 120_000
+
+/** Settings every query gets, on both backends. */
+export const DEFAULT_SETTINGS: ClickHouseSettings = {
+  // Accept any timestamp shape ClickHouse understands rather than failing a whole batch on one.
+  date_time_input_format: 'best_effort',
+  // Dynamic JSON paths have type Dynamic; without these, GROUP BY / ORDER BY on them is refused.
+  allow_suspicious_types_in_group_by: 1,
+  allow_suspicious_types_in_order_by: 1,
+  // `_raw` arrives as a JSON object in each row and must be stored as its exact text.
+  input_format_json_read_objects_as_strings: 1,
+}
+
+export function createClickHouse(cfg: Config['clickhouse'], dataDir: string): ClickHouseClient {
+  if (cfg.url) {
+    return createClient({
+      url: cfg.url,
+      username: cfg.user,
+      password: cfg.password,
+      request_timeout: REQUEST_TIMEOUT_MS,
+      keep_alive: { enabled: true },
+      // Failures reach sluice as errors and are logged there once per outage; the client's own
+      // warnings would repeat on every /ready probe while ClickHouse is down.
+      log: { level: ClickHouseLogLevel.ERROR },
+      clickhouse_settings: {
+        ...DEFAULT_SETTINGS,
+        // Progress headers keep a long insert's connection from looking idle to proxies and load
+        // balancers (https://github.com/ClickHouse/clickhouse-js/blob/main/docs/howto/long_running_queries.md).
+        send_progress_in_http_headers: 1,
+        http_headers_progress_interval_ms: '20000',
+      },
+    })
+  }
+  // chDB binds one data directory per process; it needs an absolute, existing path.
+  const path = resolve(join(dataDir, 'clickhouse'))
+  mkdirSync(path, { recursive: true })
+  // chdb types its Connection against @clickhouse/client-common 1.23.0 while @clickhouse/client
+  // 1.23.1 bundles its own copy of those types; the shapes match at run time, only the nominal
+  // ClickHouseSettings types differ.
+  const connection = createChdbConnection({ path }) as unknown as ClientConnection
+  return createClient({ connection, clickhouse_settings: DEFAULT_SETTINGS })
+}
+
+/** True when ClickHouse answers a query now (used by GET /ready). */
+export async function pingClickHouse(client: ClickHouseClient): Promise<boolean> {
+  try {
+    return (await client.ping()).success
+  } catch {
+    return false
+  }
+}
