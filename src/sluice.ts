@@ -85,7 +85,11 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
   if (usesClickHouse) {
     clickhouse = overrides.clickhouse ?? createClickHouse(config.clickhouse, config.dataDir)
     if (!overrides.clickhouse) cleanup.push(() => clickhouse!.close())
-    await ensureDatabase(clickhouse, config.clickhouse.database)
+    // Not fatal: ClickHouse may come up after sluice; events wait in JetStream meanwhile and the
+    // batcher creates the database with the first table.
+    await ensureDatabase(clickhouse, config.clickhouse.database).catch((err) =>
+      logger.warn({ err: (err as Error).message }, 'ClickHouse is not reachable yet; events will wait in JetStream'),
+    )
   }
 
   let batcher: Batcher | undefined

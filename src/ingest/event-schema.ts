@@ -4,16 +4,16 @@ import { Type as T, FormatRegistry, type Static } from '@sinclair/typebox'
 // ISO 8601 date-time as clients send it: date, 'T' or space, time, optional fraction, zone
 // optional (read as UTC). Date.parse must also accept it, which rules out 2024-02-31 etc.
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i
-if (!FormatRegistry.Has('iso-date-time')) {
-  FormatRegistry.Set('iso-date-time', (value) => ISO_DATE_TIME.test(value) && !Number.isNaN(parseIsoTimestamp(value)))
-}
+// A name of our own: Elysia registers its own 'date-time'-style formats in the same registry.
+const TIMESTAMP_FORMAT = 'sluice-event-timestamp'
+FormatRegistry.Set(TIMESTAMP_FORMAT, (value) => ISO_DATE_TIME.test(value) && !Number.isNaN(parseIsoTimestamp(value)))
 
 /** Epoch milliseconds sluice accepts: 1970-01-01 up to the end of year 9999 (DateTime64(3)'s range). */
 export const MAX_EPOCH_MS = 253402300799999
 
 export const EventTimestamp = T.Union(
   [
-    T.String({ format: 'iso-date-time', description: 'ISO 8601 date-time; without a zone it is read as UTC' }),
+    T.String({ format: TIMESTAMP_FORMAT, description: 'ISO 8601 date-time; without a zone it is read as UTC' }),
     T.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch milliseconds' }),
   ],
   { description: "the event's own time; when absent, the time sluice received it" },
@@ -36,9 +36,12 @@ export type Event = Static<typeof Event>
 
 export const EventBatch = T.Array(Event, { description: 'A JSON array of events, up to 6 MB uncompressed' })
 
-/** Milliseconds since the epoch for an ISO 8601 string; a string without a zone is UTC. */
+const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i
+
+/** Milliseconds since the epoch for an ISO 8601 string; a date-time without a zone is UTC. */
 export function parseIsoTimestamp(value: string): number {
-  const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(value) && value.length > 10
-  const normalised = value.replace(' ', 'T')
-  return Date.parse(hasZone || normalised.length <= 10 ? normalised : `${normalised}Z`)
+  // Date.parse reads the 'T' form with a zone natively (the common case); a space separator or
+  // a missing zone needs help, and a date alone is UTC already.
+  const t = value.length > 10 && value.charCodeAt(10) === 32 ? `${value.slice(0, 10)}T${value.slice(11)}` : value
+  return Date.parse(t.length <= 10 || HAS_ZONE.test(t) ? t : `${t}Z`)
 }

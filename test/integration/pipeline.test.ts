@@ -1,0 +1,144 @@
+// The whole path against real services: HTTP -> JetStream (nats-server) -> batcher -> ClickHouse.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { startTestPipeline, type TestPipeline } from '../support/pipeline'
+
+const specExample = JSON.stringify([
+  {
+    message: 'This is an example log event',
+    error: "TypeError: Cannot read property 'something' of undefined",
+    requestId: '6092d6f0-3bfa-4d62-9d0b-5bc7ae6518a1',
+    namespace: 'https://api.domain.com/resource/{id}',
+  },
+  { message: 'This is another example log event', requestId: '6092d6f0-3bfa-4d62-9d0b-5bc7ae6518a1', data: { userId: '01HBRCB38K2K4V5SDR7YC1D0ZB' }, duration: 127 },
+])
+
+let p: TestPipeline
+let db: string
+
+beforeAll(async () => {
+  p = await startTestPipeline()
+  db = p.clickhouse.database
+})
+afterAll(async () => {
+  await p?.stop()
+})
+
+describe('events land in ClickHouse', () => {
+  test("the spec's example is accepted and both events can be queried within two seconds", async () => {
+    const started = Date.now()
+    const sent = await p.send('logs', specExample, { 'x-service': 'my-service' })
+    expect(sent.status).toBe(202)
+    expect(await p.waitForCount('logs', 2, 2000)).toBe(2)
+    expect(Date.now() - started).toBeLessThan(2000)
+    const rows = await p.query(`SELECT data.requestId AS requestId, count() AS n FROM ${db}.logs GROUP BY ALL`)
+    expect(rows).toEqual([{ requestId: '6092d6f0-3bfa-4d62-9d0b-5bc7ae6518a1', n: 2 }])
+    const detail = await p.query(`SELECT _service, _namespace, data.duration AS duration, data.data.userId AS userId, _raw FROM ${db}.logs ORDER BY _id`)
+    expect(detail.map((r) => r._service)).toEqual(['my-service', 'my-service'])
+    expect(detail[0]!._namespace).toBe('https://api.domain.com/resource/{id}')
+    expect(detail[1]!.duration).toBe(127)
+    expect(detail[1]!.userId).toBe('01HBRCB38K2K4V5SDR7YC1D0ZB')
+    expect(detail.map((r) => JSON.parse(r._raw))).toEqual(JSON.parse(specExample))
+  })
+
+  test('the table has the documented layout', async () => {
+    const columns = await p.query(`SELECT name, type FROM system.columns WHERE database = '${db}' AND table = 'logs' ORDER BY position`)
+    const types = Object.fromEntries(columns.map((c) => [c.name, c.type]))
+    expect(types._timestamp).toBe('DateTime64(3)')
+    expect(types._raw).toBe('String')
+    expect(types.data).toStartWith('JSON')
+    for (const name of ['_service', '_namespace', '_id']) expect(types[name]).toContain('String')
+  })
+
+  test('a partially valid request lands exactly its valid events, byte for byte', async () => {
+    const events = ['{"n":0, "message":"kept"}', '{"n":1,"duration":"slow"}', '{"n":2 "broken"}', '{"n":3,"s":"]}\\",["}', '7', `{"n":5,"big":"${'x'.repeat(300 * 1024)}"}`, '{"n":6}']
+    const sent = await p.send('partial', `[${events.join(',')}]`)
+    expect(sent.status).toBe(400)
+    expect(sent.body.message).toBe('Bad Request')
+    expect(sent.body.invalid.map((e: { index: number }) => e.index)).toEqual([1, 2, 4, 5])
+    expect(await p.waitForCount('partial', 3)).toBe(3)
+    await Bun.sleep(300)
+    const rows = await p.query(`SELECT _raw FROM ${db}.partial ORDER BY _id`)
+    expect(rows.map((r) => r._raw).sort()).toEqual([events[0], events[3], events[6]].sort())
+  })
+
+  test('a retry with the same Idempotency-Key lands once; identical bodies without one both land', async () => {
+    const body = '[{"message":"once"},{"message":"twice?"}]'
+    for (let i = 0; i < 3; i++) expect((await p.send('idem', body, { 'idempotency-key': 'order-77' })).status).toBe(202)
+    expect((await p.send('idem2', body)).status).toBe(202)
+    expect((await p.send('idem2', body)).status).toBe(202)
+    expect(await p.waitForCount('idem2', 4)).toBe(4)
+    expect(await p.waitForCount('idem', 2)).toBe(2)
+    await Bun.sleep(500)
+    expect(await p.waitForCount('idem', 99, 0)).toBe(2)
+  })
+
+  test('a 6 MB request of ~24k events lands whole', async () => {
+    const events = Array.from({ length: 24_000 }, (_, i) => ({ timestamp: 1714564800000 + i, level: 'info', message: `request ${i} done`, requestId: crypto.randomUUID(), duration: i % 500, payload: 'p'.repeat(100) }))
+    const body = JSON.stringify(events)
+    expect(body.length).toBeLessThan(6 * 1024 * 1024)
+    const sent = await p.send('bulk', body)
+    expect(sent.status).toBe(202)
+    expect(await p.waitForCount('bulk', 24_000, 20_000)).toBe(24_000)
+    const [stats] = await p.query(`SELECT count(DISTINCT _id) AS ids, min(_timestamp) AS first FROM ${db}.bulk`)
+    expect(Number(stats!.ids)).toBe(24_000)
+    expect(stats!.first).toBe('2024-05-01 12:00:00.000')
+  })
+})
+
+describe('query route', () => {
+  test('refuses writes and never runs them', async () => {
+    const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: `DROP TABLE ${db}.logs`, headers: { 'x-api-key': 'pipeline-test-key' } })
+    expect(response.status).toBe(403)
+    expect(await p.waitForCount('logs', 2, 0)).toBe(2)
+  })
+  test('returns ClickHouse errors as 400 with their message', async () => {
+    const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: `SELECT nope FROM ${db}.logs`, headers: { 'x-api-key': 'pipeline-test-key' } })
+    expect(response.status).toBe(400)
+    const body = (await response.json()) as { message: string; error: string }
+    expect(body.message).toBe('Bad Request')
+    expect(body.error).toContain('nope')
+  })
+  test('needs the API key', async () => {
+    const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: 'SELECT 1' })
+    expect(response.status).toBe(401)
+  })
+})
+
+describe('operations', () => {
+  test('health, readiness, metrics and API docs answer', async () => {
+    expect((await fetch(`${p.sluice.url}/health`)).status).toBe(200)
+    const ready = await fetch(`${p.sluice.url}/ready`)
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toEqual({ status: 'ready', nats: true, clickhouse: true })
+    const metrics = await (await fetch(`${p.sluice.url}/metrics`)).text()
+    for (const name of ['sluice_http_requests_total', 'sluice_events_accepted_total', 'sluice_publish_duration_seconds', 'sluice_insert_duration_seconds', 'sluice_events_inserted_total', 'sluice_batcher_lag_events']) {
+      expect(metrics).toContain(name)
+    }
+    const spec = (await (await fetch(`${p.sluice.url}/openapi/json`)).json()) as { paths: Record<string, unknown> }
+    expect(Object.keys(spec.paths)).toContain('/v1/{dataset}')
+  })
+})
+
+describe('NATS outage', () => {
+  test('NATS stopped: 503 with Retry-After and nothing lost; after a restart events flow again', async () => {
+    await p.nats.restart() // fresh state for the timing below
+    await Bun.sleep(1500)
+    p.nats.kill()
+    await Bun.sleep(200)
+    const down = await p.send('outage', '[{"message":"during outage"}]')
+    expect(down.status).toBe(503)
+    expect(down.headers.get('retry-after')).toBe('2')
+    expect(down.body.message).toBe('Service Unavailable')
+    const ready = await fetch(`${p.sluice.url}/ready`)
+    expect(ready.status).toBe(503)
+    await p.nats.restart()
+    // The client reconnects by itself; a retried request then lands.
+    let status = 0
+    for (let i = 0; i < 50 && status !== 202; i++) {
+      status = (await p.send('outage', '[{"message":"after outage"}]', { 'idempotency-key': 'after-outage' })).status
+      if (status !== 202) await Bun.sleep(200)
+    }
+    expect(status).toBe(202)
+    expect(await p.waitForCount('outage', 1)).toBe(1)
+  })
+})
