@@ -3,7 +3,6 @@ import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import type { Logger } from '../log'
 import { eventsRoute, type EventsRouteDependencies } from './events-route'
-import { DatasetParams, EventBatch, EventHeaders, EventsResponses, QueryResponse } from './model'
 import { opsRoutes, type OpsRoutesDependencies } from './ops-routes'
 import { queryRoute, type QueryRouteDependencies } from './query-route'
 import { statusResponse } from './responses'
@@ -16,10 +15,6 @@ export function createApp(deps: AppDependencies) {
       openapi({
         path: '/openapi',
         documentation: { info: { title: 'sluice', version: '1', description: 'Events API: send JSON events, query them with ClickHouse SQL.' } },
-        references: {
-          '/v1/{dataset}': { post: { params: DatasetParams, headers: EventHeaders, body: EventBatch, response: EventsResponses } },
-          '/query': { post: { response: { 200: QueryResponse } } },
-        } as never,
       }),
     )
     .use(eventsRoute(deps))

@@ -6,7 +6,7 @@ import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import type { ApiKeys } from './api-keys'
-import { isValidDataset } from './model'
+import { eventsOperation, isValidDataset } from './model'
 import { accepted, statusResponse } from './responses'
 
 export interface EventsRouteDependencies {
@@ -57,7 +57,7 @@ export function eventsRoute(deps: EventsRouteDependencies) {
           return answer(errorResponse(error, logger, dataset))
         }
       },
-      { parse: 'none', detail: { summary: 'Send events', tags: ['Events API'], description: 'A JSON array of events; valid events are stored even when others are not (400 lists those under invalid).' } },
+      { parse: 'none', detail: eventsOperation as never },
     )
     .all('/v1/:dataset', () => answer(statusResponse(405)), { detail: { hide: true } })
 }

@@ -51,3 +51,44 @@ export const QueryResponse = T.Object({
   data: T.Array(T.Record(T.String(), T.Unknown())),
   rows: T.Integer(),
 })
+
+/** An OpenAPI response entry from a TypeBox schema (TypeBox schemas are JSON Schema). */
+const jsonContent = (schema: unknown) => ({ 'application/json': { schema } })
+
+const RESPONSE_WORDS: Record<number, string> = {
+  202: 'Every event was stored in JetStream',
+  400: 'Bad path or body, or some events invalid (listed under invalid; the others were stored)',
+  401: 'Missing or wrong x-api-key',
+  405: 'Only POST is allowed here',
+  413: 'More than 6 MB once uncompressed',
+  415: 'Unsupported Content-Encoding',
+  500: 'Unexpected error (details in the server log)',
+  503: 'NATS is down or the stream is full: nothing was lost, retry after Retry-After',
+}
+
+/** OpenAPI operation details of POST /v1/<dataset>, generated from the schemas above. */
+export const eventsOperation = {
+  summary: 'Send events',
+  tags: ['Events API'],
+  description: 'A JSON array of events; valid events are stored even when others are not (400 lists those under invalid).',
+  parameters: [
+    { name: 'dataset', in: 'path', required: true, schema: DatasetParams.properties.dataset },
+    ...Object.entries(EventHeaders.properties).map(([name, schema]) => ({ name, in: 'header', required: name === 'x-api-key', schema })),
+  ],
+  requestBody: { required: true, content: jsonContent(EventBatch) },
+  responses: Object.fromEntries(Object.entries(EventsResponses).map(([status, schema]) => [status, { description: RESPONSE_WORDS[Number(status)], content: jsonContent(schema) }])),
+}
+
+export const queryOperation = {
+  summary: 'Run a read-only SQL query',
+  tags: ['Query'],
+  description: "The body is one SELECT (or WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS) statement; the answer is ClickHouse's JSON format.",
+  parameters: [{ name: 'x-api-key', in: 'header', required: true, schema: EventHeaders.properties['x-api-key'] }],
+  requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string', example: 'SELECT data.requestId, count() FROM sluice.logs GROUP BY ALL' } } } },
+  responses: {
+    200: { description: 'Rows', content: jsonContent(QueryResponse) },
+    400: { description: "ClickHouse refused the query (its message is in error)" },
+    401: { description: 'Missing or wrong x-api-key' },
+    403: { description: 'The query would write or reach outside the database' },
+  },
+}

@@ -5,6 +5,7 @@ import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import type { QueryRunner } from '../query/run-query'
 import type { ApiKeys } from './api-keys'
+import { queryOperation } from './model'
 import { json, statusResponse } from './responses'
 
 /** SQL longer than this is surely not typed by a person; refuse it before reading further. */
@@ -42,6 +43,6 @@ export function queryRoute(deps: QueryRouteDependencies) {
         return answer(statusResponse(500))
       }
     },
-    { parse: 'none', detail: { summary: 'Run a read-only SQL query', tags: ['Query'], description: 'The body is one SELECT (or WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS) statement; the answer is ClickHouse\'s JSON format.' } },
+    { parse: 'none', detail: queryOperation as never },
   )
 }

@@ -85,6 +85,43 @@ describe('events land in ClickHouse', () => {
   })
 })
 
+describe('limits over real HTTP', () => {
+  const headers = { 'x-api-key': 'pipeline-test-key', 'content-type': 'application/json' }
+
+  test('a chunked body (no Content-Length) over 6 MB is refused with 413 JSON and nothing of it lands', async () => {
+    const chunk = new TextEncoder().encode(`${JSON.stringify({ message: 'y'.repeat(1000) })},`)
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('['))
+      },
+      pull(c) {
+        // 20 MB offered in all; the server stops reading after 6 MB.
+        if (sent > 20 * 1024 * 1024) return c.close()
+        c.enqueue(chunk)
+        sent += chunk.length
+      },
+    })
+    const response = await fetch(`${p.sluice.url}/v1/chunked`, { method: 'POST', body, headers })
+    expect(response.status).toBe(413)
+    expect(((await response.json()) as { message: string }).message).toBe('Payload Too Large')
+    await Bun.sleep(500)
+    expect(await p.waitForCount('chunked', 1, 0)).toBe(0)
+  })
+
+  test('a Content-Length over 6 MB is refused with 413 JSON', async () => {
+    const response = await fetch(`${p.sluice.url}/v1/big`, { method: 'POST', body: new Uint8Array(7 * 1024 * 1024).fill(32), headers })
+    expect(response.status).toBe(413)
+    expect(((await response.json()) as { message: string }).message).toBe('Payload Too Large')
+  })
+
+  test('a gzip body is inflated and lands', async () => {
+    const response = await fetch(`${p.sluice.url}/v1/gz`, { method: 'POST', body: Bun.gzipSync(new TextEncoder().encode(specExample)), headers: { ...headers, 'content-encoding': 'gzip' } })
+    expect(response.status).toBe(202)
+    expect(await p.waitForCount('gz', 2)).toBe(2)
+  })
+})
+
 describe('query route', () => {
   test('refuses writes and never runs them', async () => {
     const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: `DROP TABLE ${db}.logs`, headers: { 'x-api-key': 'pipeline-test-key' } })
