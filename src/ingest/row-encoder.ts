@@ -43,19 +43,32 @@ export class RowEncoder {
     const rowMax = TIMESTAMP_OPEN.length + middle.length + RAW_OPEN.length + ROW_CLOSE.length + ROW_DIGITS_MAX + (end - start)
     if (this.position + rowMax > this.buffer.byteLength) this.seal(rowMax)
     const out = this.buffer
-    let p = this.position
-    out.set(TIMESTAMP_OPEN, p)
-    p = writeDecimal(out, p + TIMESTAMP_OPEN.length, timestampMs)
-    out.set(middle, p)
-    p = writeDecimal(out, p + middle.length, index)
-    out.set(RAW_OPEN, p)
-    p += RAW_OPEN.length
-    out.set(body.subarray(start, end), p)
-    p += end - start
-    out.set(ROW_CLOSE, p)
-    this.position = p + ROW_CLOSE.length
+    let p = writeBytes(out, this.position, TIMESTAMP_OPEN)
+    p = writeDecimal(out, p, timestampMs)
+    p = writeBytes(out, p, middle)
+    p = writeDecimal(out, p, index)
+    p = writeBytes(out, p, RAW_OPEN)
+    p += this.sourceFor(body).copy(this.outputFor(out), p, start, end)
+    this.position = writeBytes(out, p, ROW_CLOSE)
     this.eventsInChunk++
     this.lastIndex = index
+  }
+
+  // Buffer views of the body and the chunk, so the event's bytes are copied natively without
+  // allocating a subarray per event.
+  private source: Buffer | undefined
+  private output: Buffer | undefined
+
+  private sourceFor(body: Uint8Array): Buffer {
+    if (this.source === undefined || this.source.buffer !== body.buffer || this.source.byteOffset !== body.byteOffset) {
+      this.source = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+    }
+    return this.source
+  }
+
+  private outputFor(out: Uint8Array): Buffer {
+    if (this.output === undefined || this.output.buffer !== out.buffer) this.output = Buffer.from(out.buffer, out.byteOffset, out.byteLength)
+    return this.output
   }
 
   /** The chunks to publish, in order. */
@@ -99,18 +112,33 @@ export class RowEncoder {
   }
 }
 
-/** Writes a non-negative integer (< 2^53) as ASCII digits at p; returns the position after it. */
+/** Copies a short byte string; a loop beats TypedArray.set at these sizes (a few dozen bytes). */
+function writeBytes(out: Uint8Array, p: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) out[p + i] = bytes[i]!
+  return p + bytes.length
+}
+
+/**
+ * Writes a non-negative integer (< 2^53) as ASCII digits at p; returns the position after it.
+ * Epoch milliseconds are beyond int32, where division is slow floating point: split them into
+ * two parts that are int32 and write each with integer arithmetic.
+ */
 function writeDecimal(out: Uint8Array, p: number, value: number): number {
-  if (value < 10) {
-    out[p] = 48 + value
-    return p + 1
-  }
-  let digits = 0
-  for (let v = value; v >= 1; v = Math.floor(v / 10)) digits++
+  if (value < 1e9) return writeSmall(out, p, value | 0, 0)
+  const high = Math.floor(value / 1e6)
+  p = writeSmall(out, p, high, 0)
+  return writeSmall(out, p, value - high * 1e6, 6)
+}
+
+/** Writes an int32 in decimal, left-padded with zeros to at least minDigits. */
+function writeSmall(out: Uint8Array, p: number, value: number, minDigits: number): number {
+  let digits = 1
+  for (let v = value; v >= 10; v = (v / 10) | 0) digits++
+  if (digits < minDigits) digits = minDigits
   let v = value
   for (let i = p + digits - 1; i >= p; i--) {
     out[i] = 48 + (v % 10)
-    v = Math.floor(v / 10)
+    v = (v / 10) | 0
   }
   return p + digits
 }

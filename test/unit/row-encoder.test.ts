@@ -47,6 +47,12 @@ describe('row encoding', () => {
     expect(rowsOf(encoder)[0]!.rows[0]).toMatchObject({ _timestamp: 253402300799999, _id: 'abc-1234567' })
   })
 
+  test.each([0, 9, 10, 999_999_999, 1_000_000_000, 1_000_000_000_005, 1_714_564_800_123, 9_999_999_999_999])('writes the timestamp %p digit for digit', (ms) => {
+    const encoder = new RowEncoder(context, 1024)
+    encoder.add(0, enc.encode('{}'), 0, 2, ms)
+    expect(dec.decode(encoder.finish()[0]!.body)).toStartWith(`{"_timestamp":${ms},`)
+  })
+
   test('no accepted event, no chunk', () => {
     expect(new RowEncoder(context, 1024).finish()).toEqual([])
   })
