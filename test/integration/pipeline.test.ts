@@ -1,16 +1,8 @@
 // The whole path against real services: HTTP -> JetStream (nats-server) -> batcher -> ClickHouse.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startTestPipeline, type TestPipeline } from '../support/pipeline'
+import { specExample } from '../support/spec-example'
 
-const specExample = JSON.stringify([
-  {
-    message: 'This is an example log event',
-    error: "TypeError: Cannot read property 'something' of undefined",
-    requestId: '6092d6f0-3bfa-4d62-9d0b-5bc7ae6518a1',
-    namespace: 'https://api.domain.com/resource/{id}',
-  },
-  { message: 'This is another example log event', requestId: '6092d6f0-3bfa-4d62-9d0b-5bc7ae6518a1', data: { userId: '01HBRCB38K2K4V5SDR7YC1D0ZB' }, duration: 127 },
-])
 
 let p: TestPipeline
 let db: string
