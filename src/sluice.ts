@@ -11,7 +11,7 @@ import { QueueUnavailableError } from './errors'
 import { ApiKeys } from './http/api-keys'
 import { createApp } from './http/app'
 import { ingestRequest } from './ingest/ingest-request'
-import { MAX_BODY_BYTES } from './ingest/limits'
+import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './ingest/limits'
 import type { Logger } from './log'
 import { Metrics } from './metrics'
 import { QueryRunner } from './query/run-query'
@@ -78,6 +78,7 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
   cleanup.push(() => nc.drain().catch(() => nc.close()))
   await ensureStream(await nc.jetstreamManager(), config.nats)
   const natsLink = new NatsLink(nc)
+  const maxMessageBytes = messageBytesFor(nc.info?.max_payload)
 
   // An ingest-only node needs ClickHouse only to answer /query, and only a server can be shared.
   const usesClickHouse = config.role !== 'ingest' || config.clickhouse.url !== undefined
@@ -121,7 +122,7 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
     keys,
     ingest: (request) => {
       if (config.role === 'batcher') return Promise.reject(new QueueUnavailableError('this node runs ROLE=batcher and does not take events'))
-      return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }))
+      return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes }))
     },
     runner: clickhouse ? new QueryRunner(clickhouse, config.clickhouse.url !== undefined) : undefined,
     metrics,
@@ -151,6 +152,18 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
     nats: nc,
     stop: () => (stopping ??= stopAll()),
   }
+}
+
+/**
+ * Message size for this NATS: its max_payload less room for headers, at most the stream's limit.
+ * A server that cannot carry one whole event (256 KB) plus its row text cannot run sluice.
+ */
+function messageBytesFor(maxPayload: number | undefined): number {
+  const bytes = Math.min(DEFAULT_MAX_MESSAGE_BYTES, (maxPayload ?? DEFAULT_MAX_MESSAGE_BYTES) - 4 * 1024)
+  if (bytes < MAX_EVENT_BYTES + 4 * 1024) {
+    throw new QueueUnavailableError(`the NATS server's max_payload (${maxPayload} bytes) is too small: sluice needs at least ${MAX_EVENT_BYTES + 8 * 1024} bytes to carry a 256 KB event`)
+  }
+  return bytes
 }
 
 function timedPublisher(inner: EventPublisher, metrics: Metrics): EventPublisher {
