@@ -28,7 +28,7 @@ export async function readBody(body: ReadableStream<Uint8Array> | null, options:
   if (encoding === 'identity' && contentLength !== undefined && contentLength > maxBytes) throw tooLarge(maxBytes)
   const buffer = new BodyBuffer(encoding === 'identity' ? (contentLength ?? 64 * 1024) : 256 * 1024, maxBytes)
   if (body === null) return buffer
-  const reader = body.getReader() as unknown as ByteReader
+  const reader = guarded(body.getReader() as unknown as ByteReader)
   try {
     if (encoding === 'identity') await readPlain(reader, buffer, options)
     else await readCompressed(reader, encoding, buffer, options)
@@ -37,6 +37,17 @@ export async function readBody(body: ReadableStream<Uint8Array> | null, options:
     reader.cancel().catch(() => {})
   }
   return buffer
+}
+
+/** A failed read means the client went away mid-body: its request, not our fault (400, not 500). */
+function guarded(reader: ByteReader): ByteReader {
+  return {
+    read: () =>
+      reader.read().catch((error: unknown) => {
+        throw new BadBodyError(`The request body could not be read to the end: ${(error as Error)?.message ?? error}.`)
+      }),
+    cancel: (reason) => reader.cancel(reason),
+  }
 }
 
 async function readPlain(reader: ByteReader, buffer: BodyBuffer, options: ReadBodyOptions) {

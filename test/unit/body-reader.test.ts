@@ -106,3 +106,17 @@ describe('Content-Encoding', () => {
     expect(() => parseContentEncoding('br')).toThrow('use one of: identity, gzip, deflate, zstd')
   })
 })
+
+describe('a client that goes away', () => {
+  test('a body that breaks off mid-stream is the request\'s fault (400), not an internal error', async () => {
+    let sent = false
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(new Error('socket closed'))
+        sent = true
+        controller.enqueue(new TextEncoder().encode('[{"a":1},'))
+      },
+    })
+    await expectRefused(readBody(stream, { encoding: 'identity', contentLength: undefined, maxBytes: 1024, onData() {} }), 400, 'could not be read to the end')
+  })
+})
