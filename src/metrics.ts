@@ -14,23 +14,22 @@ export class Metrics {
   readonly insertSeconds = new Histogram({ name: 'sluice_insert_duration_seconds', help: 'Time of one batch insert into ClickHouse', buckets: LATENCY_BUCKETS_SECONDS, registers: [this.registry] })
   readonly eventsInserted = new Counter({ name: 'sluice_events_inserted_total', help: 'Events written to ClickHouse by the batcher', registers: [this.registry] })
   readonly eventsDeadLettered = new Counter({ name: 'sluice_events_dead_lettered_total', help: 'Events ClickHouse refused, kept in the _dead_letter table', registers: [this.registry] })
-  readonly batcherLag = new Gauge({ name: 'sluice_batcher_lag_events', help: 'Messages in JetStream not yet confirmed by the batcher group', registers: [this.registry] })
+  /** Read when /metrics is scraped (it costs a JetStream request); unset on an ingest-only node. */
+  private readLag: (() => Promise<number>) | undefined
+  readonly batcherLag = new Gauge({
+    name: 'sluice_batcher_lag_events',
+    help: 'Messages in JetStream not yet confirmed by the batcher group (-1: unknown)',
+    registers: [this.registry],
+    collect: async () => {
+      if (this.readLag) this.batcherLag.set(await this.readLag().catch(() => -1))
+    },
+  })
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' })
   }
 
-  /** Reads the batcher lag when /metrics is scraped (it costs a JetStream request). */
   observeLag(read: () => Promise<number>): void {
-    this.registry.removeSingleMetric('sluice_batcher_lag_events')
-    const gauge = new Gauge({
-      name: 'sluice_batcher_lag_events',
-      help: 'Messages in JetStream not yet confirmed by the batcher group',
-      registers: [this.registry],
-      async collect() {
-        this.set(await read().catch(() => -1))
-      },
-    })
-    ;(this as { batcherLag: Gauge }).batcherLag = gauge
+    this.readLag = read
   }
 }

@@ -38,8 +38,20 @@ export const EventBatch = T.Array(Event, { description: 'A JSON array of events,
 
 const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i
 
+// The schema's format check and enrichment both need the time of the same string, one right after
+// the other: remembering the last answer parses each timestamp once.
+let lastValue = ''
+let lastMs = Number.NaN
+
 /** Milliseconds since the epoch for an ISO 8601 string; a date-time without a zone is UTC. */
 export function parseIsoTimestamp(value: string): number {
+  if (value === lastValue) return lastMs
+  lastValue = value
+  lastMs = parseUncached(value)
+  return lastMs
+}
+
+function parseUncached(value: string): number {
   // Date.parse reads the 'T' form with a zone natively (the common case); a space separator or
   // a missing zone needs help, and a date alone is UTC already.
   const t = value.length > 10 && value.charCodeAt(10) === 32 ? `${value.slice(0, 10)}T${value.slice(11)}` : value
