@@ -10,7 +10,7 @@ export class Metrics {
   readonly bodyBytes = new Counter({ name: 'sluice_ingest_body_bytes_total', help: 'Uncompressed request body bytes read by ingest', registers: [this.registry] })
   readonly eventsAccepted = new Counter({ name: 'sluice_events_accepted_total', help: 'Events accepted and stored in JetStream', registers: [this.registry] })
   readonly eventsRejected = new Counter({ name: 'sluice_events_rejected_total', help: 'Events refused by validation (listed under invalid)', registers: [this.registry] })
-  readonly publishSeconds = new Histogram({ name: 'sluice_publish_duration_seconds', help: 'Time to publish one request to JetStream and receive every ack', buckets: LATENCY_BUCKETS_SECONDS, registers: [this.registry] })
+  readonly publishSeconds = new Histogram({ name: 'sluice_publish_duration_seconds', help: 'Time from publishing a message of events to its JetStream ack', buckets: LATENCY_BUCKETS_SECONDS, registers: [this.registry] })
   readonly insertSeconds = new Histogram({ name: 'sluice_insert_duration_seconds', help: 'Time of one batch insert into ClickHouse', buckets: LATENCY_BUCKETS_SECONDS, registers: [this.registry] })
   readonly eventsInserted = new Counter({ name: 'sluice_events_inserted_total', help: 'Events written to ClickHouse by the batcher', registers: [this.registry] })
   readonly eventsDeadLettered = new Counter({ name: 'sluice_events_dead_lettered_total', help: 'Events ClickHouse refused, kept in the _dead_letter table', registers: [this.registry] })

@@ -70,6 +70,9 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
 
   const bytes = body.bytes
   const parsed = parseWholeArray(body.view(), starts.length)
+  // Each full chunk is published as soon as it is sealed, so JetStream stores it while the next
+  // one is encoded. The loop below is synchronous: a rejection is handled by the await at the end.
+  const publishing: Promise<void>[] = []
   const encoder = new RowEncoder(
     {
       dataset: request.dataset,
@@ -78,6 +81,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
       namespace: request.namespace ?? '',
     },
     deps.maxMessageBytes,
+    (chunk) => publishing.push(deps.publisher.publish([chunk])),
   )
   const invalid: InvalidEvent[] = []
   for (let i = 0; i < starts.length; i++) {
@@ -106,8 +110,8 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
     const e = event as Record<string, unknown>
     encoder.add(i, bytes, start, end, eventTimeMs(e.timestamp, request.receivedMs), e.service as string | undefined, e.namespace as string | undefined)
   }
-  const chunks = encoder.finish()
-  if (chunks.length > 0) await deps.publisher.publish(chunks)
+  encoder.finish()
+  await Promise.all(publishing)
   return { accepted: starts.length - invalid.length, invalid, bodyBytes: body.length }
 }
 

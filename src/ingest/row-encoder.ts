@@ -32,7 +32,12 @@ export class RowEncoder {
   private eventsInChunk = 0
   private lastIndex = -1
 
-  constructor(private readonly context: RequestRowContext, private readonly maxMessageBytes: number) {
+  /** onChunk: called as each chunk is sealed, so it can be published while the rest is encoded. */
+  constructor(
+    private readonly context: RequestRowContext,
+    private readonly maxMessageBytes: number,
+    private readonly onChunk?: (chunk: OutgoingChunk) => void,
+  ) {
     this.defaultMiddle = this.middle(context.service, context.namespace)
     this.buffer = new Uint8Array(maxMessageBytes)
   }
@@ -79,13 +84,15 @@ export class RowEncoder {
 
   private seal(nextRowMax: number): void {
     if (this.eventsInChunk > 0) {
-      this.chunks.push({
+      const chunk = {
         dataset: this.context.dataset,
         body: this.buffer.subarray(0, this.position),
         events: this.eventsInChunk,
         lastId: eventId(this.context.idBase, this.lastIndex),
         msgId: `${this.context.idBase}:${this.chunks.length}`,
-      })
+      }
+      this.chunks.push(chunk)
+      this.onChunk?.(chunk)
     }
     if (nextRowMax > 0) this.buffer = new Uint8Array(Math.max(this.maxMessageBytes, nextRowMax))
     this.position = 0
