@@ -22,7 +22,8 @@ export const Header = {
  * Version 1 body: NDJSON, one ClickHouse row per line, exactly
  * `{"_timestamp":<epoch ms>,"_service":<string>,"_namespace":<string>,"_id":<string>,"_raw":<event as sent>}`
  * The event's bytes are embedded as they came; ClickHouse stores them in `_raw` (read as a string
- * by input_format_json_read_objects_as_strings) and derives `data` from it.
+ * by input_format_json_read_objects_as_strings) and derives `data` from it. A pretty-printed event
+ * keeps its newlines, so rows are told apart by "}\n{" (sink/row-boundaries.ts), never by "\n" alone.
  */
 export const FORMAT_V1 = 'ndjson-v1'
 

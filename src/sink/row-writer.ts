@@ -4,6 +4,7 @@ import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { RowsRejectedError, StoreUnavailableError } from '../errors'
 import { classifyInsertError, isMissingTable } from './insert-errors'
+import { countRows, middleRowEnd } from './row-boundaries'
 import { DEAD_LETTER_TABLE, qualified, type TableManager } from './tables'
 
 export interface WriteResult {
@@ -115,7 +116,7 @@ export class RowWriter {
     const segmentToken = path === '' ? token : `${token}:${path}`
     try {
       await this.#insert(qualified(this.tables.database, dataset), '(_timestamp, _service, _namespace, _id, _raw)', chunks, segmentToken)
-      return { inserted: countRows(chunks), deadLettered: 0 }
+      return { inserted: countAllRows(chunks), deadLettered: 0 }
     } catch (err) {
       const failure = classifyInsertError(err)
       if (failure instanceof StoreUnavailableError) {
@@ -154,12 +155,9 @@ function* separated(chunks: Uint8Array[]): Generator<Uint8Array> {
   }
 }
 
-function countRows(chunks: Uint8Array[]): number {
+function countAllRows(chunks: Uint8Array[]): number {
   let rows = 0
-  for (const chunk of chunks) {
-    for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) rows++
-    if (chunk.length > 0 && chunk[chunk.length - 1] !== 0x0a) rows++
-  }
+  for (const chunk of chunks) rows += countRows(chunk)
   return rows
 }
 
@@ -171,11 +169,7 @@ export function split(chunks: Uint8Array[]): [Uint8Array[], Uint8Array[]] | unde
     return [chunks.slice(0, mid), chunks.slice(mid)]
   }
   const chunk = chunks[0]
-  const end = chunk[chunk.length - 1] === 0x0a ? chunk.length - 1 : chunk.length // a trailing newline ends the last row, it does not separate two
-  const mid = end >> 1
-  const after = chunk.indexOf(0x0a, mid)
-  const before = mid > 0 ? chunk.lastIndexOf(0x0a, mid - 1) : -1
-  const cut = after !== -1 && after < end ? after : before
+  const cut = middleRowEnd(chunk)
   if (cut === -1) return undefined
   return [[chunk.subarray(0, cut + 1)], [chunk.subarray(cut + 1)]]
 }

@@ -53,6 +53,19 @@ describe('events land in ClickHouse', () => {
     expect(rows.map((r) => r._raw).sort()).toEqual([events[0], events[3], events[6]].sort())
   })
 
+  test('an event ClickHouse refuses is kept in _dead_letter and does not hold back the others, pretty-printed or not', async () => {
+    const body = `[\n  {\n    "a": 1,\n    "nested": {"b": [1, 2]}\n  },\n  {\n "bad": 1e400\n},\n{"ok":3}\n]`
+    expect((await p.send('refused', body)).status).toBe(202)
+    expect(await p.waitForCount('refused', 2)).toBe(2)
+    const rows = await p.query(`SELECT _raw FROM ${db}.refused ORDER BY _id`)
+    expect(rows.map((r) => r._raw)).toEqual(['{\n    "a": 1,\n    "nested": {"b": [1, 2]}\n  }', '{"ok":3}'])
+    const dead = await p.query(`SELECT _id, error, row FROM ${db}._dead_letter WHERE dataset = 'refused'`)
+    expect(dead).toHaveLength(1)
+    expect(dead[0]!._id).toEndWith('-1')
+    expect(dead[0]!.row).toContain('"bad": 1e400')
+    expect(dead[0]!.error.length).toBeGreaterThan(0)
+  })
+
   test('a retry with the same Idempotency-Key lands once; identical bodies without one both land', async () => {
     const body = '[{"message":"once"},{"message":"twice?"}]'
     for (let i = 0; i < 3; i++) expect((await p.send('idem', body, { 'idempotency-key': 'order-77' })).status).toBe(202)

@@ -157,7 +157,8 @@ describe('bad rows', () => {
       row('x-str', '"a string"'), // _raw not an object: INCORRECT_DATA
       row('x-arr', '[1,2]'),
       row('x-surrogate', '{"m":"\\ud800"}'), // lone surrogate: valid for JSON.parse, not for ClickHouse
-      '{"_timestamp":1,"_service":"api","_id":"x-broken",\n', // not JSON at all: CANNOT_PARSE_QUOTED_STRING
+      // Not JSON (a trailing comma). It still ends with '}': rows are told apart by "}\n{" (row-boundaries.ts).
+      '{"_timestamp":1,"_service":"api","_id":"x-broken","_raw":{"a":1,,}}\n',
       row('x-inf', '{"n":1e400}'), // valid JSON grammar, beyond Float64
     ]
     const goods = [row('y1', '{}'), row('y2', '{}'), row('y3', '{}')]
