@@ -82,6 +82,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
     },
     deps.maxMessageBytes,
     (chunk) => publishing.push(deps.publisher.publish([chunk])),
+    { events: starts.length, bytes: body.length },
   )
   const invalid: InvalidEvent[] = []
   for (let i = 0; i < starts.length; i++) {

@@ -32,14 +32,23 @@ export class RowEncoder {
   private eventsInChunk = 0
   private lastIndex = -1
 
-  /** onChunk: called as each chunk is sealed, so it can be published while the rest is encoded. */
+  /** Bytes the rows still to come are expected to take: sizes buffers for small requests. */
+  private expectedBytes: number
+
+  /**
+   * onChunk: called as each chunk is sealed, so it can be published while the rest is encoded.
+   * expect: the size of the events to come, so a small request does not allocate a whole message.
+   */
   constructor(
     private readonly context: RequestRowContext,
     private readonly maxMessageBytes: number,
     private readonly onChunk?: (chunk: OutgoingChunk) => void,
+    expect?: { events: number; bytes: number },
   ) {
     this.defaultMiddle = this.middle(context.service, context.namespace)
-    this.buffer = new Uint8Array(maxMessageBytes)
+    const perRow = TIMESTAMP_OPEN.length + this.defaultMiddle.length + RAW_OPEN.length + ROW_CLOSE.length + ROW_DIGITS_MAX
+    this.expectedBytes = expect ? expect.bytes + expect.events * perRow : maxMessageBytes
+    this.buffer = this.allocate(0)
   }
 
   /** Appends the row of the event body[start, end) at array position `index`. */
@@ -55,6 +64,7 @@ export class RowEncoder {
     p = writeBytes(out, p, RAW_OPEN)
     p += this.sourceFor(body).copy(this.outputFor(out), p, start, end)
     this.position = writeBytes(out, p, ROW_CLOSE)
+    this.expectedBytes -= rowMax
     this.eventsInChunk++
     this.lastIndex = index
   }
@@ -94,9 +104,15 @@ export class RowEncoder {
       this.chunks.push(chunk)
       this.onChunk?.(chunk)
     }
-    if (nextRowMax > 0) this.buffer = new Uint8Array(Math.max(this.maxMessageBytes, nextRowMax))
+    if (nextRowMax > 0) this.buffer = this.allocate(nextRowMax)
     this.position = 0
     this.eventsInChunk = 0
+  }
+
+  /** A chunk buffer for what is expected to come (twice the last one once the guess ran out). */
+  private allocate(atLeast: number): Uint8Array {
+    const guess = this.expectedBytes > 0 ? this.expectedBytes : 2 * (this.buffer?.byteLength ?? 0)
+    return new Uint8Array(Math.max(atLeast, Math.min(this.maxMessageBytes, Math.max(guess, 1024))))
   }
 
   private middleFor(service: string | undefined, namespace: string | undefined): Uint8Array {

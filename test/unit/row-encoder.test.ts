@@ -57,3 +57,25 @@ describe('row encoding', () => {
     expect(new RowEncoder(context, 1024).finish()).toEqual([])
   })
 })
+
+describe('buffer sizing', () => {
+  test('a small request allocates for its own size, not a whole message', () => {
+    const event = enc.encode('{"message":"hello"}')
+    const encoder = new RowEncoder(context, 1024 * 1024, undefined, { events: 2, bytes: 2 * event.length + 3 })
+    encoder.add(0, event, 0, event.length, 1)
+    encoder.add(1, event, 0, event.length, 2)
+    const [chunk] = encoder.finish()
+    expect(chunk!.events).toBe(2)
+    expect(chunk!.body.buffer.byteLength).toBeLessThanOrEqual(2048)
+  })
+
+  test('when the guess runs out, rows still land in chunks no bigger than a message', () => {
+    const event = enc.encode(`{"m":"${'z'.repeat(500)}"}`)
+    const encoder = new RowEncoder(context, 8192, undefined, { events: 1, bytes: 10 })
+    for (let i = 0; i < 100; i++) encoder.add(i, event, 0, event.length, 1, `svc-${i % 3}`)
+    const chunks = encoder.finish()
+    expect(chunks.reduce((n, c) => n + c.events, 0)).toBe(100)
+    expect(chunks.every((c) => c.body.byteLength <= 8192)).toBe(true)
+    expect(chunks.length).toBeLessThan(20)
+  })
+})
