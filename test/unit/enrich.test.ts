@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test'
+import fc from 'fast-check'
 import { eventTimeMs, requestIdBase } from '../../src/ingest/enrich'
+import { parseIsoTimestamp } from '../../src/ingest/event-schema'
 
 describe('event ids', () => {
   test('the same Idempotency-Key from the same key and dataset gives the same ids, so a retry lands once', () => {
@@ -25,5 +27,26 @@ describe('event time', () => {
   test('falls back to the time received', () => {
     expect(eventTimeMs(undefined, 42)).toBe(42)
     expect(eventTimeMs('1969-12-31T23:59:59Z', 42)).toBe(42)
+  })
+})
+
+describe('ISO 8601 timestamps', () => {
+  test('the canonical form reads exactly as Date.parse does, for any date (property)', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('0100-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), fc.boolean(), (date, withMs) => {
+        const iso = withMs ? date.toISOString() : date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+        expect(parseIsoTimestamp(iso)).toBe(Date.parse(iso))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  test.each(['2024-02-30T00:00:00Z', '2023-02-29T00:00:00.000Z', '2024-13-01T00:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T00:60:00Z', '2024-01-01T00:00:60Z', '2024-01-01T0a:00:00Z', 'not a date', '2024-01-01T00:00:00.000+25:00x'])(
+    'refuses %s',
+    (value) => expect(parseIsoTimestamp(value)).toBeNaN(),
+  )
+
+  test('accepts a leap day in a leap year', () => {
+    expect(parseIsoTimestamp('2024-02-29T12:00:00Z')).toBe(Date.UTC(2024, 1, 29, 12))
   })
 })
