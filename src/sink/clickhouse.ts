@@ -32,8 +32,8 @@ export function createClickHouse(cfg: Config['clickhouse'], dataDir: string): Cl
       request_timeout: REQUEST_TIMEOUT_MS,
       keep_alive: { enabled: true },
       // Failures reach sluice as errors and are logged there once per outage; the client's own
-      // warnings would repeat on every /ready probe while ClickHouse is down.
-      log: { level: ClickHouseLogLevel.ERROR },
+      // log would repeat every failed attempt and /ready probe while ClickHouse is down.
+      log: { level: ClickHouseLogLevel.OFF },
       clickhouse_settings: {
         ...DEFAULT_SETTINGS,
         // Progress headers keep a long insert's connection from looking idle to proxies and load

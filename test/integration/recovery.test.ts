@@ -132,3 +132,41 @@ describe('ClickHouse outage', () => {
     }
   }, 60_000)
 })
+
+describe('shutdown', () => {
+  test('stop() lets a request already in flight finish with 202, and its events land once another batcher runs', async () => {
+    const first = await startTestPipeline({}, nats)
+    const events = Array.from({ length: 2000 }, (_, i) => ({ i, message: `in flight ${i}` }))
+    const text = new TextEncoder().encode(JSON.stringify(events))
+    const half = text.length >> 1
+    let push!: ReadableStreamDefaultController<Uint8Array>
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (push = c) })
+    push.enqueue(text.subarray(0, half))
+    const response = fetch(`${first.sluice.url}/v1/inflight`, { method: 'POST', body, headers: { 'x-api-key': 'pipeline-test-key' } })
+    await Bun.sleep(200) // the request is inside the server, its body half read
+    const stopping = first.sluice.stop()
+    await Bun.sleep(100)
+    push.enqueue(text.subarray(half))
+    push.close()
+    expect((await response).status).toBe(202)
+    await stopping
+    // The first batcher may have written some before it stopped (into its own test database).
+    const second = await startTestPipeline({}, nats)
+    const landed = async () => {
+      let n = 0
+      for (const db of [first.clickhouse.database, second.clickhouse.database]) {
+        const rows = await second.query(`SELECT count() AS n FROM system.tables WHERE database = '${db}' AND name = 'inflight'`)
+        if (Number(rows[0]!.n) > 0) n += Number((await second.query(`SELECT count() AS n FROM ${db}.inflight`))[0]!.n)
+      }
+      return n
+    }
+    try {
+      let n = await landed()
+      for (let i = 0; i < 150 && n < 2000; i++) await Bun.sleep(100), (n = await landed())
+      await Bun.sleep(300)
+      expect(await landed()).toBe(2000)
+    } finally {
+      await second.stop()
+    }
+  }, 60_000)
+})
