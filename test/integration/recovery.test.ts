@@ -9,10 +9,13 @@ import { startTestNats, type TestNats } from '../support/nats'
 import { startTestPipeline } from '../support/pipeline'
 
 let nats: TestNats
+/** Every batcher process started here: a failed expectation must not leave one running. */
+const spawned: Bun.Subprocess[] = []
 beforeAll(async () => {
   nats = await startTestNats()
 })
 afterAll(async () => {
+  for (const proc of spawned) proc.kill('SIGKILL')
   await nats?.stop()
 })
 
@@ -40,6 +43,7 @@ async function spawnBatcher(dataDir: string, port: number) {
     stdout: 'ignore',
     stderr: 'inherit',
   })
+  spawned.push(proc)
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 200; i++) {
     if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break
