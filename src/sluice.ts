@@ -107,6 +107,9 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
           metrics.insertSeconds.observe(report.insertMs / 1000)
           metrics.eventsInserted.inc(report.inserted)
           metrics.eventsDeadLettered.inc(report.deadLettered)
+          if (report.deadLettered > 0) {
+            logger.warn({ dataset: report.dataset, events: report.deadLettered, table: `${config.clickhouse.database}._dead_letter` }, 'ClickHouse refused events; they are kept in the dead-letter table')
+          }
         },
       },
     })

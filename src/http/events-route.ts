@@ -65,7 +65,8 @@ export function eventsRoute(deps: EventsRouteDependencies) {
 function errorResponse(error: unknown, logger: Logger, dataset: string): Response {
   if (error instanceof BadBodyError) return statusResponse(error.status, { error: error.message })
   if (error instanceof QueueUnavailableError) {
-    logger.warn({ err: error, dataset }, 'events refused: queue unavailable')
+    // The outage itself is logged once by the NATS connection; one line per refused request is noise.
+    logger.debug({ err: error, dataset }, 'events refused: queue unavailable')
     return statusResponse(503, { error: 'Events cannot be stored right now; retry after the delay in Retry-After (with the same Idempotency-Key to avoid duplicates).' })
   }
   logger.error({ err: error, dataset }, 'events request failed')
