@@ -67,3 +67,10 @@ export class BadBodyError extends SluiceError {
     super(message)
   }
 }
+
+/** This node's ROLE does not serve the request (events sent to a batcher-only node). */
+export class WrongRoleError extends SluiceError {
+  readonly code = 'WRONG_ROLE'
+  readonly status = 503
+  readonly retryable = true
+}

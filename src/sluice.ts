@@ -7,7 +7,7 @@ import { Batcher } from './batch/batcher'
 import type { Config } from './config'
 import { loadOrCreateApiKey } from './embedded/default-api-key'
 import { startNatsServer, type NatsServerHandle } from './embedded/nats-server'
-import { QueueUnavailableError } from './errors'
+import { QueueUnavailableError, WrongRoleError } from './errors'
 import { ApiKeys } from './http/api-keys'
 import { createApp } from './http/app'
 import { ingestRequest } from './ingest/ingest-request'
@@ -124,7 +124,7 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
   const app = createApp({
     keys,
     ingest: (request) => {
-      if (config.role === 'batcher') return Promise.reject(new QueueUnavailableError('this node runs ROLE=batcher and does not take events'))
+      if (config.role === 'batcher') return Promise.reject(new WrongRoleError('This node runs ROLE=batcher and takes no events: send them to a node with ROLE=ingest or ROLE=all.'))
       return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes }))
     },
     runner: clickhouse ? new QueryRunner(clickhouse, config.clickhouse.url !== undefined) : undefined,

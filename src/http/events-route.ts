@@ -1,6 +1,6 @@
 // POST /v1/<dataset>: the Events API route, and the answers for other methods on it.
 import { Elysia } from 'elysia'
-import { BadBodyError, QueueUnavailableError } from '../errors'
+import { BadBodyError, QueueUnavailableError, WrongRoleError } from '../errors'
 import { parseContentEncoding } from '../ingest/decompress'
 import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import type { Logger } from '../log'
@@ -63,7 +63,7 @@ export function eventsRoute(deps: EventsRouteDependencies) {
 }
 
 function errorResponse(error: unknown, logger: Logger, dataset: string): Response {
-  if (error instanceof BadBodyError) return statusResponse(error.status, { error: error.message })
+  if (error instanceof BadBodyError || error instanceof WrongRoleError) return statusResponse(error.status, { error: error.message })
   if (error instanceof QueueUnavailableError) {
     // The outage itself is logged once by the NATS connection; one line per refused request is noise.
     logger.debug({ err: error, dataset }, 'events refused: queue unavailable')

@@ -1,6 +1,7 @@
 // Every status code and body of the spec's tables, in-process through app.handle.
 import { describe, expect, test } from 'bun:test'
 import zlib from 'node:zlib'
+import { WrongRoleError } from '../../src/errors'
 import { post, testApp, unavailable } from '../support/http-app'
 import { specExample } from '../support/spec-example'
 
@@ -208,6 +209,13 @@ describe('503 and 500', () => {
     expect(headers.get('retry-after')).toBe('2')
     expect(body.message).toBe('Service Unavailable')
     expect(body.error).toContain('retry')
+  })
+
+  test('a batcher-only node says where events go instead', async () => {
+    const app = testApp({ ingest: () => Promise.reject(new WrongRoleError('This node runs ROLE=batcher and takes no events.')) })
+    const { status, body } = await send(post('/v1/logs', specExample), app)
+    expect(status).toBe(503)
+    expect(body).toEqual({ message: 'Service Unavailable', error: 'This node runs ROLE=batcher and takes no events.' })
   })
 
   test('an unexpected fault is 500 Internal Error, with no detail leaked', async () => {

@@ -2,7 +2,7 @@
 // (the real JetStream publisher is covered by the integration tests).
 import { QueueUnavailableError } from '../../src/errors'
 import { ApiKeys } from '../../src/http/api-keys'
-import { createApp } from '../../src/http/app'
+import { createApp, type AppDependencies } from '../../src/http/app'
 import { ingestRequest } from '../../src/ingest/ingest-request'
 import { quietLogger } from '../../src/log'
 import { Metrics } from '../../src/metrics'
@@ -29,12 +29,12 @@ export class RecordingPublisher implements EventPublisher {
   }
 }
 
-export function testApp(options: { runner?: QueryRunner } = {}) {
+export function testApp(options: { runner?: QueryRunner; ingest?: AppDependencies['ingest'] } = {}) {
   const publisher = new RecordingPublisher()
   const metrics = new Metrics()
   const app = createApp({
     keys: new ApiKeys([TEST_KEY]),
-    ingest: (request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }),
+    ingest: options.ingest ?? ((request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES })),
     runner: options.runner,
     metrics,
     logger: quietLogger,
