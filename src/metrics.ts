@@ -29,6 +29,12 @@ export class Metrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' })
   }
 
+  /** Counts an HTTP response under its route and status, and passes it on. */
+  counted(route: 'events' | 'query', response: Response): Response {
+    this.requests.inc({ route, status: response.status })
+    return response
+  }
+
   observeLag(read: () => Promise<number>): void {
     this.readLag = read
   }

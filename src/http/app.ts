@@ -28,5 +28,3 @@ export function createApp(deps: AppDependencies) {
       return statusResponse(500)
     })
 }
-
-export type App = ReturnType<typeof createApp>

@@ -18,10 +18,7 @@ export interface EventsRouteDependencies {
 
 export function eventsRoute(deps: EventsRouteDependencies) {
   const { metrics, logger } = deps
-  const answer = (response: Response): Response => {
-    metrics.requests.inc({ route: 'events', status: response.status })
-    return response
-  }
+  const answer = (response: Response) => metrics.counted('events', response)
 
   return new Elysia({ name: 'events' })
     .post(

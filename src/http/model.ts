@@ -1,6 +1,7 @@
 // TypeBox schemas of the HTTP API, used for the OpenAPI document (GET /openapi).
 import { Type as T } from '@sinclair/typebox'
-import { EventBatch } from '../ingest/event-schema'
+import { EventBatch, InvalidEvent } from '../ingest/event-schema'
+import { QueryResult } from '../query/run-query'
 import { Message } from './responses'
 
 export const DATASET_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$'
@@ -21,12 +22,6 @@ export const EventHeaders = T.Object({
 
 const MessageBody = (message: string) => T.Object({ message: T.Literal(message), error: T.Optional(T.String()) })
 
-export const InvalidEventEntry = T.Object({
-  index: T.Integer({ description: '0-based position of the event in the request array' }),
-  error: T.String({ description: 'What is wrong, as a sentence' }),
-  field: T.Optional(T.String({ description: 'The offending field' })),
-  bytes: T.Optional(T.Integer({ description: 'The event size, for size errors' })),
-})
 
 export const EventsResponses = {
   202: MessageBody(Message.accepted),
@@ -34,7 +29,7 @@ export const EventsResponses = {
     message: T.Literal(Message.badRequest),
     error: T.Optional(T.String({ description: 'Why the request as a whole was refused' })),
     accepted: T.Optional(T.Integer({ description: 'How many events of this request were accepted' })),
-    invalid: T.Optional(T.Array(InvalidEventEntry, { description: 'Events that were not accepted; the others were' })),
+    invalid: T.Optional(T.Array(InvalidEvent, { description: 'Events that were not accepted; the others were' })),
   }),
   401: MessageBody(Message.unauthorised),
   405: MessageBody(Message.methodNotAllowed),
@@ -44,13 +39,7 @@ export const EventsResponses = {
   503: MessageBody(Message.unavailable),
 }
 
-export { EventBatch }
 
-export const QueryResponse = T.Object({
-  meta: T.Array(T.Object({ name: T.String(), type: T.String() })),
-  data: T.Array(T.Record(T.String(), T.Unknown())),
-  rows: T.Integer(),
-})
 
 /** An OpenAPI response entry from a TypeBox schema (TypeBox schemas are JSON Schema). */
 const jsonContent = (schema: unknown) => ({ 'application/json': { schema } })
@@ -86,7 +75,7 @@ export const queryOperation = {
   parameters: [{ name: 'x-api-key', in: 'header', required: true, schema: EventHeaders.properties['x-api-key'] }],
   requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string', example: 'SELECT data.requestId, count() FROM sluice.logs GROUP BY ALL' } } } },
   responses: {
-    200: { description: 'Rows', content: jsonContent(QueryResponse) },
+    200: { description: 'Rows', content: jsonContent(QueryResult) },
     400: { description: "ClickHouse refused the query (its message is in error)" },
     401: { description: 'Missing or wrong x-api-key' },
     403: { description: 'The query would write or reach outside the database' },

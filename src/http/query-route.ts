@@ -20,10 +20,7 @@ export interface QueryRouteDependencies {
 }
 
 export function queryRoute(deps: QueryRouteDependencies) {
-  const answer = (response: Response): Response => {
-    deps.metrics.requests.inc({ route: 'query', status: response.status })
-    return response
-  }
+  const answer = (response: Response) => deps.metrics.counted('query', response)
   return new Elysia({ name: 'query' }).post(
     '/query',
     async ({ request }) => {

@@ -36,6 +36,15 @@ export type Event = Static<typeof Event>
 
 export const EventBatch = T.Array(Event, { description: 'A JSON array of events, up to 6 MB uncompressed' })
 
+/** An event that was not accepted, as the 400 response lists it under `invalid`. */
+export const InvalidEvent = T.Object({
+  index: T.Integer({ description: '0-based position of the event in the request array' }),
+  error: T.String({ description: 'What is wrong, as a sentence' }),
+  field: T.Optional(T.String({ description: 'The offending field' })),
+  bytes: T.Optional(T.Integer({ description: 'The event size, for size errors' })),
+})
+export type InvalidEvent = Static<typeof InvalidEvent>
+
 const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i
 
 // The schema's format check and enrichment both need the time of the same string, one right after

@@ -6,6 +6,7 @@ import { ArraySplitter } from './array-splitter'
 import { readBody } from './body-reader'
 import type { ContentEncoding } from './decompress'
 import { eventTimeMs, requestIdBase } from './enrich'
+import type { InvalidEvent } from './event-schema'
 import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './limits'
 import { RowEncoder } from './row-encoder'
 import { checkEvent } from './validate'
@@ -21,16 +22,6 @@ export interface IngestRequest {
   encoding: ContentEncoding
   contentLength?: number
   receivedMs: number
-}
-
-/** An event that was not accepted, as the 400 response lists it. */
-export interface InvalidEvent {
-  /** 0-based position in the request array. */
-  index: number
-  error: string
-  field?: string
-  /** Size of the event in bytes, for size errors. */
-  bytes?: number
 }
 
 export interface IngestOutcome {
@@ -80,6 +71,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
       service: request.service ?? '',
       namespace: request.namespace ?? '',
     },
+    bytes,
     deps.maxMessageBytes,
     (chunk) => publishing.push(deps.publisher.publish([chunk])),
     { events: starts.length, bytes: body.length },
@@ -109,7 +101,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
       continue
     }
     const e = event as Record<string, unknown>
-    encoder.add(i, bytes, start, end, eventTimeMs(e.timestamp, request.receivedMs), e.service as string | undefined, e.namespace as string | undefined)
+    encoder.add(i, start, end, eventTimeMs(e.timestamp, request.receivedMs), e.service as string | undefined, e.namespace as string | undefined)
   }
   encoder.finish()
   await Promise.all(publishing)

@@ -27,7 +27,9 @@ export class RowEncoder {
   /** Encoded row middles by service, then namespace: a request names few distinct ones. */
   private readonly middles = new Map<string, Map<string, Uint8Array>>()
   private middleCount = 0
-  private buffer: Uint8Array
+  /** The chunk being filled. A Buffer so that event bytes are copied natively, without a subarray per event. */
+  private buffer: Buffer
+  private readonly body: Buffer
   private position = 0
   private eventsInChunk = 0
   private lastIndex = -1
@@ -36,15 +38,18 @@ export class RowEncoder {
   private expectedBytes: number
 
   /**
+   * body: the request body the events are ranges of.
    * onChunk: called as each chunk is sealed, so it can be published while the rest is encoded.
    * expect: the size of the events to come, so a small request does not allocate a whole message.
    */
   constructor(
     private readonly context: RequestRowContext,
+    body: Uint8Array,
     private readonly maxMessageBytes: number,
     private readonly onChunk?: (chunk: OutgoingChunk) => void,
     expect?: { events: number; bytes: number },
   ) {
+    this.body = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
     this.defaultMiddle = this.middle(context.service, context.namespace)
     const perRow = TIMESTAMP_OPEN.length + this.defaultMiddle.length + RAW_OPEN.length + ROW_CLOSE.length + ROW_DIGITS_MAX
     this.expectedBytes = expect ? expect.bytes + expect.events * perRow : maxMessageBytes
@@ -52,7 +57,7 @@ export class RowEncoder {
   }
 
   /** Appends the row of the event body[start, end) at array position `index`. */
-  add(index: number, body: Uint8Array, start: number, end: number, timestampMs: number, service?: string, namespace?: string): void {
+  add(index: number, start: number, end: number, timestampMs: number, service?: string, namespace?: string): void {
     const middle = service === undefined && namespace === undefined ? this.defaultMiddle : this.middleFor(service, namespace)
     const rowMax = TIMESTAMP_OPEN.length + middle.length + RAW_OPEN.length + ROW_CLOSE.length + ROW_DIGITS_MAX + (end - start)
     if (this.position + rowMax > this.buffer.byteLength) this.seal(rowMax)
@@ -62,28 +67,11 @@ export class RowEncoder {
     p = writeBytes(out, p, middle)
     p = writeDecimal(out, p, index)
     p = writeBytes(out, p, RAW_OPEN)
-    p += this.sourceFor(body).copy(this.outputFor(out), p, start, end)
+    p += this.body.copy(out, p, start, end)
     this.position = writeBytes(out, p, ROW_CLOSE)
     this.expectedBytes -= rowMax
     this.eventsInChunk++
     this.lastIndex = index
-  }
-
-  // Buffer views of the body and the chunk, so the event's bytes are copied natively without
-  // allocating a subarray per event.
-  private source: Buffer | undefined
-  private output: Buffer | undefined
-
-  private sourceFor(body: Uint8Array): Buffer {
-    if (this.source === undefined || this.source.buffer !== body.buffer || this.source.byteOffset !== body.byteOffset) {
-      this.source = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-    }
-    return this.source
-  }
-
-  private outputFor(out: Uint8Array): Buffer {
-    if (this.output === undefined || this.output.buffer !== out.buffer) this.output = Buffer.from(out.buffer, out.byteOffset, out.byteLength)
-    return this.output
   }
 
   /** The chunks to publish, in order. */
@@ -110,21 +98,22 @@ export class RowEncoder {
   }
 
   /** A chunk buffer for what is expected to come (twice the last one once the guess ran out). */
-  private allocate(atLeast: number): Uint8Array {
+  private allocate(atLeast: number): Buffer {
     const guess = this.expectedBytes > 0 ? this.expectedBytes : 2 * (this.buffer?.byteLength ?? 0)
-    return new Uint8Array(Math.max(atLeast, Math.min(this.maxMessageBytes, Math.max(guess, 1024))))
+    // Not zeroed: only the written part, [0, position), is ever handed out.
+    return Buffer.allocUnsafeSlow(Math.max(atLeast, Math.min(this.maxMessageBytes, Math.max(guess, 1024))))
   }
 
   private middleFor(service: string | undefined, namespace: string | undefined): Uint8Array {
     const s = service ?? this.context.service
     const n = namespace ?? this.context.namespace
-    let byNamespace = this.middles.get(s)
-    if (byNamespace === undefined) this.middles.set(s, (byNamespace = new Map()))
-    let middle = byNamespace.get(n)
+    let middle = this.middles.get(s)?.get(n)
     if (middle === undefined) {
       // Bounded, in case every event names its own service.
-      if (++this.middleCount > MAX_CACHED_MIDDLES) this.middles.clear(), (this.middleCount = 0)
+      if (++this.middleCount > MAX_CACHED_MIDDLES) this.middles.clear(), (this.middleCount = 1)
       middle = this.middle(s, n)
+      let byNamespace = this.middles.get(s)
+      if (byNamespace === undefined) this.middles.set(s, (byNamespace = new Map()))
       byNamespace.set(n, middle)
     }
     return middle

@@ -1,14 +1,17 @@
 // Runs a read-only query from POST /query (or `npm run query`) and returns JSON rows.
 import type { ClickHouseClient } from '@clickhouse/client'
+import { Type as T, type Static } from '@sinclair/typebox'
 import { QueryRejectedError, StoreUnavailableError } from '../errors'
 import { checkReadOnlySql } from './read-only-sql'
 
-export interface QueryResult {
-  meta: { name: string; type: string }[]
-  data: Record<string, unknown>[]
-  rows: number
-  statistics?: { elapsed: number; rows_read: number; bytes_read: number }
-}
+/** ClickHouse's JSON output format, as POST /query answers. */
+export const QueryResult = T.Object({
+  meta: T.Array(T.Object({ name: T.String(), type: T.String() }), { description: 'Column names and ClickHouse types' }),
+  data: T.Array(T.Record(T.String(), T.Unknown()), { description: 'One object per row' }),
+  rows: T.Integer(),
+  statistics: T.Optional(T.Object({ elapsed: T.Number(), rows_read: T.Number(), bytes_read: T.Number() })),
+})
+export type QueryResult = Static<typeof QueryResult>
 
 /** Limits that keep one query from taking the process down. */
 const QUERY_LIMITS = { max_execution_time: 60, max_result_rows: '1000000', result_overflow_mode: 'throw' } as const
