@@ -28,7 +28,14 @@ export const Env = T.Object({
   BATCH_MAX_EVENTS: Int(1, 1_000_000, 100_000, 'flush a dataset batch at this many events'),
   BATCH_MAX_BYTES: Int(1024, 512 * 1024 * 1024, 32 * 1024 * 1024, 'flush a dataset batch at this many bytes of rows'),
   BATCH_FLUSH_INTERVAL_MS: Int(10, 600_000, 500, 'flush a non-empty batch after this long'),
-  BATCH_ACK_WAIT_MS: Int(1000, 3_600_000, 60_000, 'redeliver an event this long after a batcher took it without confirming'),
+  BATCH_ACK_WAIT_MS: Int(1000, 3_600_000, 10_000, 'redeliver an event this long after a batcher took it without confirming (a live batcher extends it while it works)'),
+  BATCH_MAX_HELD_BYTES: T.Optional(T.Integer({ minimum: 1024 * 1024, maximum: 8 * 1024 * 1024 * 1024, description: 'bytes of queued messages one batcher holds in memory before it stops pulling; default 2 x BATCH_MAX_BYTES' })),
+  INGEST_MAX_INFLIGHT_BYTES: Int(16 * 1024 * 1024, 16 * 1024 * 1024 * 1024, 160 * 1024 * 1024, 'memory an ingest node may use for requests in flight; past it requests get 503 with Retry-After'),
+  MAX_DATASETS: Int(1, 1_000_000, 1000, 'datasets (tables) one deployment may have; a new dataset past it is refused'),
+  EVENT_MAX_PAST_DAYS: Int(0, 36500, 30, 'refuse events whose timestamp is more than this many days in the past (0: no limit)'),
+  EVENT_MAX_FUTURE_DAYS: Int(0, 36500, 1, 'refuse events whose timestamp is more than this many days in the future (0: no limit)'),
+  NATS_SYNC_INTERVAL: T.Optional(T.String({ pattern: '^(always|[0-9]+(ms|s|m|h))$', description: 'local nats-server only: how often JetStream fsyncs its store ("always", or a duration such as 10s); unset: the server default' })),
+  SHUTDOWN_TIMEOUT_MS: Int(1000, 600_000, 30_000, 'one budget for the whole shutdown: draining requests, flushing the batcher, stopping NATS'),
   LOG_LEVEL: T.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => T.Literal(l)), { default: 'info' }),
 })
 export type Env = Static<typeof Env>
@@ -43,6 +50,17 @@ export interface Config {
   dataDir: string
   role: Role
   logLevel: string
+  /** One budget shared by every shutdown step. */
+  shutdownTimeoutMs: number
+  ingest: {
+    /** Bytes of requests in flight on this node (bodies and encoded rows) before it answers 503. */
+    maxInflightBytes: number
+    /** Datasets per deployment. */
+    maxDatasets: number
+    /** Accepted event time window around now; 0 disables a side. */
+    maxPastDays: number
+    maxFutureDays: number
+  }
   nats: {
     /** Unset: start a local nats-server. */
     url?: string
@@ -52,6 +70,8 @@ export interface Config {
     maxBytes: number
     maxAgeMs: number
     duplicateWindowMs: number
+    /** Local nats-server only: JetStream sync_interval ('always' or a duration); unset: server default. */
+    syncInterval?: string
   }
   clickhouse: {
     /** Unset: embedded chDB in `${dataDir}/clickhouse`. */
@@ -66,6 +86,8 @@ export interface Config {
     maxBytes: number
     flushIntervalMs: number
     ackWaitMs: number
+    /** Bytes of messages held (waiting and being written) before the batcher stops pulling. */
+    maxHeldBytes: number
   }
 }
 
@@ -84,8 +106,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const env = Value.Convert(Env, Value.Default(Env, raw))
   const problems = [...Value.Errors(Env, env)].map((e) => `${e.path.slice(1) || 'environment'}=${JSON.stringify(source[e.path.slice(1)] ?? '')}: ${explain(e.schema as { anyOf?: { const?: unknown }[] }, e.message)}`)
-  if (problems.length > 0) throw new ConfigError(problems)
   const e = env as Env
+  const maxHeldBytes = e.BATCH_MAX_HELD_BYTES ?? 2 * e.BATCH_MAX_BYTES
+  // A batch can only fill if the batcher may hold it plus the largest message (1 MiB).
+  if (problems.length === 0 && maxHeldBytes < e.BATCH_MAX_BYTES + 1024 * 1024) {
+    problems.push(`BATCH_MAX_HELD_BYTES=${JSON.stringify(source.BATCH_MAX_HELD_BYTES)}: must be at least BATCH_MAX_BYTES + 1 MiB (${e.BATCH_MAX_BYTES + 1024 * 1024})`)
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
   const apiKeys = (e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)
   return {
     port: e.PORT,
@@ -93,6 +120,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR,
     role: e.ROLE,
     logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    ingest: {
+      maxInflightBytes: e.INGEST_MAX_INFLIGHT_BYTES,
+      maxDatasets: e.MAX_DATASETS,
+      maxPastDays: e.EVENT_MAX_PAST_DAYS,
+      maxFutureDays: e.EVENT_MAX_FUTURE_DAYS,
+    },
     nats: {
       url: e.NATS_URL,
       serverBin: e.NATS_SERVER_BIN,
@@ -101,6 +135,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxBytes: e.NATS_STREAM_MAX_BYTES,
       maxAgeMs: e.NATS_STREAM_MAX_AGE_MS,
       duplicateWindowMs: e.NATS_DUPLICATE_WINDOW_MS,
+      syncInterval: e.NATS_SYNC_INTERVAL,
     },
     clickhouse: {
       url: e.CLICKHOUSE_URL,
@@ -114,6 +149,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxBytes: e.BATCH_MAX_BYTES,
       flushIntervalMs: e.BATCH_FLUSH_INTERVAL_MS,
       ackWaitMs: e.BATCH_ACK_WAIT_MS,
+      maxHeldBytes,
     },
   }
 }

@@ -9,7 +9,7 @@ import { eventTimeMs, requestIdBase } from './enrich'
 import type { InvalidEvent } from './event-schema'
 import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './limits'
 import { RowEncoder } from './row-encoder'
-import { checkEvent } from './validate'
+import { checkEvent, type EventLimits } from './validate'
 
 export interface IngestRequest {
   dataset: string
@@ -33,6 +33,8 @@ export interface IngestOutcome {
 export interface IngestDependencies {
   publisher: EventPublisher
   maxMessageBytes: number
+  /** The accepted event time window (config EVENT_MAX_PAST_DAYS / EVENT_MAX_FUTURE_DAYS). */
+  eventLimits?: EventLimits
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
@@ -95,7 +97,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
       }
       event = result.value
     }
-    const problem = checkEvent(event)
+    const problem = checkEvent(event, { bytes, start, end, receivedMs: request.receivedMs, limits: deps.eventLimits })
     if (problem !== undefined) {
       invalid.push({ index: i, ...problem })
       continue

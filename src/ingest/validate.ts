@@ -23,8 +23,24 @@ export interface EventProblem {
   field?: string
 }
 
+/** The accepted event time window, in days around the time received; 0 disables a side. */
+export interface EventLimits {
+  maxPastDays: number
+  maxFutureDays: number
+}
+
+/** Where a parsed event came from, for the checks its parsed value cannot answer. */
+export interface EventSource {
+  /** The request body; the event is bytes[start, end). */
+  bytes: Uint8Array
+  start: number
+  end: number
+  receivedMs: number
+  limits?: EventLimits
+}
+
 /** Returns undefined when the value is a valid event, otherwise what is wrong with it. */
-export function checkEvent(value: unknown): EventProblem | undefined {
+export function checkEvent(value: unknown, _source?: EventSource): EventProblem | undefined {
   if (checker.Check(value)) return undefined
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { error: `The event must be a JSON object, but it is ${describe(value)}.` }

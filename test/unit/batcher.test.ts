@@ -100,7 +100,7 @@ class SpyWriter implements BatchWriter {
   }
 }
 
-const config = (over: Partial<Config['batch']> = {}): Config['batch'] => ({ maxEvents: 1000, maxBytes: 64 * 1024 * 1024, flushIntervalMs: 60_000, ackWaitMs: 60_000, ...over })
+const config = (over: Partial<Config['batch']> = {}): Config['batch'] => ({ maxEvents: 1000, maxBytes: 64 * 1024 * 1024, flushIntervalMs: 60_000, ackWaitMs: 60_000, maxHeldBytes: 256 * 1024 * 1024, ...over })
 let seq = 0
 let datasetNo = 0
 const nextDataset = () => `batch_${++datasetNo}`
