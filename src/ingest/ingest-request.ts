@@ -83,7 +83,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
     const start = starts[i]!
     const end = ends[i]!
     const size = end - start
-    if (size > MAX_EVENT_BYTES) {
+    if (size >= MAX_EVENT_BYTES) {
       invalid.push({ index: i, bytes: size, error: `The event is ${size} bytes; an event must be smaller than ${MAX_EVENT_BYTES} bytes (256 KB).` })
       continue
     }

@@ -128,6 +128,16 @@ describe('400 Bad Request', () => {
     expect(publisher.rows()).toHaveLength(2)
   })
 
+  test('an event of exactly 262,144 bytes is refused: the spec says smaller than 256 KB', async () => {
+    const exact = `{"m":"${'x'.repeat(256 * 1024 - 8)}"}`
+    expect(exact.length).toBe(262_144)
+    const justUnder = exact.slice(0, 6) + exact.slice(7)
+    const { status, body, publisher } = await send(post('/v1/logs', `[${exact},${justUnder}]`))
+    expect(status).toBe(400)
+    expect(body.invalid).toEqual([{ index: 0, bytes: 262_144, error: 'The event is 262144 bytes; an event must be smaller than 262144 bytes (256 KB).' }])
+    expect(publisher.rawTexts()).toEqual([justUnder])
+  })
+
   test('an event with a badly typed well-known field is listed with the field and a sentence', async () => {
     const { status, body, publisher } = await send(post('/v1/logs', '[{"duration":"slow"},{"timestamp":"yesterday"},{"ok":true}]'))
     expect(status).toBe(400)
