@@ -1,6 +1,7 @@
 // POST /v1/<dataset>: the Events API route, and the answers for other methods on it.
 import { Elysia } from 'elysia'
-import { BadBodyError, QueueUnavailableError, WrongRoleError } from '../errors'
+import { QueueUnavailableError, SluiceError } from '../errors'
+import { IngestOverloadedError } from '../ingest/inflight-budget'
 import { parseContentEncoding } from '../ingest/decompress'
 import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import type { Logger } from '../log'
@@ -48,8 +49,9 @@ export function eventsRoute(deps: EventsRouteDependencies) {
           metrics.bodyBytes.inc(outcome.bodyBytes)
           metrics.eventsAccepted.inc(outcome.accepted)
           if (outcome.invalid.length === 0) return answer(accepted())
-          metrics.eventsRejected.inc(outcome.invalid.length)
-          return answer(statusResponse(400, { accepted: outcome.accepted, invalid: outcome.invalid }))
+          metrics.eventsRejected.inc(outcome.rejected)
+          const truncated = outcome.rejected > outcome.invalid.length
+          return answer(statusResponse(400, { accepted: outcome.accepted, rejected: outcome.rejected, invalid: outcome.invalid, ...(truncated ? { invalidTruncated: true } : {}) }))
         } catch (error) {
           return answer(errorResponse(error, logger, dataset))
         }
@@ -60,12 +62,16 @@ export function eventsRoute(deps: EventsRouteDependencies) {
 }
 
 function errorResponse(error: unknown, logger: Logger, dataset: string): Response {
-  if (error instanceof BadBodyError || error instanceof WrongRoleError) return statusResponse(error.status, { error: error.message })
+  if (error instanceof IngestOverloadedError) {
+    return statusResponse(503, { error: `${error.message}; retry after the delay in Retry-After with the same Idempotency-Key (some events of this request may already be stored; the retry lands only the others).` })
+  }
   if (error instanceof QueueUnavailableError) {
     // The outage itself is logged once by the NATS connection; one line per refused request is noise.
     logger.debug({ err: error, dataset }, 'events refused: queue unavailable')
     return statusResponse(503, { error: 'Events cannot be stored right now; retry after the delay in Retry-After (with the same Idempotency-Key to avoid duplicates).' })
   }
+  // The client's own fault (bad body, dataset cap) or a node that takes no events: say why.
+  if (error instanceof SluiceError && error.status !== 500) return statusResponse(error.status, { error: error.message })
   logger.error({ err: error, dataset }, 'events request failed')
   return statusResponse(500)
 }

@@ -1,6 +1,7 @@
 // TypeBox schemas of the HTTP API, used for the OpenAPI document (GET /openapi).
 import { Type as T } from '@sinclair/typebox'
 import { EventBatch, InvalidEvent } from '../ingest/event-schema'
+import { MAX_LISTED_INVALID } from '../ingest/invalid-list'
 import { QueryResult } from '../query/run-query'
 import { Message } from './responses'
 
@@ -29,7 +30,9 @@ export const EventsResponses = {
     message: T.Literal(Message.badRequest),
     error: T.Optional(T.String({ description: 'Why the request as a whole was refused' })),
     accepted: T.Optional(T.Integer({ description: 'How many events of this request were accepted' })),
-    invalid: T.Optional(T.Array(InvalidEvent, { description: 'Events that were not accepted; the others were' })),
+    rejected: T.Optional(T.Integer({ description: 'How many events of this request were not accepted' })),
+    invalid: T.Optional(T.Array(InvalidEvent, { description: `Events that were not accepted (the first ${MAX_LISTED_INVALID}); the others were` })),
+    invalidTruncated: T.Optional(T.Literal(true, { description: `Present when more than ${MAX_LISTED_INVALID} events were not accepted: invalid lists only the first of them` })),
   }),
   401: MessageBody(Message.unauthorised),
   405: MessageBody(Message.methodNotAllowed),
@@ -46,13 +49,13 @@ const jsonContent = (schema: unknown) => ({ 'application/json': { schema } })
 
 const RESPONSE_WORDS: Record<number, string> = {
   202: 'Every event was stored in JetStream',
-  400: 'Bad path or body, or some events invalid (listed under invalid; the others were stored)',
+  400: 'Bad path or body, a new dataset past the deployment\'s cap, or some events invalid (listed under invalid; the others were stored)',
   401: 'Missing or wrong x-api-key',
   405: 'Only POST is allowed here',
   413: 'More than 6 MB once uncompressed',
   415: 'Unsupported Content-Encoding',
   500: 'Unexpected error (details in the server log)',
-  503: 'NATS is down or the stream is full: nothing was lost, retry after Retry-After',
+  503: 'NATS is down, the stream is full or this node is at its in-flight byte budget: retry after Retry-After with the same Idempotency-Key',
 }
 
 /** OpenAPI operation details of POST /v1/<dataset>, generated from the schemas above. */

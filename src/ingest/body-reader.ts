@@ -1,15 +1,20 @@
 // Reads a request body as a stream into one BodyBuffer, inflating it if compressed, and stops as
 // soon as the uncompressed size passes the limit: nothing beyond the limit is ever buffered.
 import { once } from 'node:events'
-import { BadBodyError } from '../errors'
-import { BodyBuffer } from './body-buffer'
+import { BadBodyError, SluiceError } from '../errors'
+import { BodyBuffer, type OnAllocate } from './body-buffer'
 import { createDecompressor, type ContentEncoding } from './decompress'
+import { MAX_WIRE_BYTES } from './limits'
 
 export interface ReadBodyOptions {
   encoding: ContentEncoding
   /** The Content-Length header, when the client sent one. */
   contentLength: number | undefined
   maxBytes: number
+  /** Compressed bytes read at most (MAX_WIRE_BYTES by default). */
+  maxWireBytes?: number
+  /** Called before the body buffer grows, with the bytes it adds; may throw to stop reading. */
+  onAllocate?: OnAllocate
   /** Called after each append, so the array can be split while the rest is still arriving. */
   onData(buffer: BodyBuffer): void
 }
@@ -22,16 +27,20 @@ interface ByteReader {
 
 const tooLarge = (maxBytes: number) =>
   new BadBodyError(`The request body is larger than ${maxBytes} bytes once uncompressed; send fewer events per request.`, 413)
+const tooLargeOnWire = (maxWireBytes: number) =>
+  new BadBodyError(`The compressed request body is larger than ${maxWireBytes} bytes; a body that does not shrink when compressed is refused.`, 413)
 
 export async function readBody(body: ReadableStream<Uint8Array> | null, options: ReadBodyOptions): Promise<BodyBuffer> {
   const { encoding, contentLength, maxBytes } = options
+  const maxWireBytes = options.maxWireBytes ?? MAX_WIRE_BYTES
   if (encoding === 'identity' && contentLength !== undefined && contentLength > maxBytes) throw tooLarge(maxBytes)
-  const buffer = new BodyBuffer(encoding === 'identity' ? (contentLength ?? 64 * 1024) : 256 * 1024, maxBytes)
+  if (encoding !== 'identity' && contentLength !== undefined && contentLength > maxWireBytes) throw tooLargeOnWire(maxWireBytes)
+  const buffer = new BodyBuffer(encoding === 'identity' ? (contentLength ?? 64 * 1024) : 64 * 1024, maxBytes, options.onAllocate)
   if (body === null) return buffer
   const reader = guarded(body.getReader() as unknown as ByteReader)
   try {
     if (encoding === 'identity') await readPlain(reader, buffer, options)
-    else await readCompressed(reader, encoding, buffer, options)
+    else await readCompressed(reader, encoding, buffer, options, maxWireBytes)
   } finally {
     // Releases the socket's data if we stopped early (limit hit, bad encoding).
     reader.cancel().catch(() => {})
@@ -64,16 +73,21 @@ async function readCompressed(
   encoding: Exclude<ContentEncoding, 'identity'>,
   buffer: BodyBuffer,
   options: ReadBodyOptions,
+  maxWireBytes: number,
 ) {
   const first = await reader.read()
   if (first.done) return
   const inflater = createDecompressor(encoding, first.value)
   let stopped = false
+  let wireBytes = 0
   // Feeds compressed bytes in while the loop below drains inflated ones; write() backpressure
   // means a bomb is inflated no further than the consumer has read.
   const feed = (async () => {
     let chunk: Uint8Array | undefined = first.value
     while (chunk !== undefined && !stopped) {
+      wireBytes += chunk.byteLength
+      // Counted as read, not as inflated: many empty gzip members inflate to nothing at all.
+      if (wireBytes > maxWireBytes) throw tooLargeOnWire(maxWireBytes)
       if (!inflater.write(chunk)) await Promise.race([once(inflater, 'drain'), once(inflater, 'close')])
       const next = await reader.read()
       chunk = next.done ? undefined : next.value
@@ -87,7 +101,7 @@ async function readCompressed(
       options.onData(buffer)
     }
   } catch (error) {
-    if (error instanceof BadBodyError) throw error
+    if (error instanceof SluiceError) throw error
     throw new BadBodyError(`The request body could not be decompressed as ${encoding}: ${(error as Error).message}.`)
   } finally {
     stopped = true

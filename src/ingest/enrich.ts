@@ -3,14 +3,21 @@ import { createHash, randomUUID } from 'node:crypto'
 import { parseIsoTimestamp } from './event-schema'
 
 /**
- * The per-request part of every `_id`. With an Idempotency-Key it is derived from the API key,
- * the dataset and that key, so a retried request produces the same ids (and JetStream message
- * ids) and lands once; without one it is random, so two identical bodies both land.
- * Each event's `_id` is `<base>-<index in the request array>`.
+ * The per-request part of every `_id` and JetStream message id. With an Idempotency-Key it is
+ * derived from the API key, the dataset, that key and the body as inflated, so a retry of the
+ * same request (byte for byte, however it is compressed or split on the wire) produces the same
+ * ids and lands once, while another body sent under a reused key is another request: its ids
+ * differ and it lands in full beside the first. Without a key it is random, so two identical
+ * bodies both land. Each event's `_id` is `<base>-<index in the request array>`.
  */
-export function requestIdBase(apiKey: string, dataset: string, idempotencyKey: string | undefined): string {
+export function requestIdBase(apiKey: string, dataset: string, idempotencyKey: string | undefined, body: Uint8Array): string {
   if (idempotencyKey === undefined || idempotencyKey === '') return randomUUID().replaceAll('-', '')
-  return createHash('sha256').update(`${apiKey}\0${dataset}\0${idempotencyKey}`).digest('hex').slice(0, 32)
+  // Lengths first, so no choice of key and dataset can make two different inputs hash alike.
+  return createHash('sha256')
+    .update(`${apiKey.length}:${apiKey}\0${dataset}\0${idempotencyKey.length}:${idempotencyKey}\0`)
+    .update(body)
+    .digest('hex')
+    .slice(0, 32)
 }
 
 export const eventId = (base: string, index: number): string => `${base}-${index}`

@@ -1,13 +1,22 @@
 // One Events API request from body to queue: read and split the body, check each event, encode
 // the accepted ones as rows and publish them, then report what was accepted and what was not.
+//
+// Memory per request is bounded whatever the event count: the body (at most 6 MB, counted
+// against the node's in-flight budget as it grows), one slice of parsed elements at a time
+// (element-slices.ts), a window of chunks awaiting their PubAck (publish-window.ts), and the
+// first MAX_LISTED_INVALID invalid entries (invalid-list.ts).
 import { BadBodyError } from '../errors'
 import type { EventPublisher } from '../queue/types'
 import { ArraySplitter } from './array-splitter'
 import { readBody } from './body-reader'
 import type { ContentEncoding } from './decompress'
+import { ElementRun, parseElement, parseRun } from './element-slices'
 import { eventTimeMs, requestIdBase } from './enrich'
 import type { InvalidEvent } from './event-schema'
+import { type InflightBudget, Reservation } from './inflight-budget'
+import { InvalidList } from './invalid-list'
 import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './limits'
+import { PUBLISH_WINDOW_CHUNKS, PublishWindow } from './publish-window'
 import { RowEncoder } from './row-encoder'
 import { checkEvent, type EventLimits } from './validate'
 
@@ -26,8 +35,15 @@ export interface IngestRequest {
 
 export interface IngestOutcome {
   accepted: number
+  /** Every event not accepted; `invalid` lists the first MAX_LISTED_INVALID of them. */
+  rejected: number
   invalid: InvalidEvent[]
   bodyBytes: number
+}
+
+/** Admits a dataset name before its events are read (queue/dataset-registry.ts); throws to refuse. */
+export interface DatasetGate {
+  admit(dataset: string): Promise<void> | void
 }
 
 export interface IngestDependencies {
@@ -35,105 +51,108 @@ export interface IngestDependencies {
   maxMessageBytes: number
   /** The accepted event time window (config EVENT_MAX_PAST_DAYS / EVENT_MAX_FUTURE_DAYS). */
   eventLimits?: EventLimits
+  /** The node's in-flight byte budget; unset: unbounded (unit tests). */
+  budget?: InflightBudget
+  /** The deployment's dataset cap; unset: any valid name is taken. */
+  datasets?: DatasetGate
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+/** Body bytes per parse slice: small enough that its parsed values are a few MB at most. */
+const SLICE_BYTES = 64 * 1024
+/** Row text around each event (timestamp, service, namespace, id), for sizing the rows' budget. */
+const ROW_OVERHEAD_BYTES = 128
 
 /**
- * Throws BadBodyError when the body as a whole is unusable (nothing is published then), and
- * QueueUnavailableError when accepted events could not be made durable.
+ * Throws BadBodyError when the body as a whole is unusable (nothing is published then),
+ * QueueUnavailableError when accepted events could not be made durable, IngestOverloadedError
+ * when the node has no room for the request (some of its events may be stored already then,
+ * as with any 503: a retry with the same Idempotency-Key lands only the missing ones).
  */
 export async function ingestRequest(request: IngestRequest, deps: IngestDependencies): Promise<IngestOutcome> {
-  const starts: number[] = []
-  const ends: number[] = []
-  // Non-objects are found by the schema check below, which can say what the element is.
-  const splitter = new ArraySplitter((start, end) => {
-    starts.push(start)
-    ends.push(end)
+  await deps.datasets?.admit(request.dataset)
+  const reservation = new Reservation(deps.budget)
+  try {
+    return await ingest(request, deps, reservation)
+  } finally {
+    reservation.release()
+  }
+}
+
+async function ingest(request: IngestRequest, deps: IngestDependencies, reservation: Reservation): Promise<IngestOutcome> {
+  // First pass, as the body arrives: is it one JSON array, and of how many elements? Nothing is
+  // published before the whole body is known to be usable.
+  let count = 0
+  const checker = new ArraySplitter(() => {
+    count++
   })
   const body = await readBody(request.body, {
     encoding: request.encoding,
     contentLength: request.contentLength,
     maxBytes: MAX_BODY_BYTES,
-    onData: (buffer) => splitter.push(buffer.bytes, buffer.length),
+    onAllocate: (bytes) => reservation.grow(bytes),
+    onData: (buffer) => checker.push(buffer.bytes, buffer.length),
   })
   // Throws ArrayBodyError (a 400) when the body is not one complete JSON array.
-  splitter.finish()
-  if (starts.length === 0) throw new BadBodyError('The request body is an empty array: send at least one event.')
+  checker.finish()
+  if (count === 0) throw new BadBodyError('The request body is an empty array: send at least one event.')
 
-  const bytes = body.bytes
-  const parsed = parseWholeArray(body.view(), starts.length)
-  // Each full chunk is published as soon as it is sealed, so JetStream stores it while the next
-  // one is encoded. The loop below is synchronous: a rejection is handled by the await at the end.
-  const publishing: Promise<void>[] = []
+  const bytes = body.view()
+  // The chunks in flight plus the one being filled.
+  reservation.grow(Math.min((PUBLISH_WINDOW_CHUNKS + 1) * deps.maxMessageBytes, body.length + count * ROW_OVERHEAD_BYTES))
+  const window = new PublishWindow(deps.publisher)
   const encoder = new RowEncoder(
     {
       dataset: request.dataset,
-      idBase: requestIdBase(request.apiKey, request.dataset, request.idempotencyKey),
+      idBase: requestIdBase(request.apiKey, request.dataset, request.idempotencyKey, bytes),
       service: request.service ?? '',
       namespace: request.namespace ?? '',
     },
     bytes,
     deps.maxMessageBytes,
-    (chunk) => publishing.push(deps.publisher.publish([chunk])),
-    { events: starts.length, bytes: body.length },
+    (chunk) => window.send(chunk),
+    { events: count, bytes: body.length },
   )
-  const invalid: InvalidEvent[] = []
-  for (let i = 0; i < starts.length; i++) {
-    const start = starts[i]!
-    const end = ends[i]!
-    const size = end - start
-    if (size >= MAX_EVENT_BYTES) {
-      invalid.push({ index: i, bytes: size, error: `The event is ${size} bytes; an event must be smaller than ${MAX_EVENT_BYTES} bytes (256 KB).` })
-      continue
-    }
-    let event: unknown
-    if (parsed !== undefined) event = parsed[i]
-    else {
-      const result = parseElement(bytes, start, end)
-      if (typeof result === 'string') {
-        invalid.push({ index: i, error: result })
+  const invalid = new InvalidList()
+
+  // Second pass: the same split again, a slice at a time, each slice parsed in one go.
+  const run = new ElementRun()
+  const splitter = new ArraySplitter((start, end) => run.push(start, end))
+  let index = 0
+  for (let scanned = 0; scanned < bytes.length; ) {
+    scanned = Math.min(bytes.length, scanned + SLICE_BYTES)
+    run.clear()
+    splitter.push(bytes, scanned)
+    const parsed = parseRun(bytes, run)
+    for (let k = 0; k < run.count; k++, index++) {
+      const start = run.starts[k]!
+      const end = run.ends[k]!
+      const size = end - start
+      if (size >= MAX_EVENT_BYTES) {
+        invalid.add({ index, bytes: size, error: `The event is ${size} bytes; an event must be smaller than ${MAX_EVENT_BYTES} bytes (256 KB).` })
         continue
       }
-      event = result.value
+      let event: unknown
+      if (parsed !== undefined) event = parsed[k]
+      else {
+        const result = parseElement(bytes, start, end)
+        if (typeof result === 'string') {
+          invalid.add({ index, error: result })
+          continue
+        }
+        event = result.value
+      }
+      const problem = checkEvent(event, { bytes, start, end, receivedMs: request.receivedMs, limits: deps.eventLimits })
+      if (problem !== undefined) {
+        invalid.add({ index, ...problem })
+        continue
+      }
+      const e = event as Record<string, unknown>
+      encoder.add(index, start, end, eventTimeMs(e.timestamp, request.receivedMs), e.service as string | undefined, e.namespace as string | undefined)
+      // Only when a chunk was just sealed into a full window: an await per chunk, not per event.
+      if (window.full) await window.room()
     }
-    const problem = checkEvent(event, { bytes, start, end, receivedMs: request.receivedMs, limits: deps.eventLimits })
-    if (problem !== undefined) {
-      invalid.push({ index: i, ...problem })
-      continue
-    }
-    const e = event as Record<string, unknown>
-    encoder.add(i, start, end, eventTimeMs(e.timestamp, request.receivedMs), e.service as string | undefined, e.namespace as string | undefined)
   }
   encoder.finish()
-  await Promise.all(publishing)
-  return { accepted: starts.length - invalid.length, invalid, bodyBytes: body.length }
-}
-
-/**
- * Fast path: when the whole body is valid JSON, one parse of it (several times faster than
- * parsing 20k small strings) gives every element. Returns undefined when it is not.
- */
-function parseWholeArray(view: Uint8Array, count: number): unknown[] | undefined {
-  try {
-    const value = JSON.parse(decoder.decode(view))
-    return Array.isArray(value) && value.length === count ? value : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function parseElement(bytes: Uint8Array, start: number, end: number): { value: unknown } | string {
-  let text: string
-  try {
-    text = decoder.decode(bytes.subarray(start, end))
-  } catch {
-    return 'The event is not valid UTF-8 text.'
-  }
-  if (text.length === 0) return 'The array has an empty element here (two commas in a row, or a comma before "]").'
-  try {
-    return { value: JSON.parse(text) }
-  } catch (error) {
-    return `The event is not valid JSON: ${(error as Error).message}.`
-  }
+  await window.drain()
+  return { accepted: count - invalid.count, rejected: invalid.count, invalid: invalid.listed, bodyBytes: body.length }
 }

@@ -4,3 +4,10 @@
 
 export const MAX_BODY_BYTES = 6 * 1024 * 1024
 export const MAX_EVENT_BYTES = 256 * 1024
+
+/**
+ * Compressed bytes read per request. Compression never makes JSON bigger by more than a few
+ * bytes per 64 KB block (RFC 1951 §3.2.4 stored blocks), so a body whose compressed form passes
+ * its own inflated limit is a bomb of empty members or padding: stop reading it there.
+ */
+export const MAX_WIRE_BYTES = MAX_BODY_BYTES + 64 * 1024

@@ -32,6 +32,7 @@ export class RowEncoder {
   private readonly body: Buffer
   private position = 0
   private eventsInChunk = 0
+  private firstIndex = -1
   private lastIndex = -1
 
   /** Bytes the rows still to come are expected to take: sizes buffers for small requests. */
@@ -39,7 +40,8 @@ export class RowEncoder {
 
   /**
    * body: the request body the events are ranges of.
-   * onChunk: called as each chunk is sealed, so it can be published while the rest is encoded.
+   * onChunk: called as each chunk is sealed, so it can be published while the rest is encoded;
+   *   the encoder then keeps no reference to it (finish() returns only chunks nobody took).
    * expect: the size of the events to come, so a small request does not allocate a whole message.
    */
   constructor(
@@ -70,11 +72,11 @@ export class RowEncoder {
     p += this.body.copy(out, p, start, end)
     this.position = writeBytes(out, p, ROW_CLOSE)
     this.expectedBytes -= rowMax
-    this.eventsInChunk++
+    if (this.eventsInChunk++ === 0) this.firstIndex = index
     this.lastIndex = index
   }
 
-  /** The chunks to publish, in order. */
+  /** The chunks to publish, in order (those not already handed to onChunk). */
   finish(): OutgoingChunk[] {
     this.seal(0)
     return this.chunks
@@ -87,10 +89,12 @@ export class RowEncoder {
         body: this.buffer.subarray(0, this.position),
         events: this.eventsInChunk,
         lastId: eventId(this.context.idBase, this.lastIndex),
-        msgId: `${this.context.idBase}:${this.chunks.length}`,
+        // The events it holds, named by content: the base covers the body (enrich.ts) and the
+        // range says which of its events, so no other body's chunk can share the id.
+        msgId: `${this.context.idBase}:${this.firstIndex}-${this.lastIndex}`,
       }
-      this.chunks.push(chunk)
-      this.onChunk?.(chunk)
+      if (this.onChunk) this.onChunk(chunk)
+      else this.chunks.push(chunk)
     }
     if (nextRowMax > 0) this.buffer = this.allocate(nextRowMax)
     this.position = 0

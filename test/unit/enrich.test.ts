@@ -3,17 +3,26 @@ import fc from 'fast-check'
 import { eventTimeMs, requestIdBase } from '../../src/ingest/enrich'
 import { parseIsoTimestamp } from '../../src/ingest/event-schema'
 
+const body = new TextEncoder().encode('[{"a":1}]')
+
 describe('event ids', () => {
-  test('the same Idempotency-Key from the same key and dataset gives the same ids, so a retry lands once', () => {
-    expect(requestIdBase('k', 'logs', 'retry-1')).toBe(requestIdBase('k', 'logs', 'retry-1'))
+  test('the same Idempotency-Key from the same key and dataset with the same body gives the same ids, so a retry lands once', () => {
+    expect(requestIdBase('k', 'logs', 'retry-1', body)).toBe(requestIdBase('k', 'logs', 'retry-1', body.slice()))
   })
-  test('ids differ across API keys, datasets and idempotency keys', () => {
-    const ids = new Set([requestIdBase('k', 'logs', 'a'), requestIdBase('k2', 'logs', 'a'), requestIdBase('k', 'traces', 'a'), requestIdBase('k', 'logs', 'b')])
-    expect(ids.size).toBe(4)
+  test('ids differ across API keys, datasets, idempotency keys and bodies', () => {
+    const other = new TextEncoder().encode('[{"a":2}]')
+    const ids = new Set([
+      requestIdBase('k', 'logs', 'a', body),
+      requestIdBase('k2', 'logs', 'a', body),
+      requestIdBase('k', 'traces', 'a', body),
+      requestIdBase('k', 'logs', 'b', body),
+      requestIdBase('k', 'logs', 'a', other),
+    ])
+    expect(ids.size).toBe(5)
   })
   test('without an Idempotency-Key two identical requests get different ids, so both land', () => {
-    expect(requestIdBase('k', 'logs', undefined)).not.toBe(requestIdBase('k', 'logs', undefined))
-    expect(requestIdBase('k', 'logs', undefined)).toMatch(/^[0-9a-f]{32}$/)
+    expect(requestIdBase('k', 'logs', undefined, body)).not.toBe(requestIdBase('k', 'logs', undefined, body))
+    expect(requestIdBase('k', 'logs', undefined, body)).toMatch(/^[0-9a-f]{32}$/)
   })
 })
 

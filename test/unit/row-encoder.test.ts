@@ -18,7 +18,7 @@ describe('row encoding', () => {
     const [chunk] = rowsOf(encoder)
     expect(chunk!.events).toBe(2)
     expect(chunk!.lastId).toBe('abc-1')
-    expect(chunk!.msgId).toBe('abc:0')
+    expect(chunk!.msgId).toBe('abc:0-1')
     expect(chunk!.rows).toEqual([
       { _timestamp: 1714564800123, _service: 'api', _namespace: 'ns "q"', _id: 'abc-0', _raw: { a: 1, s: 'x"y' } },
       { _timestamp: 7, _service: 'own', _namespace: 'ns "q"', _id: 'abc-1', _raw: { service: 'own', b: [1, 2] } },
@@ -35,7 +35,9 @@ describe('row encoding', () => {
     expect(chunks.length).toBeGreaterThan(1)
     expect(chunks.every((c) => c.body.byteLength <= 4096)).toBe(true)
     expect(chunks.reduce((n, c) => n + c.events, 0)).toBe(40)
-    expect(chunks.map((c) => c.msgId)).toEqual(chunks.map((_, i) => `abc:${i}`))
+    // Message ids name the events they carry, not the chunk's position.
+    expect(chunks.map((c) => c.msgId)).toEqual(chunks.map((c) => `abc:${c.rows[0]._id.split('-')[1]}-${c.rows.at(-1)._id.split('-')[1]}`))
+    expect(new Set(chunks.map((c) => c.msgId)).size).toBe(chunks.length)
     expect(chunks.flatMap((c) => c.rows.map((r: { _id: string }) => r._id))).toEqual(Array.from({ length: 40 }, (_, i) => `abc-${i}`))
     for (const c of chunks) expect(c.lastId).toBe(c.rows.at(-1)._id)
   })

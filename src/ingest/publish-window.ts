@@ -1,0 +1,37 @@
+// Publishes one request's chunks with at most `maxChunks` awaiting their PubAck, so the rows a
+// request holds stay bounded whatever its event count (1M tiny events are ~100 MB of rows),
+// while a few chunks in flight keep JetStream busy. The encoder stays synchronous: the request
+// awaits only when the window is full, once per chunk, never per event.
+import type { EventPublisher, OutgoingChunk } from '../queue/types'
+
+/** Chunks in flight per request: 4 x ~1 MB messages is enough to keep a local JetStream busy. */
+export const PUBLISH_WINDOW_CHUNKS = 4
+
+export class PublishWindow {
+  /** Acknowledgements still awaited, oldest first. */
+  private readonly pending: Promise<void>[] = []
+
+  constructor(private readonly publisher: EventPublisher, readonly maxChunks = PUBLISH_WINDOW_CHUNKS) {}
+
+  get full(): boolean {
+    return this.pending.length >= this.maxChunks
+  }
+
+  send(chunk: OutgoingChunk): void {
+    const ack = this.publisher.publish([chunk])
+    // Observed here so a failure while an older ack is awaited is not an unhandled rejection;
+    // it is rethrown when its own turn comes.
+    ack.catch(() => {})
+    this.pending.push(ack)
+  }
+
+  /** Waits for acknowledgements until there is room for one more chunk; throws the first failure. */
+  async room(): Promise<void> {
+    while (this.pending.length >= this.maxChunks) await this.pending.shift()
+  }
+
+  /** Waits for every acknowledgement; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0) await this.pending.shift()
+  }
+}
