@@ -10,12 +10,14 @@ import { startNatsServer, type NatsServerHandle } from './embedded/nats-server'
 import { QueueUnavailableError, WrongRoleError } from './errors'
 import { ApiKeys } from './http/api-keys'
 import { createApp } from './http/app'
+import { InflightBudget } from './ingest/inflight-budget'
 import { ingestRequest } from './ingest/ingest-request'
 import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './ingest/limits'
 import type { Logger } from './log'
 import { Metrics } from './metrics'
 import { QueryRunner } from './query/run-query'
 import { createEventConsumer } from './queue/consumer'
+import { DatasetRegistry, datasetBucketFor } from './queue/dataset-registry'
 import { DEFAULT_MAX_MESSAGE_BYTES } from './queue/message-format'
 import { createEventPublisher } from './queue/publisher'
 import { connectNats, ensureStream, NatsLink } from './queue/stream'
@@ -120,12 +122,17 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
   }
 
   const publisher = timedPublisher(createEventPublisher(nc, { stream: config.nats.stream, logger }), metrics)
+  const budget = new InflightBudget(config.ingest.maxInflightBytes)
+  const datasets = config.role === 'batcher'
+    ? undefined
+    : await DatasetRegistry.open(nc, { bucket: datasetBucketFor(config.nats.stream), replicas: config.nats.replicas, maxDatasets: config.ingest.maxDatasets, logger })
+  if (datasets) cleanup.push(async () => datasets.stop())
   const inFlight = new InFlight()
   const app = createApp({
     keys,
     ingest: (request) => {
       if (config.role === 'batcher') return Promise.reject(new WrongRoleError('This node runs ROLE=batcher and takes no events: send them to a node with ROLE=ingest or ROLE=all.'))
-      return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes, eventLimits: config.ingest }))
+      return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes, eventLimits: config.ingest, budget, datasets }))
     },
     runner: clickhouse ? new QueryRunner(clickhouse, config.clickhouse.url !== undefined) : undefined,
     metrics,
