@@ -3,6 +3,7 @@
 import { QueueUnavailableError } from '../../src/errors'
 import { ApiKeys } from '../../src/http/api-keys'
 import { createApp, type AppDependencies } from '../../src/http/app'
+import type { InflightBudget } from '../../src/ingest/inflight-budget'
 import { ingestRequest } from '../../src/ingest/ingest-request'
 import { quietLogger } from '../../src/log'
 import { Metrics } from '../../src/metrics'
@@ -29,12 +30,13 @@ export class RecordingPublisher implements EventPublisher {
   }
 }
 
-export function testApp(options: { runner?: QueryRunner; ingest?: AppDependencies['ingest'] } = {}) {
+export function testApp(options: { runner?: QueryRunner; ingest?: AppDependencies['ingest']; budget?: InflightBudget } = {}) {
   const publisher = new RecordingPublisher()
+  const budget = options.budget
   const metrics = new Metrics()
   const app = createApp({
     keys: new ApiKeys([TEST_KEY]),
-    ingest: options.ingest ?? ((request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES })),
+    ingest: options.ingest ?? ((request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, budget })),
     runner: options.runner,
     metrics,
     logger: quietLogger,

@@ -3,6 +3,7 @@ import zlib from 'node:zlib'
 import { BadBodyError } from '../../src/errors'
 import { readBody } from '../../src/ingest/body-reader'
 import { parseContentEncoding, type ContentEncoding } from '../../src/ingest/decompress'
+import { MAX_WIRE_BYTES } from '../../src/ingest/limits'
 
 /** A request body stream that hands out `bytes` in chunks of `size`, counting what was pulled. */
 function chunked(bytes: Uint8Array, size = 64 * 1024) {
@@ -81,6 +82,43 @@ describe('reading request bodies', () => {
     expect(performance.now() - started).toBeLessThan(1000)
     // 6 MiB of zeros come from about 6 KB of gzip: the first 64 KB chunk is all it needs.
     expect(source.pulled()).toBe(64 * 1024)
+  })
+
+  test('refuses many empty gzip members with 413 after a bounded number of wire bytes', async () => {
+    // Each empty member is 20 bytes that inflate to nothing: 50 MB of them used to be read to the end.
+    const member = zlib.gzipSync(Buffer.alloc(0))
+    const bomb = Buffer.concat(Array.from({ length: (50 * 1024 * 1024) / member.length }, () => member))
+    const source = chunked(bomb)
+    const started = performance.now()
+    await expectRefused(readBody(source.stream, { encoding: 'gzip', contentLength: undefined, maxBytes: 6 * 1024 * 1024, onData() {} }), 413, 'compressed request body is larger than')
+    expect(source.pulled()).toBeLessThanOrEqual(MAX_WIRE_BYTES + 64 * 1024)
+    expect(performance.now() - started).toBeLessThan(5000)
+  })
+
+  test('refuses a compressed body whose Content-Length passes the wire limit before reading it', async () => {
+    let pulled = false
+    const stream = new ReadableStream<Uint8Array>({ pull: () => void (pulled = true) }, { highWaterMark: 0 })
+    await expectRefused(readBody(stream, { encoding: 'gzip', contentLength: 1024 * 1024 * 1024, maxBytes: 6 * 1024 * 1024, onData() {} }), 413, 'compressed request body')
+    expect(pulled).toBe(false)
+  })
+
+  test('asks before each growth of the body buffer, and stops reading when refused', async () => {
+    const asked: number[] = []
+    const source = chunked(new Uint8Array(4 * 1024 * 1024).fill(32))
+    const refusal = new BadBodyError('no room', 400)
+    const reading = readBody(source.stream, {
+      encoding: 'identity',
+      contentLength: undefined,
+      maxBytes: 6 * 1024 * 1024,
+      onAllocate: (bytes) => {
+        asked.push(bytes)
+        if (asked.reduce((a, b) => a + b, 0) > 1024 * 1024) throw refusal
+      },
+      onData() {},
+    })
+    await expect(reading).rejects.toBe(refusal)
+    expect(asked.slice(0, 3)).toEqual([64 * 1024, 64 * 1024, 128 * 1024])
+    expect(source.pulled()).toBeLessThan(2 * 1024 * 1024)
   })
 
   test('a corrupt compressed body is a 400 that says so', async () => {
