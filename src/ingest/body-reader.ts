@@ -3,6 +3,7 @@
 import { once } from 'node:events'
 import { BadBodyError, SluiceError } from '../errors'
 import { BodyBuffer, type OnAllocate } from './body-buffer'
+import type { BufferPool } from './buffer-pool'
 import { createDecompressor, type ContentEncoding } from './decompress'
 import { MAX_WIRE_BYTES } from './limits'
 
@@ -15,6 +16,8 @@ export interface ReadBodyOptions {
   maxWireBytes?: number
   /** Called before the body buffer grows, with the bytes it adds; may throw to stop reading. */
   onAllocate?: OnAllocate
+  /** Buffers of maxBytes to reuse for large bodies; the caller releases the BodyBuffer when done. */
+  pool?: BufferPool
   /** Called after each append, so the array can be split while the rest is still arriving. */
   onData(buffer: BodyBuffer): void
 }
@@ -35,12 +38,15 @@ export async function readBody(body: ReadableStream<Uint8Array> | null, options:
   const maxWireBytes = options.maxWireBytes ?? MAX_WIRE_BYTES
   if (encoding === 'identity' && contentLength !== undefined && contentLength > maxBytes) throw tooLarge(maxBytes)
   if (encoding !== 'identity' && contentLength !== undefined && contentLength > maxWireBytes) throw tooLargeOnWire(maxWireBytes)
-  const buffer = new BodyBuffer(encoding === 'identity' ? (contentLength ?? 64 * 1024) : 64 * 1024, maxBytes, options.onAllocate)
+  const buffer = new BodyBuffer(encoding === 'identity' ? (contentLength ?? 64 * 1024) : 64 * 1024, maxBytes, options.onAllocate, options.pool)
   if (body === null) return buffer
   const reader = guarded(body.getReader() as unknown as ByteReader)
   try {
     if (encoding === 'identity') await readPlain(reader, buffer, options)
     else await readCompressed(reader, encoding, buffer, options, maxWireBytes)
+  } catch (error) {
+    buffer.release()
+    throw error
   } finally {
     // Releases the socket's data if we stopped early (limit hit, bad encoding).
     reader.cancel().catch(() => {})

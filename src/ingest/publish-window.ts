@@ -3,6 +3,7 @@
 // while a few chunks in flight keep JetStream busy. The encoder stays synchronous: the request
 // awaits only when the window is full, once per chunk, never per event.
 import type { EventPublisher, OutgoingChunk } from '../queue/types'
+import type { BufferPool } from './buffer-pool'
 
 /** Chunks in flight per request: 4 x ~1 MB messages is enough to keep a local JetStream busy. */
 export const PUBLISH_WINDOW_CHUNKS = 4
@@ -11,14 +12,22 @@ export class PublishWindow {
   /** Acknowledgements still awaited, oldest first. */
   private readonly pending: Promise<void>[] = []
 
-  constructor(private readonly publisher: EventPublisher, readonly maxChunks = PUBLISH_WINDOW_CHUNKS) {}
+  /** pool: where a chunk's buffer goes back once its publish was acknowledged (never after a failure: the client may still hold it). */
+  constructor(private readonly publisher: EventPublisher, readonly maxChunks = PUBLISH_WINDOW_CHUNKS, private readonly pool?: BufferPool) {}
 
   get full(): boolean {
     return this.pending.length >= this.maxChunks
   }
 
-  send(chunk: OutgoingChunk): void {
-    const ack = this.publisher.publish([chunk])
+  /**
+   * Publishes the chunk; `buffer` (what chunk.body is a view of) returns to the pool once the
+   * publish resolved, so the publisher must not read chunk.body after that (JetStreamPublisher
+   * does not: nats.js has written the bytes to the socket before the PubAck can arrive).
+   */
+  send(chunk: OutgoingChunk, buffer?: Buffer): void {
+    const pool = this.pool
+    const published = this.publisher.publish([chunk])
+    const ack = pool !== undefined && buffer !== undefined ? published.then(() => pool.give(buffer)) : published
     // Observed here so a failure while an older ack is awaited is not an unhandled rejection;
     // it is rethrown when its own turn comes.
     ack.catch(() => {})

@@ -2,6 +2,7 @@
 // byte chunks: the event's bytes are copied once from the request body, and the per-row text
 // around them is precomputed per request, so the common path builds no strings per event.
 import type { OutgoingChunk } from '../queue/types'
+import type { BufferPool } from './buffer-pool'
 import { eventId } from './enrich'
 
 const encoder = new TextEncoder()
@@ -42,14 +43,18 @@ export class RowEncoder {
    * body: the request body the events are ranges of.
    * onChunk: called as each chunk is sealed, so it can be published while the rest is encoded;
    *   the encoder then keeps no reference to it (finish() returns only chunks nobody took).
+   *   `buffer` is the whole buffer the chunk's body is a view of, to give back to `pool` once
+   *   nothing reads it any more.
    * expect: the size of the events to come, so a small request does not allocate a whole message.
+   * pool: buffers of maxMessageBytes for full-size chunks.
    */
   constructor(
     private readonly context: RequestRowContext,
     body: Uint8Array,
     private readonly maxMessageBytes: number,
-    private readonly onChunk?: (chunk: OutgoingChunk) => void,
+    private readonly onChunk?: (chunk: OutgoingChunk, buffer: Buffer) => void,
     expect?: { events: number; bytes: number },
+    private readonly pool?: BufferPool,
   ) {
     this.body = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
     this.defaultMiddle = this.middle(context.service, context.namespace)
@@ -93,7 +98,7 @@ export class RowEncoder {
         // range says which of its events, so no other body's chunk can share the id.
         msgId: `${this.context.idBase}:${this.firstIndex}-${this.lastIndex}`,
       }
-      if (this.onChunk) this.onChunk(chunk)
+      if (this.onChunk) this.onChunk(chunk, this.buffer)
       else this.chunks.push(chunk)
     }
     if (nextRowMax > 0) this.buffer = this.allocate(nextRowMax)
@@ -104,8 +109,10 @@ export class RowEncoder {
   /** A chunk buffer for what is expected to come (twice the last one once the guess ran out). */
   private allocate(atLeast: number): Buffer {
     const guess = this.expectedBytes > 0 ? this.expectedBytes : 2 * (this.buffer?.byteLength ?? 0)
+    const size = Math.max(atLeast, Math.min(this.maxMessageBytes, Math.max(guess, 1024)))
+    if (this.pool !== undefined && size === this.pool.size) return this.pool.take()
     // Not zeroed: only the written part, [0, position), is ever handed out.
-    return Buffer.allocUnsafeSlow(Math.max(atLeast, Math.min(this.maxMessageBytes, Math.max(guess, 1024))))
+    return Buffer.allocUnsafeSlow(size)
   }
 
   private middleFor(service: string | undefined, namespace: string | undefined): Uint8Array {

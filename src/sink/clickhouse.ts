@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection'
 import type { Config } from '../config'
 
 export type { ClickHouseClient }
@@ -49,6 +49,9 @@ export function createClickHouse(cfg: Config['clickhouse'], dataDir: string): Cl
   // chdb types its Connection against @clickhouse/client-common 1.23.0 while @clickhouse/client
   // 1.23.1 bundles its own copy of those types; the shapes match at run time, only the nominal
   // ClickHouseSettings types differ.
+  // Loaded here, not at the top: the native engine adds about 160 MB of RSS to every process that
+  // imports it, and an ingest node or a ClickHouse-server set-up never uses it.
+  const { createChdbConnection } = require('chdb/connection') as { createChdbConnection: typeof CreateChdbConnection }
   const connection = createChdbConnection({ path }) as unknown as ClientConnection
   return createClient({ connection, clickhouse_settings: DEFAULT_SETTINGS })
 }

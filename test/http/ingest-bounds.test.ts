@@ -21,10 +21,16 @@ class CountingPublisher implements EventPublisher {
   inFlight = 0
   maxInFlight = 0
   msgIds = new Set<string>()
+  /** Chunks whose bytes changed between publish and ack (a buffer reused too early). */
+  overwritten = 0
   async publish(chunks: readonly OutgoingChunk[]): Promise<void> {
     this.inFlight += chunks.length
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    const copies = chunks.map((c) => new Uint8Array(c.body))
     await Bun.sleep(1)
+    chunks.forEach((c, i) => {
+      if (Buffer.compare(c.body, copies[i]!) !== 0) this.overwritten++
+    })
     for (const c of chunks) {
       this.events += c.events
       this.chunks++
@@ -66,7 +72,7 @@ describe('in-flight byte budget', () => {
 })
 
 describe('bounded memory per request', () => {
-  test('1M tiny events are accepted with at most the window of chunks awaiting acks, each chunk id distinct', async () => {
+  test('1M tiny events are accepted with at most the window of chunks awaiting acks, each chunk id distinct, no buffer reused before its ack', async () => {
     const publisher = new CountingPublisher()
     const budget = new InflightBudget(64 * 1024 * 1024)
     const app = testApp({ ingest: (request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, budget }) })
@@ -76,6 +82,7 @@ describe('bounded memory per request', () => {
     expect(publisher.events).toBe(1_000_000)
     expect(publisher.maxInFlight).toBeLessThanOrEqual(PUBLISH_WINDOW_CHUNKS)
     expect(publisher.msgIds.size).toBe(publisher.chunks)
+    expect(publisher.overwritten).toBe(0)
     expect(budget.usedBytes).toBe(0)
     expect(performance.now() - started).toBeLessThan(20_000)
   }, 30_000)

@@ -18,7 +18,9 @@ export class RecordingPublisher implements EventPublisher {
   failWith: Error | undefined
   async publish(chunks: readonly OutgoingChunk[]): Promise<void> {
     if (this.failWith) throw this.failWith
-    this.chunks.push(...chunks.map((c) => ({ ...c, body: c.body.slice() })))
+    // A copy: the body may be a view of a pooled buffer that is reused once publish resolves
+    // (Buffer#slice would be another view).
+    this.chunks.push(...chunks.map((c) => ({ ...c, body: new Uint8Array(c.body) })))
   }
   /** The rows published so far, parsed. */
   rows(): { _timestamp: number; _service: string; _namespace: string; _id: string; _raw: Record<string, unknown> }[] {
