@@ -66,7 +66,7 @@ const SLICE_BYTES = 64 * 1024
 /** Row text around each event (timestamp, service, namespace, id), for sizing the rows' budget. */
 const ROW_OVERHEAD_BYTES = 128
 /** Memory of parsing, per body byte, that the runtime frees only at its next collection. */
-const PARSE_BYTES_PER_BODY_BYTE = 2
+const PARSE_BYTES_PER_BODY_BYTE = 3
 /**
  * Rows counted at most per request: the window holds (PUBLISH_WINDOW_CHUNKS + 1) messages, but
  * each one published leaves copies behind until collected; 1M tiny events are ~100 MB of rows.
@@ -119,7 +119,7 @@ async function ingest(request: IngestRequest, deps: IngestDependencies, reservat
 async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies, reservation: Reservation, bytes: Uint8Array, count: number): Promise<IngestOutcome> {
   // What encoding costs beyond the body (measured: VmHWM of an ingest node under 16 clients of
   // 6 MB bodies and of 1M-tiny-event bodies, test/integration/ingest-memory.test.ts): parsed
-  // values and decoded text, about twice the body, and rows, whose copies in the NATS client
+  // values and decoded text, about three times the body, and rows, whose copies in the NATS client
   // outlive their ack until the runtime collects them.
   reservation.grow(PARSE_BYTES_PER_BODY_BYTE * bytes.length + Math.min(MAX_ROWS_RESERVED_BYTES, bytes.length + count * ROW_OVERHEAD_BYTES))
   const chunkPool = sharedPool('chunks', deps.maxMessageBytes, IDLE_CHUNKS)
