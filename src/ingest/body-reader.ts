@@ -5,7 +5,7 @@ import { BadBodyError, SluiceError } from '../errors'
 import { BodyBuffer, type OnAllocate } from './body-buffer'
 import type { BufferPool } from './buffer-pool'
 import { createDecompressor, type ContentEncoding } from './decompress'
-import { MAX_WIRE_BYTES } from './limits'
+import { BODY_READ_TIMEOUT_MS, MAX_WIRE_BYTES } from './limits'
 
 export interface ReadBodyOptions {
   encoding: ContentEncoding
@@ -14,6 +14,8 @@ export interface ReadBodyOptions {
   maxBytes: number
   /** Compressed bytes read at most (MAX_WIRE_BYTES by default). */
   maxWireBytes?: number
+  /** The whole body must arrive within this (BODY_READ_TIMEOUT_MS by default). */
+  timeoutMs?: number
   /** Called before the body buffer grows, with the bytes it adds; may throw to stop reading. */
   onAllocate?: OnAllocate
   /** Buffers of maxBytes to reuse for large bodies; the caller releases the BodyBuffer when done. */
@@ -28,6 +30,9 @@ interface ByteReader {
   cancel(reason?: unknown): Promise<void>
 }
 
+/** Initial buffer at most this, whatever Content-Length says; it grows as bytes really arrive. */
+const ANNOUNCED_BYTES_TRUSTED = 256 * 1024
+
 const tooLarge = (maxBytes: number) =>
   new BadBodyError(`The request body is larger than ${maxBytes} bytes once uncompressed; send fewer events per request.`, 413)
 const tooLargeOnWire = (maxWireBytes: number) =>
@@ -38,9 +43,11 @@ export async function readBody(body: ReadableStream<Uint8Array> | null, options:
   const maxWireBytes = options.maxWireBytes ?? MAX_WIRE_BYTES
   if (encoding === 'identity' && contentLength !== undefined && contentLength > maxBytes) throw tooLarge(maxBytes)
   if (encoding !== 'identity' && contentLength !== undefined && contentLength > maxWireBytes) throw tooLargeOnWire(maxWireBytes)
-  const buffer = new BodyBuffer(encoding === 'identity' ? (contentLength ?? 64 * 1024) : 64 * 1024, maxBytes, options.onAllocate, options.pool)
+  // Sized by what arrives, not by what the client announces: a Content-Length of 6 MB followed by
+  // a stall must not hold 6 MB of the node's budget.
+  const buffer = new BodyBuffer(Math.min(encoding === 'identity' ? (contentLength ?? 64 * 1024) : 64 * 1024, ANNOUNCED_BYTES_TRUSTED), maxBytes, options.onAllocate, options.pool)
   if (body === null) return buffer
-  const reader = guarded(body.getReader() as unknown as ByteReader)
+  const reader = guarded(body.getReader() as unknown as ByteReader, options.timeoutMs ?? BODY_READ_TIMEOUT_MS)
   try {
     if (encoding === 'identity') await readPlain(reader, buffer, options)
     else await readCompressed(reader, encoding, buffer, options, maxWireBytes)
@@ -54,13 +61,31 @@ export async function readBody(body: ReadableStream<Uint8Array> | null, options:
   return buffer
 }
 
-/** A failed read means the client went away mid-body: its request, not our fault (400, not 500). */
-function guarded(reader: ByteReader): ByteReader {
+/**
+ * A failed read means the client went away mid-body: its request, not our fault (400, not 500).
+ * A body still arriving after timeoutMs is refused the same way, so a client that trickles bytes
+ * cannot hold its share of the node's budget for long.
+ */
+function guarded(reader: ByteReader, timeoutMs: number): ByteReader {
+  const deadline = Date.now() + timeoutMs
   return {
-    read: () =>
-      reader.read().catch((error: unknown) => {
-        throw new BadBodyError(`The request body could not be read to the end: ${(error as Error)?.message ?? error}.`)
-      }),
+    read: async () => {
+      const left = deadline - Date.now()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BadBodyError(`The request body did not arrive within ${timeoutMs / 1000} s; send it faster or in smaller requests.`)), Math.max(0, left))
+      })
+      try {
+        return await Promise.race([
+          reader.read().catch((error: unknown) => {
+            throw new BadBodyError(`The request body could not be read to the end: ${(error as Error)?.message ?? error}.`)
+          }),
+          late,
+        ])
+      } finally {
+        clearTimeout(timer)
+      }
+    },
     cancel: (reason) => reader.cancel(reason),
   }
 }

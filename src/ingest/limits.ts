@@ -11,3 +11,6 @@ export const MAX_EVENT_BYTES = 256 * 1024
  * its own inflated limit is a bomb of empty members or padding: stop reading it there.
  */
 export const MAX_WIRE_BYTES = MAX_BODY_BYTES + 64 * 1024
+
+/** A request body must arrive within this: 6 MB at 1 Mbit/s takes about 50 s. */
+export const BODY_READ_TIMEOUT_MS = 60_000

@@ -121,6 +121,18 @@ describe('reading request bodies', () => {
     expect(source.pulled()).toBeLessThan(2 * 1024 * 1024)
   })
 
+  test('a body that trickles in past the deadline is refused with 400, holding little meanwhile', async () => {
+    const asked: number[] = []
+    // Announces 6 MB, sends 10 bytes, then stalls.
+    let sent = false
+    const stream = new ReadableStream<Uint8Array>({ pull: (c) => (sent ? new Promise<void>(() => {}) : ((sent = true), c.enqueue(new TextEncoder().encode('[{"a":1},')))) }, { highWaterMark: 0 })
+    const started = performance.now()
+    const reading = readBody(stream, { encoding: 'identity', contentLength: 6 * 1024 * 1024, maxBytes: 6 * 1024 * 1024, timeoutMs: 300, onAllocate: (b) => asked.push(b), onData() {} })
+    await expectRefused(reading, 400, 'did not arrive within 0.3 s')
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(asked.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(256 * 1024)
+  })
+
   test('a corrupt compressed body is a 400 that says so', async () => {
     await expectRefused(read(new TextEncoder().encode('this is not gzip at all'), 'gzip', 1024), 400, 'could not be decompressed as gzip')
   })
