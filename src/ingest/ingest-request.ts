@@ -124,13 +124,9 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
   reservation.grow(PARSE_BYTES_PER_BODY_BYTE * bytes.length + Math.min(MAX_ROWS_RESERVED_BYTES, bytes.length + count * ROW_OVERHEAD_BYTES))
   const chunkPool = sharedPool('chunks', deps.maxMessageBytes, IDLE_CHUNKS)
   const window = new PublishWindow(deps.publisher, PUBLISH_WINDOW_CHUNKS, chunkPool)
+  const headers = { service: request.service ?? '', namespace: request.namespace ?? '' }
   const encoder = new RowEncoder(
-    {
-      dataset: request.dataset,
-      idBase: requestIdBase(request.apiKey, request.dataset, request.idempotencyKey, bytes),
-      service: request.service ?? '',
-      namespace: request.namespace ?? '',
-    },
+    { dataset: request.dataset, idBase: requestIdBase(request.apiKey, request.dataset, request.idempotencyKey, bytes, headers), ...headers },
     bytes,
     deps.maxMessageBytes,
     (chunk, buffer) => window.send(chunk, buffer),
@@ -175,6 +171,8 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
       encoder.add(index, start, end, eventTimeMs(e.timestamp, request.receivedMs), e.service as string | undefined, e.namespace as string | undefined)
       // Only when a chunk was just sealed into a full window: an await per chunk, not per event.
       if (window.full) await window.room()
+      // JetStream refused a chunk: the request fails with it, so stop encoding the rest.
+      if (window.failed) await window.drain()
     }
   }
   encoder.finish()

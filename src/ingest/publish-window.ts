@@ -11,6 +11,8 @@ export const PUBLISH_WINDOW_CHUNKS = 4
 export class PublishWindow {
   /** Acknowledgements still awaited, oldest first. */
   private readonly pending: Promise<void>[] = []
+  /** Some publish failed: drain() will throw, so there is no point in sending more. */
+  failed = false
 
   /** pool: where a chunk's buffer goes back once its publish was acknowledged (never after a failure: the client may still hold it). */
   constructor(private readonly publisher: EventPublisher, readonly maxChunks = PUBLISH_WINDOW_CHUNKS, private readonly pool?: BufferPool) {}
@@ -30,7 +32,9 @@ export class PublishWindow {
     const ack = pool !== undefined && buffer !== undefined ? published.then(() => pool.give(buffer)) : published
     // Observed here so a failure while an older ack is awaited is not an unhandled rejection;
     // it is rethrown when its own turn comes.
-    ack.catch(() => {})
+    ack.catch(() => {
+      this.failed = true
+    })
     this.pending.push(ack)
   }
 

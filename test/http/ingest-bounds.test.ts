@@ -87,6 +87,21 @@ describe('bounded memory per request', () => {
     expect(performance.now() - started).toBeLessThan(20_000)
   }, 30_000)
 
+  test('once JetStream refuses a chunk the request stops encoding and answers 503', async () => {
+    let calls = 0
+    const publisher: EventPublisher = {
+      async publish() {
+        if (++calls >= 2) throw unavailable()
+      },
+    }
+    const app = testApp({ ingest: (request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }) })
+    const { status, headers } = await send(post('/v1/logs', tiny(1_000_000)), app)
+    expect(status).toBe(503)
+    expect(headers.get('retry-after')).toBe('2')
+    // 1M tiny events are ~100 chunks; it gave up right after the refusal.
+    expect(calls).toBeLessThanOrEqual(PUBLISH_WINDOW_CHUNKS + 2)
+  }, 30_000)
+
   test('a body of millions of bad elements lists the first 1000, counts them all and says the list was cut', async () => {
     const body = `[${'1,'.repeat(2_000_000)}{"ok":true}]`
     const { status, body: answer, publisher } = await send(post('/v1/logs', body))

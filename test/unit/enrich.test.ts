@@ -17,8 +17,10 @@ describe('event ids', () => {
       requestIdBase('k', 'traces', 'a', body),
       requestIdBase('k', 'logs', 'b', body),
       requestIdBase('k', 'logs', 'a', other),
+      requestIdBase('k', 'logs', 'a', body, { service: 'api', namespace: '' }),
+      requestIdBase('k', 'logs', 'a', body, { service: '', namespace: 'api' }),
     ])
-    expect(ids.size).toBe(5)
+    expect(ids.size).toBe(7)
   })
   test('without an Idempotency-Key two identical requests get different ids, so both land', () => {
     expect(requestIdBase('k', 'logs', undefined, body)).not.toBe(requestIdBase('k', 'logs', undefined, body))
