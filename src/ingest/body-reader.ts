@@ -1,6 +1,7 @@
 // Reads a request body as a stream into one BodyBuffer, inflating it if compressed, and stops as
 // soon as the uncompressed size passes the limit: nothing beyond the limit is ever buffered.
 import { once } from 'node:events'
+import type { Transform } from 'node:stream'
 import { BadBodyError, SluiceError } from '../errors'
 import { BodyBuffer, type OnAllocate } from './body-buffer'
 import type { BufferPool } from './buffer-pool'
@@ -119,7 +120,7 @@ async function readCompressed(
       wireBytes += chunk.byteLength
       // Counted as read, not as inflated: many empty gzip members inflate to nothing at all.
       if (wireBytes > maxWireBytes) throw tooLargeOnWire(maxWireBytes)
-      if (!inflater.write(chunk)) await Promise.race([once(inflater, 'drain'), once(inflater, 'close')])
+      if (!inflater.write(chunk)) await drainedOrClosed(inflater)
       const next = await reader.read()
       chunk = next.done ? undefined : next.value
     }
@@ -137,5 +138,15 @@ async function readCompressed(
   } finally {
     stopped = true
     inflater.destroy()
+  }
+}
+
+/** Waits for 'drain' or 'close', then removes both listeners (a bomb would otherwise pile them up). */
+async function drainedOrClosed(emitter: Transform): Promise<void> {
+  const stop = new AbortController()
+  try {
+    await Promise.race([once(emitter, 'drain', { signal: stop.signal }), once(emitter, 'close', { signal: stop.signal })])
+  } finally {
+    stop.abort()
   }
 }

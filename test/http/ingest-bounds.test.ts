@@ -1,9 +1,11 @@
 // What one request may cost the node, in-process: the in-flight byte budget (503 past it, every
 // byte given back), the window of unacknowledged chunks, and the bounded list of invalid events.
 import { describe, expect, test } from 'bun:test'
+import zlib from 'node:zlib'
 import { InflightBudget } from '../../src/ingest/inflight-budget'
 import { ingestRequest } from '../../src/ingest/ingest-request'
 import { MAX_LISTED_INVALID } from '../../src/ingest/invalid-list'
+import { MAX_WIRE_BYTES } from '../../src/ingest/limits'
 import { PUBLISH_WINDOW_CHUNKS } from '../../src/ingest/publish-window'
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/queue/message-format'
 import type { EventPublisher, OutgoingChunk } from '../../src/queue/types'
@@ -122,5 +124,26 @@ describe('bounded memory per request', () => {
     const bad = events.flatMap((e, i) => (e.startsWith('{"i"') ? [] : [i]))
     expect(body.invalid.map((e: { index: number }) => e.index)).toEqual(bad)
     expect(publisher.rawTexts()).toEqual(events.filter((e) => e.startsWith('{"i"')))
+  }, 30_000)
+})
+
+describe('compressed bombs', () => {
+  test('50 MB of empty gzip members is 413 after the wire limit, quickly, and nothing is queued', async () => {
+    const member = zlib.gzipSync(Buffer.alloc(0))
+    const bomb = Buffer.concat(Array.from({ length: (50 * 1024 * 1024) / member.length }, () => member))
+    const started = performance.now()
+    const { status, body, publisher } = await send(post('/v1/logs', bomb, { 'content-encoding': 'gzip' }))
+    expect(status).toBe(413)
+    expect(body.error).toContain(`larger than ${MAX_WIRE_BYTES} bytes`)
+    expect(publisher.chunks).toHaveLength(0)
+    expect(performance.now() - started).toBeLessThan(5000)
+  }, 30_000)
+
+  test('a valid array followed by megabytes of empty members is 413 too: the wire limit counts every byte read', async () => {
+    const member = zlib.gzipSync(Buffer.alloc(0))
+    const body = Buffer.concat([zlib.gzipSync('[{"a":1}]'), ...Array.from({ length: (8 * 1024 * 1024) / member.length }, () => member)])
+    const { status, publisher } = await send(post('/v1/logs', body, { 'content-encoding': 'gzip' }))
+    expect(status).toBe(413)
+    expect(publisher.chunks).toHaveLength(0)
   }, 30_000)
 })
