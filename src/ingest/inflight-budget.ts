@@ -19,9 +19,14 @@ export class InflightBudget {
     return this.used
   }
 
-  /** Takes bytes from the budget; false (and nothing taken) when they do not fit. */
-  tryTake(bytes: number): boolean {
-    if (this.used + bytes > this.maxBytes) return false
+  /**
+   * Takes bytes from the budget; false (and nothing taken) when they do not fit. A request alone
+   * on the node (holding all that is used, `heldByCaller`) always fits, so a budget smaller than one large request (INGEST_MAX_INFLIGHT_BYTES
+   * may be as low as 16 MB; a 6 MB body counts for about 32 MB) slows such requests to one at a
+   * time instead of refusing them forever.
+   */
+  tryTake(bytes: number, heldByCaller = 0): boolean {
+    if (this.used > heldByCaller && this.used + bytes > this.maxBytes) return false
     this.used += bytes
     return true
   }
@@ -49,7 +54,7 @@ export class Reservation {
   /** Holds `bytes` more, or throws IngestOverloadedError when the node has no room for them. */
   grow(bytes: number): void {
     if (bytes <= 0) return
-    if (this.budget !== undefined && !this.budget.tryTake(bytes)) {
+    if (this.budget !== undefined && !this.budget.tryTake(bytes, this.held)) {
       throw new IngestOverloadedError(`This node is at its limit of ${this.budget.maxBytes} bytes of requests in flight`)
     }
     this.held += bytes

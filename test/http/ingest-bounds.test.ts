@@ -57,6 +57,14 @@ describe('in-flight byte budget', () => {
     expect(publisher.chunks).toHaveLength(0)
   })
 
+  test('a budget smaller than one large request still lets it through when nothing else is in flight', async () => {
+    const budget = new InflightBudget(1024 * 1024)
+    const events = JSON.stringify(Array.from({ length: 5000 }, (_, i) => ({ i, message: 'x'.repeat(300) })))
+    const { status } = await send(post('/v1/logs', events), testApp({ budget }))
+    expect(status).toBe(202)
+    expect(budget.usedBytes).toBe(0)
+  })
+
   test('every byte a request took is given back, whatever its outcome', async () => {
     const budget = new InflightBudget(64 * 1024 * 1024)
     const app = testApp({ budget })
