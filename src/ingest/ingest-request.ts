@@ -143,7 +143,8 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
     scanned = Math.min(bytes.length, scanned + SLICE_BYTES)
     run.clear()
     splitter.push(bytes, scanned)
-    const parsed = parseRun(bytes, run)
+    // An oversized element is refused unparsed, so such a run is parsed element by element.
+    const parsed = hasOversized(run) ? undefined : parseRun(bytes, run)
     for (let k = 0; k < run.count; k++, index++) {
       const start = run.starts[k]!
       const end = run.ends[k]!
@@ -178,4 +179,9 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
   encoder.finish()
   await window.drain()
   return { accepted: count - invalid.count, rejected: invalid.count, invalid: invalid.listed, bodyBytes: bytes.length }
+}
+
+function hasOversized(run: ElementRun): boolean {
+  for (let k = 0; k < run.count; k++) if (run.ends[k]! - run.starts[k]! >= MAX_EVENT_BYTES) return true
+  return false
 }
