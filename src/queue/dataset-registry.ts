@@ -3,8 +3,9 @@
 // Each node watches the bucket into a local Set: a known dataset costs one Set lookup, a new one
 // one KV create, and one past the cap is refused without a round trip.
 //
-// The cap is checked against the local view before the create, so nodes registering new names at
-// the same moment may overshoot it by as many names as they register concurrently (a few).
+// The cap is checked against the local view (known names plus this node's registrations under
+// way) before the create, so several nodes registering new names at the same moment may overshoot
+// it by as many names as the other nodes are registering concurrently (a few).
 import { NatsError, type KV, type NatsConnection } from 'nats'
 import { QueueUnavailableError, SluiceError } from '../errors'
 import type { Logger } from '../log'
@@ -73,7 +74,9 @@ export class DatasetRegistry {
   }
 
   private async register(dataset: string): Promise<void> {
-    if (this.known.size >= this.maxDatasets) {
+    // Names this node is registering right now count too, so a burst of new names on one node
+    // cannot pass the cap together; only nodes racing each other can (see the top of this file).
+    if (this.known.size + this.registering.size >= this.maxDatasets) {
       throw new DatasetLimitError(`"${dataset}" would be a new dataset, and this deployment already has its maximum of ${this.maxDatasets} datasets (MAX_DATASETS); send events to an existing dataset.`)
     }
     // During an outage a new dataset is refused at once, like its events would be.

@@ -40,4 +40,13 @@ describe('dataset cap', () => {
     expect((await c.send('cap_three', '[{}]')).status).toBe(202)
     expect((await c.send('cap_five', '[{}]')).status).toBe(400)
   }, 30_000)
+
+  test('a burst of new names on one node passes the cap by none', async () => {
+    // Its own nats-server (through startTestPipeline), so the first test's datasets do not count.
+    const node = await startTestPipeline({ ROLE: 'ingest', MAX_DATASETS: '5' })
+    nodes.push(node)
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => node.send(`burst_${i}`, '[{}]')))
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(5)
+    expect(answers.filter((a) => a.status === 400)).toHaveLength(15)
+  }, 30_000)
 })
