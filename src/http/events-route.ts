@@ -63,7 +63,8 @@ export function eventsRoute(deps: EventsRouteDependencies) {
 
 function errorResponse(error: unknown, logger: Logger, dataset: string): Response {
   if (error instanceof IngestOverloadedError) {
-    return statusResponse(503, { error: `${error.message}; retry after the delay in Retry-After with the same Idempotency-Key (some events of this request may already be stored; the retry lands only the others).` })
+    // Refused before any of its events was published (ingest-request.ts reserves before publishing).
+    return statusResponse(503, { error: `${error.message}; nothing of this request was stored: retry after the delay in Retry-After (with the same Idempotency-Key).` })
   }
   if (error instanceof QueueUnavailableError) {
     // The outage itself is logged once by the NATS connection; one line per refused request is noise.

@@ -74,10 +74,11 @@ const PARSE_BYTES_PER_BODY_BYTE = 3
 const MAX_ROWS_RESERVED_BYTES = 32 * 1024 * 1024
 
 /**
- * Throws BadBodyError when the body as a whole is unusable (nothing is published then),
- * QueueUnavailableError when accepted events could not be made durable, IngestOverloadedError
- * when the node has no room for the request (some of its events may be stored already then,
- * as with any 503: a retry with the same Idempotency-Key lands only the missing ones).
+ * Throws BadBodyError when the body as a whole is unusable and IngestOverloadedError when the
+ * node has no room for the request (nothing is published in either case: all the request's
+ * bytes are reserved before its first chunk goes out), QueueUnavailableError when accepted
+ * events could not be made durable (some chunks may be stored already then: a retry with the
+ * same Idempotency-Key and body lands only the missing ones).
  */
 export async function ingestRequest(request: IngestRequest, deps: IngestDependencies): Promise<IngestOutcome> {
   await deps.datasets?.admit(request.dataset)
