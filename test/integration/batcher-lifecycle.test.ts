@@ -1,0 +1,85 @@
+// Holding and letting go: a batcher keeps the messages of a long insert its own (JetStream does not
+// hand them to another batcher), and stop() with a deadline aborts an insert still running and
+// gives its messages back, so another batcher writes them, once.
+import { afterEach, describe, expect, test } from 'bun:test'
+import type { BatchWriter } from '../../src/batch/batcher'
+import type { RowWriter } from '../../src/sink/row-writer'
+import { message, startRig, until, type Rig } from './batcher-rig'
+
+let rig: Rig | undefined
+afterEach(async () => {
+  await rig?.close()
+  rig = undefined
+})
+
+/** The real writer, but each insert first waits `delayMs` (a slow ClickHouse), or until aborted. */
+class SlowWriter implements BatchWriter {
+  started = 0
+  aborted = 0
+  constructor(private readonly real: RowWriter, public delayMs: number) {}
+  async write(dataset: string, bodies: Uint8Array[], token: string, signal?: AbortSignal) {
+    this.started++
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, this.delayMs)
+      signal?.addEventListener('abort', () => {
+        clearTimeout(timer)
+        this.aborted++
+        reject(new Error('insert aborted'))
+      }, { once: true })
+    })
+    return this.real.write(dataset, bodies, token, signal)
+  }
+  landed(dataset: string, ids: string[]) {
+    return this.real.landed(dataset, ids)
+  }
+  deadLetter(...args: Parameters<RowWriter['deadLetter']>) {
+    return this.real.deadLetter(...args)
+  }
+}
+
+describe('holding messages', () => {
+  test('an insert running for several ack waits keeps its messages: no other batcher gets them', async () => {
+    rig = await startRig()
+    const slow = new SlowWriter(rig.rowWriter, 4000)
+    const a = rig.batcher({ writer: slow, batch: { ackWaitMs: 1000 } })
+    const chunks = Array.from({ length: 20 }, (_, i) => message('kept', `k${i}`, 50))
+    await rig.publish(chunks)
+    await until(() => slow.started > 0, 5000, 'the slow insert to start')
+    const b = rig.batcher({ batch: { ackWaitMs: 1000 } })
+    expect(await rig.settle('kept', 1000, 15_000)).toEqual({ rows: 1000, ids: 1000 })
+    await Bun.sleep(1500) // past another ack wait: nothing comes back
+    expect(b.stats().insertedEvents + b.stats().skippedEvents).toBe(0)
+    expect(a.stats().insertedEvents).toBe(1000)
+    expect(await rig.counts('kept')).toEqual({ rows: 1000, ids: 1000 })
+  }, 40_000)
+})
+
+describe('stop() with a deadline from its caller', () => {
+  test('aborts an insert still running when the deadline passes and gives its messages back; another batcher writes them once', async () => {
+    rig = await startRig()
+    const slow = new SlowWriter(rig.rowWriter, 60_000)
+    const a = rig.batcher({ writer: slow })
+    await rig.publish(Array.from({ length: 10 }, (_, i) => message('handover', `h${i}`, 30)))
+    await until(() => slow.started > 0, 5000, 'the insert to start')
+    const started = Date.now()
+    await a.stop(AbortSignal.timeout(500))
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(slow.aborted).toBe(1)
+    expect(a.stats().heldBytes).toBe(0)
+    rig.batcher()
+    expect(await rig.settle('handover', 300, 10_000)).toEqual({ rows: 300, ids: 300 })
+  }, 30_000)
+
+  test('an already aborted signal gives everything back at once', async () => {
+    rig = await startRig()
+    const slow = new SlowWriter(rig.rowWriter, 60_000)
+    const a = rig.batcher({ writer: slow })
+    await rig.publish(Array.from({ length: 5 }, (_, i) => message('now', `n${i}`, 10)))
+    await until(() => slow.started > 0, 5000, 'the insert to start')
+    const started = Date.now()
+    await a.stop(AbortSignal.abort())
+    expect(Date.now() - started).toBeLessThan(1000)
+    rig.batcher()
+    expect(await rig.settle('now', 50, 10_000)).toEqual({ rows: 50, ids: 50 })
+  }, 30_000)
+})
