@@ -137,24 +137,27 @@ export class Batcher {
     const giveUp = () => this.#giveUp.abort()
     if (signal.aborted) giveUp()
     else signal.addEventListener('abort', giveUp, { once: true })
+    const cutShort = aborted(this.#giveUp.signal)
     try {
       this.#held.wakeAll()
-      await this.#consumer.stop()
-      await this.#running?.catch((err) => this.#log.error({ err }, 'consumer failed'))
+      await Promise.race([this.#stopConsuming(), cutShort])
       for (;;) {
         const busy = [...this.#lanes.values()].filter((l) => l.flushing || l.pending.length > 0)
         if (busy.length === 0 || this.#giveUp.signal.aborted) break
         for (const lane of busy) this.#kick(lane)
-        await Promise.race([Promise.all(busy.map((l) => l.flushing)), aborted(this.#giveUp.signal)])
+        await Promise.race([Promise.all(busy.map((l) => l.flushing)), cutShort])
       }
-      // Flushes cut short settle their own messages; wait for that so nothing is left unsettled.
-      await Promise.all([...this.#lanes.values()].map((l) => l.flushing))
     } finally {
       signal.removeEventListener('abort', giveUp)
       clearInterval(this.#keepAlive)
       this.#stopped = true
       this.#giveBack()
     }
+  }
+
+  async #stopConsuming(): Promise<void> {
+    await this.#consumer.stop()
+    await this.#running?.catch((err) => this.#log.error({ err }, 'consumer failed'))
   }
 
   stats(): Readonly<BatcherStats> {
@@ -267,7 +270,8 @@ export class Batcher {
       this.#observer.flushed?.(report)
     } finally {
       // Only when stop() gave up or something unexpected broke: let JetStream redeliver them.
-      for (const m of batch) this.#held.settle(m, 'nak', this.#giveUp.signal.aborted ? 0 : RETRY_MAX_MS)
+      const delayMs = this.#giveUp.signal.aborted ? (this.#consumer.handBackDelayMs?.() ?? 0) : RETRY_MAX_MS
+      for (const m of batch) this.#held.settle(m, 'nak', delayMs)
       this.#release()
     }
   }
@@ -329,11 +333,16 @@ export class Batcher {
     }
   }
 
-  /** After stop: hand messages not yet in a batch back to JetStream right away. */
+  /**
+   * After stop: hand every message still held back to JetStream right away, those of a flush cut
+   * short included (its write was aborted, or hangs in ClickHouse; when it ends, its settling finds
+   * nothing left to settle). Whatever such a write did store, the redelivery check finds.
+   */
   #giveBack(): void {
     for (const lane of this.#lanes.values()) {
       clearTimeout(lane.timer)
-      for (const m of lane.pending) this.#held.settle(m, 'nak', 0)
+      const delayMs = this.#consumer.handBackDelayMs?.() ?? 0
+      for (const m of [...lane.inFlight, ...lane.pending]) this.#held.settle(m, 'nak', delayMs)
       lane.pending = []
       lane.events = 0
       lane.bytes = 0

@@ -29,8 +29,12 @@ export const DEFAULT_CONSUMER_NAME = 'sluice-batcher'
 export const PULL_MAX_MESSAGES = 1000
 /** Room assumed when the caller gives no budget. */
 export const DEFAULT_PULL_ROOM_BYTES = 16 * 1024 * 1024
-/** A pull request lives this long; the server holds it open until messages arrive or it expires. */
-const PULL_EXPIRES_MS = 10_000
+/**
+ * A pull request lives this long; the server holds it open until its messages came or it expires.
+ * Short, because nats-server 2.9 keeps delivering to a pull the client already closed (stop()):
+ * messages handed back meanwhile would sit there until their ack wait.
+ */
+export const PULL_EXPIRES_MS = 5000
 /** Pause before re-creating the pull after it broke (NATS down, consumer deleted) or was refused. */
 const RETRY_MS = 1000
 const JS_API_TIMEOUT_MS = 5000
@@ -73,6 +77,8 @@ export class JetStreamConsumer implements EventConsumer {
   private messages?: ConsumerMessages
   private stopped = false
   private runDone?: Promise<void>
+  /** Until when the server may still hold our last pull open (0: it ended). */
+  private pullOpenUntil = 0
   /** Resolvers of pauses and budget waits, called by stop(). */
   private readonly wakers = new Set<() => void>()
   /** True between the first problem and the next success: warn once per outage, not per retry. */
@@ -176,6 +182,7 @@ export class JetStreamConsumer implements EventConsumer {
     const started = Date.now()
     const messages = await consumer.fetch({ max_messages: count, expires: PULL_EXPIRES_MS })
     this.messages = messages
+    this.pullOpenUntil = started + PULL_EXPIRES_MS
     // The client reports a refusal without pending counts (409 "Exceeded MaxRequestBatch", 400 ...)
     // only as a debug status and would wait out the pull's expiry: end the pull at once instead.
     let refusal = ''
@@ -198,6 +205,8 @@ export class JetStreamConsumer implements EventConsumer {
         this.options.logger.error({ err, seq: m.seq }, 'batcher failed to take a message')
       }
     }
+    // Ended by the server (all messages came, or it expired): nothing of ours is left open there.
+    if (!this.stopped && refusal === '') this.pullOpenUntil = 0
     const err = await messages.closed()
     if (err) throw err
     if (this.stopped) return true
@@ -232,6 +241,10 @@ export class JetStreamConsumer implements EventConsumer {
     this.wakers.clear()
     await this.messages?.close()
     await this.runDone
+  }
+
+  handBackDelayMs(): number {
+    return Math.max(0, this.pullOpenUntil - Date.now())
   }
 
   async lag(): Promise<number> {

@@ -52,6 +52,9 @@ export interface EventConsumer {
   run(onMessage: (message: QueuedMessage) => void, budget?: PullBudget): Promise<void>
   /** Stops pulling new messages; already delivered ones remain to be settled by the caller. */
   stop(): Promise<void>
+  /** After stop(): how long to delay a nak so the message is not redelivered into a pull the
+   *  server still holds open for this (stopped) consumer, where it would wait out its ack wait. */
+  handBackDelayMs?(): number
   /** Messages in the stream not yet acknowledged by the batcher group (the batcher's lag). */
   lag(): Promise<number>
 }

@@ -82,4 +82,23 @@ describe('stop() with a deadline from its caller', () => {
     rig.batcher()
     expect(await rig.settle('now', 50, 10_000)).toEqual({ rows: 50, ids: 50 })
   }, 30_000)
+
+  test('a write that ignores the abort (a hung ClickHouse) does not hold stop() past its deadline', async () => {
+    rig = await startRig()
+    let started = 0
+    const hung: BatchWriter = {
+      write: () => (started++, new Promise(() => {})),
+      landed: (dataset, ids) => rig!.rowWriter.landed(dataset, ids),
+      deadLetter: (...args) => rig!.rowWriter.deadLetter(...args),
+    }
+    const a = rig.batcher({ writer: hung })
+    await rig.publish(Array.from({ length: 5 }, (_, i) => message('hung', `g${i}`, 10)))
+    await until(() => started > 0, 5000, 'the write to start')
+    const t0 = Date.now()
+    await a.stop(AbortSignal.timeout(300))
+    expect(Date.now() - t0).toBeLessThan(1500)
+    expect(a.stats().heldBytes).toBe(0)
+    rig.batcher()
+    expect(await rig.settle('hung', 50, 10_000)).toEqual({ rows: 50, ids: 50 })
+  }, 30_000)
 })

@@ -75,6 +75,18 @@ describe('pulling messages of any size', () => {
   }, 30_000)
 })
 
+describe('the durable consumer', () => {
+  test('deleted under a running batcher, it is re-created and delivery goes on', async () => {
+    rig = await startRig()
+    rig.batcher()
+    await rig.publish([message('recreated', 'a', 5)])
+    expect(await rig.settle('recreated', 5, 10_000)).toEqual({ rows: 5, ids: 5 })
+    await (await rig.nc.jetstreamManager()).consumers.delete(STREAM, DEFAULT_CONSUMER_NAME)
+    await rig.publish([message('recreated', 'b', 5)])
+    expect(await rig.settle('recreated', 10, 20_000)).toEqual({ rows: 10, ids: 10 })
+  }, 40_000)
+})
+
 describe('batchers sharing the one durable consumer', () => {
   test('two batchers on one stream write every event exactly once', async () => {
     rig = await startRig()
