@@ -7,12 +7,15 @@ import { StoreUnavailableError } from '../errors'
 import { quietLogger, type Logger } from '../log'
 import { FORMAT_V1 } from '../queue/message-format'
 import type { EventConsumer, QueuedMessage } from '../queue/types'
-import type { DeadLetter, WriteResult } from '../sink/row-writer'
 import { tokenFor } from './dedup-token'
+import { aborted, FlushSlots, sleep } from './flush-slots'
 import { HeldMessages } from './held-messages'
+import { isFull, newLane, takeBatch, type Lane } from './lane'
 import { planRedelivered, whole, type WritePart } from './redelivery'
+import type { BatcherObserver, BatcherStats, BatchWriter, FlushReport } from './types'
 
 export { tokenFor } from './dedup-token'
+export type { BatcherObserver, BatcherStats, BatchWriter, FlushReport } from './types'
 
 /** How long stop() keeps flushing (and retrying) when its caller gives no signal. */
 export const STOP_FLUSH_DEADLINE_MS = 15_000
@@ -20,45 +23,6 @@ export const STOP_FLUSH_DEADLINE_MS = 15_000
 export const MAX_CONCURRENT_FLUSHES = 4
 export const RETRY_INITIAL_MS = 250
 export const RETRY_MAX_MS = 10_000
-
-/** What the batcher needs of the sink (RowWriter); an interface so tests can inject failures. */
-export interface BatchWriter {
-  /** `signal` aborts an insert in progress (stop() ran out of time); it then rejects. */
-  write(dataset: string, bodies: Uint8Array[], dedupToken: string, signal?: AbortSignal): Promise<WriteResult>
-  landed(dataset: string, ids: string[]): Promise<Set<string>>
-  deadLetter(dataset: string, entries: DeadLetter[], dedupToken: string): Promise<void>
-}
-
-export interface FlushReport {
-  dataset: string
-  /** Events written (including dead-lettered ones) by this flush. */
-  events: number
-  bytes: number
-  inserted: number
-  deadLettered: number
-  /** Events of redelivered messages that had already landed, acknowledged without a write. */
-  skipped: number
-  /** Duration of the successful write call. */
-  insertMs: number
-  attempts: number
-}
-
-/** Hooks for metrics; every method optional. */
-export interface BatcherObserver {
-  flushed?(report: FlushReport): void
-  retrying?(dataset: string, error: Error, attempt: number): void
-}
-
-export interface BatcherStats {
-  insertedEvents: number
-  deadLettered: number
-  skippedEvents: number
-  batches: number
-  failedAttempts: number
-  /** Bytes of messages held now (waiting and being written, all datasets), and the most ever held. */
-  heldBytes: number
-  peakHeldBytes: number
-}
 
 export interface BatcherOptions {
   consumer: EventConsumer
@@ -68,19 +32,6 @@ export interface BatcherOptions {
   observer?: BatcherObserver
   /** stop()'s deadline when its caller passes no signal. */
   stopDeadlineMs?: number
-}
-
-/** One dataset's messages: those waiting for the next flush and the flush under way, if any. */
-interface Lane {
-  readonly dataset: string
-  pending: QueuedMessage[]
-  events: number
-  bytes: number
-  firstAt: number
-  timer: ReturnType<typeof setTimeout> | undefined
-  inFlight: QueuedMessage[]
-  flushing: Promise<void> | undefined
-  failing: boolean
 }
 
 export class Batcher {
@@ -95,8 +46,7 @@ export class Batcher {
   /** Aborted when stop() runs out of time: retries and inserts end, unsettled messages go back to JetStream. */
   readonly #giveUp = new AbortController()
   readonly #held: HeldMessages
-  #slots = MAX_CONCURRENT_FLUSHES
-  readonly #slotWaiters: (() => void)[] = []
+  readonly #slots = new FlushSlots(MAX_CONCURRENT_FLUSHES)
   #running: Promise<void> | undefined
   #keepAlive: ReturnType<typeof setInterval> | undefined
   #stopping: Promise<void> | undefined
@@ -170,12 +120,12 @@ export class Batcher {
   }
 
   #receive(message: QueuedMessage): void {
-    if (this.#stopped) return message.nak()
+    if (this.#stopped) return message.nak(this.#consumer.handBackDelayMs?.())
     // A redelivery of a message we still hold: remembered, settled with it, never written twice.
     if (!this.#held.take(message)) return
     let lane = this.#lanes.get(message.dataset)
     if (!lane) {
-      lane = { dataset: message.dataset, pending: [], events: 0, bytes: 0, firstAt: 0, timer: undefined, inFlight: [], flushing: undefined, failing: false }
+      lane = newLane(message.dataset)
       this.#lanes.set(message.dataset, lane)
     }
     if (lane.pending.length === 0) {
@@ -186,23 +136,19 @@ export class Batcher {
     lane.pending.push(message)
     lane.events += message.events
     lane.bytes += message.body.length
-    if (this.#isFull(lane)) this.#kick(lane)
-  }
-
-  #isFull(lane: Lane): boolean {
-    return lane.events >= this.#cfg.maxEvents || lane.bytes >= this.#cfg.maxBytes
+    if (isFull(lane, this.#cfg)) this.#kick(lane)
   }
 
   #isDue(lane: Lane): boolean {
     if (this.#giveUp.signal.aborted) return false
-    return lane.pending.length > 0 && (this.#stopping !== undefined || this.#isFull(lane) || Date.now() - lane.firstAt >= this.#cfg.flushIntervalMs)
+    return lane.pending.length > 0 && (this.#stopping !== undefined || isFull(lane, this.#cfg) || Date.now() - lane.firstAt >= this.#cfg.flushIntervalMs)
   }
 
   /** Starts a flush of the lane's oldest messages unless one is under way; that one re-kicks when done. */
   #kick(lane: Lane): void {
     if (lane.flushing || !this.#isDue(lane)) return
     clearTimeout(lane.timer)
-    const batch = this.#takeBatch(lane)
+    const batch = takeBatch(lane, this.#cfg)
     lane.inFlight = batch
     lane.flushing = this.#flush(lane, batch)
       .catch((err) => this.#log.error({ err, dataset: lane.dataset }, 'flush failed unexpectedly'))
@@ -217,27 +163,8 @@ export class Batcher {
       })
   }
 
-  /** The oldest pending messages up to maxEvents and maxBytes (at least one message, which is at most
-   *  1 MiB): after an outage the backlog goes out in batches of the configured size, not as one. */
-  #takeBatch(lane: Lane): QueuedMessage[] {
-    let events = 0
-    let bytes = 0
-    let n = 0
-    for (const m of lane.pending) {
-      if (n > 0 && (events + m.events > this.#cfg.maxEvents || bytes + m.body.length > this.#cfg.maxBytes)) break
-      events += m.events
-      bytes += m.body.length
-      n++
-    }
-    const batch = lane.pending.splice(0, n)
-    lane.events -= events
-    lane.bytes -= bytes
-    // What stays behind keeps its firstAt: it is due as soon as this flush ends.
-    return batch
-  }
-
   async #flush(lane: Lane, batch: QueuedMessage[]): Promise<void> {
-    await this.#acquire()
+    await this.#slots.acquire()
     try {
       if (this.#giveUp.signal.aborted) return
       const report: FlushReport = { dataset: lane.dataset, events: 0, bytes: 0, inserted: 0, deadLettered: 0, skipped: 0, insertMs: 0, attempts: 0 }
@@ -272,7 +199,7 @@ export class Batcher {
       // Only when stop() gave up or something unexpected broke: let JetStream redeliver them.
       const delayMs = this.#giveUp.signal.aborted ? (this.#consumer.handBackDelayMs?.() ?? 0) : RETRY_MAX_MS
       for (const m of batch) this.#held.settle(m, 'nak', delayMs)
-      this.#release()
+      this.#slots.release()
     }
   }
 
@@ -348,33 +275,4 @@ export class Batcher {
       lane.bytes = 0
     }
   }
-
-  async #acquire(): Promise<void> {
-    if (this.#slots > 0) {
-      this.#slots--
-      return
-    }
-    await new Promise<void>((resolve) => this.#slotWaiters.push(resolve))
-  }
-
-  #release(): void {
-    const next = this.#slotWaiters.shift()
-    if (next) next()
-    else this.#slots++
-  }
 }
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-  })
-}
-
-const aborted = (signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))
