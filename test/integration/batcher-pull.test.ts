@@ -110,4 +110,18 @@ describe('batchers sharing the one durable consumer', () => {
     expect(a.stats().batches).toBeGreaterThan(0)
     expect(b.stats().batches).toBeGreaterThan(0)
   }, 40_000)
+
+  test('one of two batchers is cut short mid-load (stop with an expired deadline): every event still lands once', async () => {
+    rig = await startRig()
+    const a = rig.batcher({ batch: { maxEvents: 300 } })
+    rig.batcher({ batch: { maxEvents: 300 } })
+    let events = 0
+    for (let i = 0; i < 200; i++) {
+      const chunk = message('cut', `c${i}`, 1 + (i % 25), 200)
+      events += chunk.events
+      await rig.publish([chunk])
+      if (i === 80) void a.stop(AbortSignal.abort())
+    }
+    expect(await rig.settle('cut', events, 20_000)).toEqual({ rows: events, ids: events })
+  }, 40_000)
 })
