@@ -1,54 +1,28 @@
 // The batcher: groups queued messages by dataset, writes each batch to ClickHouse and acknowledges
 // the messages only once ClickHouse confirmed; a failing store keeps the batch and retries it.
-import { createHash } from 'node:crypto'
+// Memory is bounded by bytes: the consumer pulls only into the room HeldMessages has left, and
+// every insert holds at most maxEvents / maxBytes, the first one after an outage included.
 import type { Config } from '../config'
 import { StoreUnavailableError } from '../errors'
 import { quietLogger, type Logger } from '../log'
 import { FORMAT_V1 } from '../queue/message-format'
 import type { EventConsumer, QueuedMessage } from '../queue/types'
-import type { DeadLetter, WriteResult } from '../sink/row-writer'
+import { tokenFor } from './dedup-token'
+import { aborted, FlushSlots, sleep } from './flush-slots'
+import { HeldMessages } from './held-messages'
+import { isFull, newLane, takeBatch, type Lane } from './lane'
+import { planRedelivered, whole, type WritePart } from './redelivery'
+import type { BatcherObserver, BatcherStats, BatchWriter, FlushReport } from './types'
 
-/** How long stop() keeps flushing (and retrying) before it gives the rest back to JetStream. */
+export { tokenFor } from './dedup-token'
+export type { BatcherObserver, BatcherStats, BatchWriter, FlushReport } from './types'
+
+/** How long stop() keeps flushing (and retrying) when its caller gives no signal. */
 export const STOP_FLUSH_DEADLINE_MS = 15_000
 /** Datasets flushing at once; more only queues inside ClickHouse (chDB runs one query at a time). */
 export const MAX_CONCURRENT_FLUSHES = 4
 export const RETRY_INITIAL_MS = 250
 export const RETRY_MAX_MS = 10_000
-
-/** What the batcher needs of the sink (RowWriter); an interface so tests can inject failures. */
-export interface BatchWriter {
-  write(dataset: string, bodies: Uint8Array[], dedupToken: string): Promise<WriteResult>
-  landed(dataset: string, ids: string[]): Promise<Set<string>>
-  deadLetter(dataset: string, entries: DeadLetter[], dedupToken: string): Promise<void>
-}
-
-export interface FlushReport {
-  dataset: string
-  /** Events written (including dead-lettered ones) by this flush. */
-  events: number
-  bytes: number
-  inserted: number
-  deadLettered: number
-  /** Events of redelivered messages that had already landed, acknowledged without a write. */
-  skipped: number
-  /** Duration of the successful write call. */
-  insertMs: number
-  attempts: number
-}
-
-/** Hooks for metrics; every method optional. */
-export interface BatcherObserver {
-  flushed?(report: FlushReport): void
-  retrying?(dataset: string, error: Error, attempt: number): void
-}
-
-export interface BatcherStats {
-  insertedEvents: number
-  deadLettered: number
-  skippedEvents: number
-  batches: number
-  failedAttempts: number
-}
 
 export interface BatcherOptions {
   consumer: EventConsumer
@@ -56,27 +30,8 @@ export interface BatcherOptions {
   config: Config['batch']
   log?: Logger
   observer?: BatcherObserver
+  /** stop()'s deadline when its caller passes no signal. */
   stopDeadlineMs?: number
-}
-
-/** One dataset's messages: those waiting for the next flush and the flush under way, if any. */
-interface Lane {
-  readonly dataset: string
-  pending: QueuedMessage[]
-  events: number
-  bytes: number
-  firstAt: number
-  timer: ReturnType<typeof setTimeout> | undefined
-  inFlight: QueuedMessage[]
-  flushing: Promise<void> | undefined
-  failing: boolean
-}
-
-/** The dedup token of a set of messages: the same messages give the same token in any order,
- *  whichever batcher process writes them, so a retried or redelivered batch lands once. */
-export function tokenFor(messages: readonly QueuedMessage[]): string {
-  const seqs = messages.map((m) => m.seq).sort((a, b) => a - b)
-  return createHash('sha256').update(seqs.join(',')).digest('hex').slice(0, 32)
 }
 
 export class Batcher {
@@ -87,18 +42,15 @@ export class Batcher {
   readonly #observer: BatcherObserver
   readonly #stopDeadlineMs: number
   readonly #lanes = new Map<string, Lane>()
-  readonly #stats: BatcherStats = { insertedEvents: 0, deadLettered: 0, skippedEvents: 0, batches: 0, failedAttempts: 0 }
-  /** Aborted when stop() runs out of time: retries end and unsettled messages go back to JetStream. */
+  readonly #stats = { insertedEvents: 0, deadLettered: 0, skippedEvents: 0, batches: 0, failedAttempts: 0 }
+  /** Aborted when stop() runs out of time: retries and inserts end, unsettled messages go back to JetStream. */
   readonly #giveUp = new AbortController()
-  #slots = MAX_CONCURRENT_FLUSHES
-  readonly #slotWaiters: (() => void)[] = []
+  readonly #held: HeldMessages
+  readonly #slots = new FlushSlots(MAX_CONCURRENT_FLUSHES)
   #running: Promise<void> | undefined
   #keepAlive: ReturnType<typeof setInterval> | undefined
-  #stopping = false
+  #stopping: Promise<void> | undefined
   #stopped = false
-  /** Stream sequences held now: a message JetStream redelivers while we still hold it is ignored,
-   *  not written twice (the keep-alive makes that rare). */
-  readonly #held = new Set<number>()
 
   constructor(opts: BatcherOptions) {
     this.#consumer = opts.consumer
@@ -107,42 +59,59 @@ export class Batcher {
     this.#log = opts.log ?? quietLogger
     this.#observer = opts.observer ?? {}
     this.#stopDeadlineMs = opts.stopDeadlineMs ?? STOP_FLUSH_DEADLINE_MS
+    this.#held = new HeldMessages(opts.config.maxHeldBytes)
   }
 
   /** Starts consuming; the promise settles when delivery ends (after stop(), or if the consumer fails). */
   start(): Promise<void> {
     if (this.#running) return this.#running
     // Held messages (waiting, or in a batch ClickHouse keeps refusing) must not reach their ack
-    // deadline, or JetStream hands them to another batcher while we still hold them.
-    this.#keepAlive = setInterval(() => this.#touchAll(), Math.max(250, Math.floor(this.#cfg.ackWaitMs / 3)))
-    this.#running = this.#consumer.run((m) => this.#receive(m))
+    // deadline, or JetStream hands them to another batcher while we still hold them. Four touches
+    // per ack wait leave room for a late timer; each write also touches its messages first.
+    this.#keepAlive = setInterval(() => this.#touchAll(), Math.max(250, Math.floor(this.#cfg.ackWaitMs / 4)))
+    this.#running = this.#consumer.run((m) => this.#receive(m), this.#held)
     return this.#running
   }
 
-  /** Stops consuming, flushes everything held, and resolves; gives up after the deadline. */
-  async stop(): Promise<void> {
-    if (this.#stopping) return
-    this.#stopping = true
-    const deadline = setTimeout(() => this.#giveUp.abort(), this.#stopDeadlineMs)
+  /**
+   * Stops consuming, flushes everything held, and resolves. When `signal` aborts (default: after
+   * stopDeadlineMs) retries end, an insert in progress is aborted, and every message not written
+   * goes back to JetStream for another batcher.
+   */
+  stop(signal: AbortSignal = AbortSignal.timeout(this.#stopDeadlineMs)): Promise<void> {
+    this.#stopping ??= this.#stop(signal)
+    return this.#stopping
+  }
+
+  async #stop(signal: AbortSignal): Promise<void> {
+    const giveUp = () => this.#giveUp.abort()
+    if (signal.aborted) giveUp()
+    else signal.addEventListener('abort', giveUp, { once: true })
+    const cutShort = aborted(this.#giveUp.signal)
     try {
-      await this.#consumer.stop()
-      await this.#running?.catch((err) => this.#log.error({ err }, 'consumer failed'))
+      this.#held.wakeAll()
+      await Promise.race([this.#stopConsuming(), cutShort])
       for (;;) {
         const busy = [...this.#lanes.values()].filter((l) => l.flushing || l.pending.length > 0)
         if (busy.length === 0 || this.#giveUp.signal.aborted) break
         for (const lane of busy) this.#kick(lane)
-        await Promise.all(busy.map((l) => l.flushing))
+        await Promise.race([Promise.all(busy.map((l) => l.flushing)), cutShort])
       }
     } finally {
-      clearTimeout(deadline)
+      signal.removeEventListener('abort', giveUp)
       clearInterval(this.#keepAlive)
       this.#stopped = true
       this.#giveBack()
     }
   }
 
+  async #stopConsuming(): Promise<void> {
+    await this.#consumer.stop()
+    await this.#running?.catch((err) => this.#log.error({ err }, 'consumer failed'))
+  }
+
   stats(): Readonly<BatcherStats> {
-    return { ...this.#stats }
+    return { ...this.#stats, heldBytes: this.#held.bytes, peakHeldBytes: this.#held.peakBytes }
   }
 
   /** Messages not yet acknowledged by the batcher group. */
@@ -151,81 +120,74 @@ export class Batcher {
   }
 
   #receive(message: QueuedMessage): void {
-    if (this.#stopped) return message.nak()
-    if (this.#held.has(message.seq)) return
-    this.#held.add(message.seq)
+    if (this.#stopped) return message.nak(this.#consumer.handBackDelayMs?.())
+    // A redelivery of a message we still hold: remembered, settled with it, never written twice.
+    if (!this.#held.take(message)) return
     let lane = this.#lanes.get(message.dataset)
     if (!lane) {
-      lane = { dataset: message.dataset, pending: [], events: 0, bytes: 0, firstAt: 0, timer: undefined, inFlight: [], flushing: undefined, failing: false }
+      lane = newLane(message.dataset)
       this.#lanes.set(message.dataset, lane)
     }
     if (lane.pending.length === 0) {
       lane.firstAt = Date.now()
-      lane.timer = setTimeout(() => this.#kick(lane), this.#cfg.flushIntervalMs)
+      const l = lane
+      lane.timer = setTimeout(() => this.#kick(l), this.#cfg.flushIntervalMs)
     }
     lane.pending.push(message)
     lane.events += message.events
     lane.bytes += message.body.length
-    if (this.#isFull(lane)) this.#kick(lane)
-  }
-
-  #isFull(lane: Lane): boolean {
-    return lane.events >= this.#cfg.maxEvents || lane.bytes >= this.#cfg.maxBytes
+    if (isFull(lane, this.#cfg)) this.#kick(lane)
   }
 
   #isDue(lane: Lane): boolean {
     if (this.#giveUp.signal.aborted) return false
-    return lane.pending.length > 0 && (this.#stopping || this.#isFull(lane) || Date.now() - lane.firstAt >= this.#cfg.flushIntervalMs)
+    return lane.pending.length > 0 && (this.#stopping !== undefined || isFull(lane, this.#cfg) || Date.now() - lane.firstAt >= this.#cfg.flushIntervalMs)
   }
 
-  /** Starts a flush of the lane's pending messages unless one is under way; that one re-kicks when done. */
+  /** Starts a flush of the lane's oldest messages unless one is under way; that one re-kicks when done. */
   #kick(lane: Lane): void {
     if (lane.flushing || !this.#isDue(lane)) return
     clearTimeout(lane.timer)
-    const batch = lane.pending
+    const batch = takeBatch(lane, this.#cfg)
     lane.inFlight = batch
-    lane.pending = []
-    lane.events = 0
-    lane.bytes = 0
     lane.flushing = this.#flush(lane, batch)
       .catch((err) => this.#log.error({ err, dataset: lane.dataset }, 'flush failed unexpectedly'))
       .finally(() => {
         lane.flushing = undefined
         lane.inFlight = []
-        // Messages that arrived meanwhile still have the timer set by their first one.
         if (this.#isDue(lane)) this.#kick(lane)
+        else if (lane.pending.length > 0) {
+          clearTimeout(lane.timer)
+          lane.timer = setTimeout(() => this.#kick(lane), Math.max(0, lane.firstAt + this.#cfg.flushIntervalMs - Date.now()))
+        }
       })
   }
 
   async #flush(lane: Lane, batch: QueuedMessage[]): Promise<void> {
-    await this.#acquire()
-    const settled = new Set<QueuedMessage>()
-    const settle = (m: QueuedMessage, how: 'ack' | 'term') => {
-      if (how === 'ack') m.ack()
-      else m.term()
-      settled.add(m)
-      this.#held.delete(m.seq)
-    }
+    await this.#slots.acquire()
     try {
+      if (this.#giveUp.signal.aborted) return
       const report: FlushReport = { dataset: lane.dataset, events: 0, bytes: 0, inserted: 0, deadLettered: 0, skipped: 0, insertMs: 0, attempts: 0 }
-      // Decide once which messages to write: re-deciding after a failed write could change the set,
-      // hence the token, and a write that did land despite the error would land twice.
-      const toWrite = await this.#retrying(lane, batch, report, () => this.#sortOut(lane.dataset, batch, settled, settle, report))
-      if (toWrite === undefined) return
-      if (toWrite.length > 0) {
-        const token = tokenFor(toWrite)
-        const bodies = toWrite.map((m) => m.body)
-        const result = await this.#retrying(lane, toWrite, report, async () => {
+      // Decide once what to write: re-deciding after a failed write could change the rows, hence
+      // the token, and a write that did land despite the error would land twice.
+      const parts = await this.#retrying(lane, batch, report, () => this.#sortOut(lane.dataset, batch, report))
+      if (parts === undefined) return
+      if (parts.length > 0) {
+        const token = tokenFor(parts)
+        const bodies = parts.map((p) => p.body)
+        const result = await this.#retrying(lane, batch, report, async () => {
+          // A fresh ack deadline for the whole insert, whatever the keep-alive timer's phase.
+          for (const p of parts) this.#held.working(p.message)
           const started = performance.now()
-          const r = await this.#writer.write(lane.dataset, bodies, token)
+          const r = await this.#writer.write(lane.dataset, bodies, token, this.#giveUp.signal)
           report.insertMs = performance.now() - started
           return r
         })
         if (result === undefined) return
-        for (const m of toWrite) settle(m, 'ack')
+        for (const p of parts) this.#held.settle(p.message, 'ack')
         report.inserted += result.inserted
         report.deadLettered += result.deadLettered
-        report.events += toWrite.reduce((n, m) => n + m.events, 0)
+        report.events += parts.reduce((n, p) => n + p.events, 0)
         report.bytes += bodies.reduce((n, b) => n + b.length, 0)
       }
       this.#stats.insertedEvents += report.inserted
@@ -235,47 +197,33 @@ export class Batcher {
       this.#observer.flushed?.(report)
     } finally {
       // Only when stop() gave up or something unexpected broke: let JetStream redeliver them.
-      for (const m of batch) {
-        if (settled.has(m)) continue
-        m.nak(this.#giveUp.signal.aborted ? 0 : RETRY_MAX_MS)
-        this.#held.delete(m.seq)
-      }
-      this.#release()
+      const delayMs = this.#giveUp.signal.aborted ? (this.#consumer.handBackDelayMs?.() ?? 0) : RETRY_MAX_MS
+      for (const m of batch) this.#held.settle(m, 'nak', delayMs)
+      this.#slots.release()
     }
   }
 
-  /** Settles messages that need no write (unknown format; already landed) and returns the rest. */
-  async #sortOut(
-    dataset: string,
-    batch: QueuedMessage[],
-    settled: Set<QueuedMessage>,
-    settle: (m: QueuedMessage, how: 'ack' | 'term') => void,
-    report: FlushReport,
-  ): Promise<QueuedMessage[]> {
-    const open = batch.filter((m) => !settled.has(m))
+  /** Settles messages that need no write (unknown format; already landed) and returns what to write. */
+  async #sortOut(dataset: string, batch: QueuedMessage[], report: FlushReport): Promise<WritePart[]> {
+    const open = batch.filter((m) => this.#held.has(m))
     const unknown = open.filter((m) => m.format !== FORMAT_V1)
     if (unknown.length > 0) {
       const decoder = new TextDecoder()
       const entries = unknown.map((m) => ({ id: m.lastId, row: decoder.decode(m.body), error: `unknown message format "${m.format}" (seq ${m.seq})` }))
       await this.#writer.deadLetter(dataset, entries, `msg:${tokenFor(unknown)}`)
       for (const m of unknown) {
-        settle(m, 'term')
+        this.#held.settle(m, 'term')
         report.deadLettered += m.events
       }
     }
     const known = open.filter((m) => m.format === FORMAT_V1)
     const redelivered = known.filter((m) => m.redelivered)
-    if (redelivered.length === 0) return known
-    // A message's rows go in one insert (bisection aside), so its last row being there means all of it is.
-    const landed = await this.#writer.landed(dataset, redelivered.map((m) => m.lastId))
-    const rest: QueuedMessage[] = []
-    for (const m of known) {
-      if (m.redelivered && landed.has(m.lastId)) {
-        settle(m, 'ack')
-        report.skipped += m.events
-      } else rest.push(m)
-    }
-    return rest
+    if (redelivered.length === 0) return known.map(whole)
+    const plan = await planRedelivered(redelivered, (ids) => this.#writer.landed(dataset, ids))
+    for (const m of plan.done) this.#held.settle(m, 'ack')
+    report.skipped += plan.landed
+    const partOf = new Map(plan.parts.map((p) => [p.message, p]))
+    return known.filter((m) => !m.redelivered || partOf.has(m)).map((m) => partOf.get(m) ?? whole(m))
   }
 
   /** Runs `attempt` until it succeeds, backing off while the store is unavailable. Undefined when
@@ -290,6 +238,7 @@ export class Batcher {
         lane.failing = false
         return result
       } catch (err) {
+        if (this.#giveUp.signal.aborted) return undefined
         if (!(err instanceof StoreUnavailableError)) throw err
         this.#stats.failedAttempts++
         this.#observer.retrying?.(lane.dataset, err, report.attempts)
@@ -297,8 +246,7 @@ export class Batcher {
         if (!lane.failing) this.#log.warn({ err, dataset: lane.dataset }, 'ClickHouse write failed; keeping the batch and retrying')
         lane.failing = true
       }
-      if (this.#giveUp.signal.aborted) return undefined
-      for (const m of messages) if (this.#held.has(m.seq)) m.working()
+      for (const m of messages) this.#held.working(m)
       await sleep(delayMs, this.#giveUp.signal)
       if (this.#giveUp.signal.aborted) return undefined
       delayMs = Math.min(delayMs * 2, RETRY_MAX_MS)
@@ -307,46 +255,24 @@ export class Batcher {
 
   #touchAll(): void {
     for (const lane of this.#lanes.values()) {
-      for (const m of lane.inFlight) if (this.#held.has(m.seq)) m.working()
-      for (const m of lane.pending) m.working()
+      for (const m of lane.inFlight) this.#held.working(m)
+      for (const m of lane.pending) this.#held.working(m)
     }
   }
 
-  /** After a stop that ran out of time: hand messages not yet in a batch back to JetStream right away. */
+  /**
+   * After stop: hand every message still held back to JetStream right away, those of a flush cut
+   * short included (its write was aborted, or hangs in ClickHouse; when it ends, its settling finds
+   * nothing left to settle). Whatever such a write did store, the redelivery check finds.
+   */
   #giveBack(): void {
     for (const lane of this.#lanes.values()) {
       clearTimeout(lane.timer)
-      // In-flight batches nak their own messages when their flush ends.
-      for (const m of lane.pending) m.nak()
+      const delayMs = this.#consumer.handBackDelayMs?.() ?? 0
+      for (const m of [...lane.inFlight, ...lane.pending]) this.#held.settle(m, 'nak', delayMs)
       lane.pending = []
       lane.events = 0
       lane.bytes = 0
     }
   }
-
-  async #acquire(): Promise<void> {
-    if (this.#slots > 0) {
-      this.#slots--
-      return
-    }
-    await new Promise<void>((resolve) => this.#slotWaiters.push(resolve))
-  }
-
-  #release(): void {
-    const next = this.#slotWaiters.shift()
-    if (next) next()
-    else this.#slots++
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-  })
 }

@@ -1,7 +1,7 @@
 // The batcher's side of the queue: a durable pull consumer that survives NATS restarts.
 import {
   AckPolicy,
-  ConsumerEvents,
+  ConsumerDebugEvents,
   DeliverPolicy,
   nanos,
   type Consumer,
@@ -13,15 +13,29 @@ import {
 } from 'nats'
 import type { Logger } from '../log'
 import { Header, SUBJECT_WILDCARD } from './message-format'
-import { jsErrCode, NatsLink } from './stream'
-import type { EventConsumer, QueuedMessage } from './types'
+import { jsErrCode, NatsLink, STREAM_MAX_MSG_BYTES } from './stream'
+import type { EventConsumer, PullBudget, QueuedMessage } from './types'
 
 export const DEFAULT_CONSUMER_NAME = 'sluice-batcher'
-/** Bytes the client asks for per pull; bounds what sits in memory not yet handed to the batcher. */
-export const PULL_MAX_BYTES = 16 * 1024 * 1024
-/** A pull request lives this long; also the client's back-off when it cannot find its consumer. */
-const PULL_EXPIRES_MS = 10_000
-/** Pause before re-creating the pull after it broke (NATS down, consumer deleted). */
+/**
+ * Pulls ask for a number of messages, never for bytes. A pull with max_bytes below the size of the
+ * next message (subject, reply subject and headers included) is refused with 409 "Message Size
+ * Exceeds MaxBytes", and the client's consume() re-pulls with whatever bytes it thinks are left
+ * (a few KB), so one large message stalled the consumer for good
+ * (https://github.com/nats-io/nats-server/issues/5888, https://github.com/nats-io/nats.go/issues/1718).
+ * Bytes are bounded instead by asking for at most room / STREAM_MAX_MSG_BYTES messages: no message
+ * is larger, so what one pull delivers always fits in the room it was asked for.
+ */
+export const PULL_MAX_MESSAGES = 1000
+/** Room assumed when the caller gives no budget. */
+export const DEFAULT_PULL_ROOM_BYTES = 16 * 1024 * 1024
+/**
+ * A pull request lives this long; the server holds it open until its messages came or it expires.
+ * Short, because nats-server 2.9 keeps delivering to a pull the client already closed (stop()):
+ * messages handed back meanwhile would sit there until their ack wait.
+ */
+export const PULL_EXPIRES_MS = 5000
+/** Pause before re-creating the pull after it broke (NATS down, consumer deleted) or was refused. */
 const RETRY_MS = 1000
 const JS_API_TIMEOUT_MS = 5000
 /** JetStream's "consumer not found" API error. */
@@ -34,7 +48,6 @@ export interface ConsumerOptions {
   /** Largest batch in events (config batch.maxEvents): sizes max_ack_pending. */
   maxEvents?: number
   name?: string
-  pullMaxBytes?: number
   logger: Logger
 }
 
@@ -64,7 +77,10 @@ export class JetStreamConsumer implements EventConsumer {
   private messages?: ConsumerMessages
   private stopped = false
   private runDone?: Promise<void>
-  private wake?: () => void
+  /** Until when the server may still hold our last pull open (0: it ended). */
+  private pullOpenUntil = 0
+  /** Resolvers of pauses and budget waits, called by stop(). */
+  private readonly wakers = new Set<() => void>()
   /** True between the first problem and the next success: warn once per outage, not per retry. */
   private troubled = false
 
@@ -109,10 +125,10 @@ export class JetStreamConsumer implements EventConsumer {
     return await this.nc.jetstream({ timeout: JS_API_TIMEOUT_MS }).consumers.get(stream, this.name)
   }
 
-  private trouble(what: string, err?: unknown) {
+  private trouble(what: string, err?: unknown, details?: Record<string, unknown>) {
     if (this.troubled) return
     this.troubled = true
-    this.options.logger.warn({ err, consumer: this.name }, what)
+    this.options.logger.warn({ err, consumer: this.name, ...details }, what)
   }
 
   private recovered() {
@@ -121,66 +137,114 @@ export class JetStreamConsumer implements EventConsumer {
     this.options.logger.info({ consumer: this.name }, 'receiving events from JetStream again')
   }
 
-  /** Logs the pull's own trouble reports; a deleted consumer is re-created by closing the pull. */
-  private watch(messages: ConsumerMessages) {
-    void (async () => {
-      for await (const s of await messages.status()) {
-        if (s.type === ConsumerEvents.ConsumerNotFound || s.type === ConsumerEvents.ConsumerDeleted) {
-          this.trouble('the batcher consumer disappeared; re-creating it')
-          void messages.close()
-        } else if (s.type === ConsumerEvents.HeartbeatsMissed || s.type === ConsumerEvents.NoResponders || s.type === ConsumerEvents.StreamNotFound) {
-          this.trouble(`JetStream pull interrupted (${s.type}); retrying`)
-        }
-      }
-    })().catch(() => {})
-  }
-
-  async run(onMessage: (message: QueuedMessage) => void): Promise<void> {
+  async run(onMessage: (message: QueuedMessage) => void, budget?: PullBudget): Promise<void> {
     if (this.runDone !== undefined) throw new Error('consumer is already running')
     this.stopped = false
-    this.runDone = this.loop(onMessage).finally(() => {
+    this.runDone = this.loop(onMessage, budget).finally(() => {
       this.runDone = undefined
       this.messages = undefined
     })
     return this.runDone
   }
 
-  private async loop(onMessage: (message: QueuedMessage) => void): Promise<void> {
+  private async loop(onMessage: (message: QueuedMessage) => void, budget: PullBudget | undefined): Promise<void> {
     while (!this.stopped && !this.nc.isClosed()) {
       try {
         // While disconnected every API call would only wait out its timeout: wait for the link instead.
         if (!this.link.usable) throw new Error('NATS is not connected')
         const consumer = await this.ensureConsumer()
-        if (this.stopped) break
-        // consume() re-pulls by itself after a reconnect; this loop covers the cases where it gives up.
-        const messages = await consumer.consume({ max_bytes: this.options.pullMaxBytes ?? PULL_MAX_BYTES, expires: PULL_EXPIRES_MS })
-        this.messages = messages
-        this.watch(messages)
-        for await (const m of messages) {
-          this.recovered()
-          try {
-            onMessage(toQueuedMessage(m))
-          } catch (err) {
-            // Left unsettled, the message comes back after ack_wait.
-            this.options.logger.error({ err, seq: m.seq }, 'batcher failed to take a message')
+        // An operator may cap the messages per pull on the consumer (max_batch); larger pulls are refused.
+        const maxBatch = Math.min(PULL_MAX_MESSAGES, (await consumer.info(true)).config.max_batch || PULL_MAX_MESSAGES)
+        while (!this.stopped) {
+          const room = budget ? budget.room() : DEFAULT_PULL_ROOM_BYTES
+          const count = Math.min(maxBatch, Math.floor(room / STREAM_MAX_MSG_BYTES))
+          if (count < 1) {
+            // The receiver holds all it may: wait until it settles some rather than pull a little.
+            await this.until(budget!.roomFreed())
+            continue
           }
+          // Refused: pause, then look at the consumer again (its limits may have changed).
+          if (!(await this.pullOnce(consumer, count, onMessage))) break
         }
-        if (!this.stopped) this.trouble('JetStream pull ended; re-creating it', await messages.closed())
       } catch (err) {
         if (!this.stopped) this.trouble('cannot pull events from JetStream; retrying', err)
       }
-      if (!this.stopped) await new Promise<void>((resolve) => {
-        this.wake = resolve
-        setTimeout(resolve, RETRY_MS)
-      })
+      if (!this.stopped) await this.pause()
     }
+  }
+
+  /**
+   * One pull of at most `count` messages, delivered as they arrive until all came or the pull
+   * expires. False when the server refused it (or it ended at once with nothing): that is logged,
+   * and the caller backs off rather than repeat it in a tight loop.
+   */
+  private async pullOnce(consumer: Consumer, count: number, onMessage: (message: QueuedMessage) => void): Promise<boolean> {
+    const started = Date.now()
+    const messages = await consumer.fetch({ max_messages: count, expires: PULL_EXPIRES_MS })
+    this.messages = messages
+    this.pullOpenUntil = started + PULL_EXPIRES_MS
+    // The client reports a refusal without pending counts (409 "Exceeded MaxRequestBatch", 400 ...)
+    // only as a debug status and would wait out the pull's expiry: end the pull at once instead.
+    let refusal = ''
+    void (async () => {
+      for await (const s of await messages.status()) {
+        if (s.type === ConsumerDebugEvents.DebugEvent && /^4\d\d /.test(String(s.data))) {
+          refusal = String(s.data)
+          void messages.close()
+        }
+      }
+    })().catch(() => {})
+    let received = 0
+    for await (const m of messages) {
+      received++
+      this.recovered()
+      try {
+        onMessage(toQueuedMessage(m))
+      } catch (err) {
+        // Left unsettled, the message comes back after ack_wait.
+        this.options.logger.error({ err, seq: m.seq }, 'batcher failed to take a message')
+      }
+    }
+    // Ended by the server (all messages came, or it expired): nothing of ours is left open there.
+    if (!this.stopped && refusal === '') this.pullOpenUntil = 0
+    const err = await messages.closed()
+    if (err) throw err
+    if (this.stopped) return true
+    if (refusal !== '' || (received === 0 && Date.now() - started < PULL_EXPIRES_MS / 2)) {
+      this.trouble('JetStream refused a pull; retrying', undefined, { count, status: refusal || 'ended at once without messages' })
+      return false
+    }
+    return true
+  }
+
+  /** Waits for `event`, or until stop() is called. */
+  private until(event: Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.stopped) return resolve()
+      const done = () => {
+        this.wakers.delete(done)
+        resolve()
+      }
+      this.wakers.add(done)
+      event.then(done, done)
+    })
+  }
+
+  private pause(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    return this.until(new Promise((resolve) => (timer = setTimeout(resolve, RETRY_MS)))).finally(() => clearTimeout(timer))
   }
 
   async stop(): Promise<void> {
     this.stopped = true
-    this.wake?.()
+    for (const wake of [...this.wakers]) wake()
+    this.wakers.clear()
     await this.messages?.close()
     await this.runDone
+  }
+
+  handBackDelayMs(): number {
+    return Math.max(0, this.pullOpenUntil - Date.now())
   }
 
   async lag(): Promise<number> {

@@ -38,11 +38,23 @@ export interface QueuedMessage {
   working(): void
 }
 
+/** How much the receiver can take: the consumer never asks JetStream for more bytes than room(). */
+export interface PullBudget {
+  /** Bytes of messages the receiver can take now. */
+  room(): number
+  /** Resolves when room() may have grown (messages settled) or waiting should end. */
+  roomFreed(): Promise<void>
+}
+
 export interface EventConsumer {
-  /** Delivers messages to onMessage until stop() is called; resolves when delivery has ended. */
-  run(onMessage: (message: QueuedMessage) => void): Promise<void>
+  /** Delivers messages to onMessage until stop() is called; resolves when delivery has ended.
+   *  With a budget, the bytes delivered and not yet settled never exceed what room() allowed. */
+  run(onMessage: (message: QueuedMessage) => void, budget?: PullBudget): Promise<void>
   /** Stops pulling new messages; already delivered ones remain to be settled by the caller. */
   stop(): Promise<void>
+  /** After stop(): how long to delay a nak so the message is not redelivered into a pull the
+   *  server still holds open for this (stopped) consumer, where it would wait out its ack wait. */
+  handBackDelayMs?(): number
   /** Messages in the stream not yet acknowledged by the batcher group (the batcher's lag). */
   lag(): Promise<number>
 }

@@ -28,3 +28,45 @@ export function middleRowEnd(chunk: Uint8Array): number {
   for (let at = mid > 0 ? chunk.lastIndexOf(NEWLINE, mid - 1) : -1; at !== -1; at = at > 0 ? chunk.lastIndexOf(NEWLINE, at - 1) : -1) if (isRowEnd(chunk, at)) return at
   return -1
 }
+
+/** Calls `row(start, end)` for each row of a chunk of whole rows; `end` is past its newline, if any. */
+export function forEachRow(chunk: Uint8Array, row: (start: number, end: number) => void): void {
+  let start = 0
+  for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) {
+    if (!isRowEnd(chunk, at)) continue
+    row(start, at + 1)
+    start = at + 1
+  }
+  if (start < chunk.length) row(start, chunk.length)
+}
+
+/** `,"_id":"` as bytes: in a v1 row the first occurrence is the `_id` field, which precedes `_raw`. */
+const ID_FIELD = new TextEncoder().encode(',"_id":"')
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const decoder = new TextDecoder()
+
+/** The `_id` of the v1 row at [start, end), or undefined when the row has none where v1 puts it. */
+export function rowId(chunk: Uint8Array, start: number, end: number): string | undefined {
+  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+  const field = bytes.indexOf(ID_FIELD, start)
+  if (field === -1 || field >= end) return undefined
+  const from = field + ID_FIELD.length
+  let escaped = false
+  for (let at = from; at < end; at++) {
+    const c = chunk[at]
+    if (c === BACKSLASH) {
+      escaped = true
+      at++ // skip the escaped character
+    } else if (c === QUOTE) {
+      const text = decoder.decode(chunk.subarray(from, at))
+      if (!escaped) return text
+      try {
+        return JSON.parse(`"${text}"`) as string
+      } catch {
+        return undefined
+      }
+    }
+  }
+  return undefined
+}

@@ -24,6 +24,8 @@ export interface DeadLetter {
 /** ClickHouse messages quote the failing expression at length; the row itself is kept beside it. */
 const MAX_ERROR_CHARS = 2000
 const NEWLINE = new Uint8Array([0x0a])
+/** Ids per lookup query: a server takes query parameters in the URL (http_max_uri_size, 1 MiB by default). */
+export const LANDED_IDS_PER_QUERY = 5000
 
 export class RowWriter {
   readonly #decoder = new TextDecoder()
@@ -38,7 +40,7 @@ export class RowWriter {
    * with the same bodies lands once. Throws StoreUnavailableError when ClickHouse cannot take them
    * now; rows it refuses go to `_dead_letter` and the rest still land.
    */
-  async write(dataset: string, bodies: Uint8Array[], dedupToken: string): Promise<WriteResult> {
+  async write(dataset: string, bodies: Uint8Array[], dedupToken: string, signal?: AbortSignal): Promise<WriteResult> {
     const chunks = bodies.filter((b) => b.length > 0)
     if (chunks.length === 0) return { inserted: 0, deadLettered: 0 }
     try {
@@ -46,13 +48,19 @@ export class RowWriter {
     } catch (err) {
       throw new StoreUnavailableError(`cannot create table for dataset ${dataset}: ${messageOf(err)}`, { cause: err })
     }
-    return this.#insertOrBisect(dataset, chunks, dedupToken, '')
+    return this.#insertOrBisect(dataset, chunks, dedupToken, '', signal)
   }
 
   /** Which of `ids` are already stored, in the dataset's table or dead-lettered; empty when nothing exists yet. */
   async landed(dataset: string, ids: string[]): Promise<Set<string>> {
     const found = new Set<string>()
-    if (ids.length === 0) return found
+    for (let from = 0; from < ids.length; from += LANDED_IDS_PER_QUERY) {
+      await this.#landed(dataset, ids.slice(from, from + LANDED_IDS_PER_QUERY), found)
+    }
+    return found
+  }
+
+  async #landed(dataset: string, ids: string[], found: Set<string>): Promise<void> {
     const db = this.tables.database
     const lookups: [string, Record<string, unknown>][] = [
       [`SELECT DISTINCT _id FROM ${qualified(db, dataset)} WHERE _id IN {ids:Array(String)}`, { ids }],
@@ -70,7 +78,6 @@ export class RowWriter {
         throw new StoreUnavailableError(`cannot look up landed events of ${dataset}: ${messageOf(err)}`, { cause: err })
       }
     }
-    return found
   }
 
   /** Stores refused rows (or whole unreadable messages) with their reasons; idempotent per token. */
@@ -91,12 +98,14 @@ export class RowWriter {
 
   /** Each failed segment is split in two (by body, then by line), each half with its own derived
    *  token so that retrying the whole batch later replays the same inserts and dedups them. */
-  async #insertOrBisect(dataset: string, chunks: Uint8Array[], token: string, path: string): Promise<WriteResult> {
+  async #insertOrBisect(dataset: string, chunks: Uint8Array[], token: string, path: string, signal: AbortSignal | undefined): Promise<WriteResult> {
     const segmentToken = path === '' ? token : `${token}:${path}`
     try {
-      await this.#insert(qualified(this.tables.database, dataset), '(_timestamp, _service, _namespace, _id, _raw)', chunks, segmentToken)
+      await this.#insert(qualified(this.tables.database, dataset), '(_timestamp, _service, _namespace, _id, _raw)', chunks, segmentToken, signal)
       return { inserted: countAllRows(chunks), deadLettered: 0 }
     } catch (err) {
+      // Cut short by the caller: nothing is known about the rows, so nothing is bisected or dead-lettered.
+      if (signal?.aborted) throw new StoreUnavailableError(`insert into ${dataset} aborted`, { cause: err })
       const failure = classifyInsertError(err)
       if (failure instanceof StoreUnavailableError) {
         if (isMissingTable(err)) this.tables.forget(dataset)
@@ -104,8 +113,8 @@ export class RowWriter {
       }
       const halves = split(chunks)
       if (!halves) return this.#deadLetterRow(dataset, chunks[0], failure, segmentToken)
-      const left = await this.#insertOrBisect(dataset, halves[0], token, `${path}0`)
-      const right = await this.#insertOrBisect(dataset, halves[1], token, `${path}1`)
+      const left = await this.#insertOrBisect(dataset, halves[0], token, `${path}0`, signal)
+      const right = await this.#insertOrBisect(dataset, halves[1], token, `${path}1`, signal)
       return { inserted: left.inserted + right.inserted, deadLettered: left.deadLettered + right.deadLettered }
     }
   }
@@ -116,10 +125,17 @@ export class RowWriter {
     return { inserted: 0, deadLettered: 1 }
   }
 
-  async #insert(table: string, columns: string, chunks: Uint8Array[], token: string): Promise<void> {
+  /**
+   * An aborted insert rejects at once. On a server the HTTP request is cancelled (blocks already
+   * written stay); embedded chDB cannot cancel a running write, which then completes in the
+   * background (chdb's wrapRawNative/withAbortTimeout). Either way the caller's messages go back to
+   * JetStream and the redelivery check finds whatever landed.
+   */
+  async #insert(table: string, columns: string, chunks: Uint8Array[], token: string, signal?: AbortSignal): Promise<void> {
     const result = await this.client.exec({
       query: `INSERT INTO ${table} ${columns} SETTINGS ${insertSettings(token)} FORMAT JSONEachRow`,
       values: Readable.from(separated(chunks)),
+      abort_signal: signal,
     })
     // The response body is empty for an INSERT, but it must be consumed to release the socket.
     for await (const _ of result.stream) void _

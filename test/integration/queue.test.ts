@@ -171,6 +171,35 @@ describe('queue on one nats-server', () => {
     expect((refused as Error).message).toMatch(/maximum bytes/i)
   })
 
+  test('the consumer never has more bytes out than its budget allows, and pulls again as room frees', async () => {
+    const stream = 'S_BUDGET'
+    await freshStream(stream)
+    await createEventPublisher(nc, { stream }).publish(Array.from({ length: 10 }, (_, i) => chunk('logs', i, 900 * 1024)))
+    const got: QueuedMessage[] = []
+    let held = 0
+    let wake: (() => void) | undefined
+    const budget = {
+      room: () => 3 * STREAM_MAX_MSG_BYTES + 1000 - held,
+      roomFreed: () => new Promise<void>((resolve) => (wake = resolve)),
+    }
+    const consumer = createEventConsumer(nc, { stream, ackWaitMs: 30_000, logger: quietLogger })
+    const running = consumer.run((m) => {
+      got.push(m)
+      held += m.body.length
+    }, budget)
+    await until(() => got.length === 3, 5000, 'the first three')
+    await Bun.sleep(1000)
+    expect(got.length).toBe(3) // a fourth 900 KB message would not fit
+    got[0]!.ack()
+    held -= got[0]!.body.length
+    wake?.()
+    await until(() => got.length === 4, 5000, 'one more after room freed')
+    await Bun.sleep(500)
+    expect(got.length).toBe(4)
+    await consumer.stop()
+    await running
+  })
+
   test('the consumer stops pulling when asked and run() resolves', async () => {
     const stream = 'S_STOP'
     await freshStream(stream)

@@ -80,8 +80,10 @@ class SpyWriter implements BatchWriter {
   failuresLeft = 0
   gate: Promise<void> | undefined
   constructor(readonly log: string[] = []) {}
+  sizes: { bytes: number; bodies: number }[] = []
   async write(dataset: string, bodies: Uint8Array[], token: string) {
     this.writes++
+    this.sizes.push({ bytes: bodies.reduce((n, b) => n + b.length, 0), bodies: bodies.length })
     this.log.push(`write:${dataset}`)
     if (this.gate) await this.gate
     if (this.failuresLeft > 0) {
@@ -316,5 +318,70 @@ describe('Batcher', () => {
     expect(reports[0]).toMatchObject({ dataset: ds, events: 3, inserted: 3, bytes: m.body.length })
     expect(reports[0].insertMs).toBeGreaterThan(0)
     expect(await batcher.lag()).toBe(42)
+  })
+
+  test('never puts more than maxBytes or maxEvents in one insert, even for a backlog that piled up', async () => {
+    const writer = new SpyWriter()
+    let open!: () => void
+    writer.gate = new Promise((resolve) => (open = resolve))
+    const one = new FakeMessage('x', 0, 10).body.length
+    const { consumer } = setup(config({ maxEvents: 35, maxBytes: one * 3 + 10, flushIntervalMs: 20 }), writer)
+    const ds = nextDataset()
+    const first = new FakeMessage(ds, ++seq, 10)
+    consumer.deliver(first)
+    await until(() => writer.writes === 1)
+    // While the first insert hangs, 20 more messages pile up.
+    const backlog = Array.from({ length: 20 }, (_, i) => new FakeMessage(ds, ++seq, i % 2 === 0 ? 10 : 5))
+    consumer.deliver(...backlog)
+    open()
+    await until(() => backlog.every((m) => m.acked))
+    for (const size of writer.sizes.slice(1)) expect(size.bytes).toBeLessThanOrEqual(one * 3 + 10)
+    expect(writer.sizes.length).toBeGreaterThan(6)
+    expect(await rowsIn(ds)).toBe(10 + backlog.reduce((n, m) => n + m.events, 0))
+  })
+
+  test('a single message larger than maxBytes still goes out, alone', async () => {
+    const { consumer, writer } = setup(config({ maxBytes: 1024, flushIntervalMs: 50 }))
+    const ds = nextDataset()
+    const big = new FakeMessage(ds, ++seq, 20)
+    const small = new FakeMessage(ds, ++seq, 1)
+    consumer.deliver(big, small)
+    await until(() => big.acked && small.acked)
+    expect(writer.sizes.map((s) => s.bodies)).toEqual([1, 1])
+  })
+
+  test('counts the bytes it holds, waiting and being written, and frees them as messages settle', async () => {
+    const writer = new SpyWriter()
+    let open!: () => void
+    writer.gate = new Promise((resolve) => (open = resolve))
+    const { consumer, batcher } = setup(config({ maxEvents: 2 }), writer)
+    const ds = nextDataset()
+    const msgs = [new FakeMessage(ds, ++seq, 2), new FakeMessage(ds, ++seq, 1)]
+    consumer.deliver(...msgs)
+    await until(() => writer.writes === 1)
+    expect(batcher.stats().heldBytes).toBe(msgs[0].body.length + msgs[1].body.length)
+    open()
+    await until(() => msgs[0].acked)
+    await batcher.stop()
+    expect(batcher.stats().heldBytes).toBe(0)
+    expect(batcher.stats().peakHeldBytes).toBe(msgs[0].body.length + msgs[1].body.length)
+  })
+
+  test('a redelivery of a message it still holds is not written again, and is settled with it', async () => {
+    const writer = new SpyWriter()
+    let open!: () => void
+    writer.gate = new Promise((resolve) => (open = resolve))
+    const { consumer } = setup(config({ maxEvents: 3 }), writer)
+    const ds = nextDataset()
+    const m = new FakeMessage(ds, ++seq, 3)
+    consumer.deliver(m)
+    await until(() => writer.writes === 1)
+    const again = m.redeliver() // the ack deadline lapsed while the insert ran
+    consumer.deliver(again)
+    open()
+    await until(() => m.acked && again.acked)
+    await Bun.sleep(50)
+    expect(writer.writes).toBe(1)
+    expect(await rowsIn(ds)).toBe(3)
   })
 })
