@@ -20,6 +20,7 @@ import { QueryRunner } from './query/run-query'
 import { createEventConsumer } from './queue/consumer'
 import { DEFAULT_MAX_MESSAGE_BYTES } from './queue/message-format'
 import { createEventPublisher } from './queue/publisher'
+import { markRestartSuspects } from './queue/restart-suspects'
 import { connectNats, ensureStreamWithRetry, NatsLink } from './queue/stream'
 import type { EventPublisher } from './queue/types'
 import { createClickHouse, pingClickHouse, type ClickHouseClient } from './sink/clickhouse'
@@ -110,7 +111,12 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   let batcher: Batcher | undefined
   if (config.role !== 'ingest') {
     const tables = new TableManager(clickhouse!, config.clickhouse)
-    const consumer = createEventConsumer(nc, { stream: config.nats.stream, ackWaitMs: config.batch.ackWaitMs, maxEvents: config.batch.maxEvents, logger })
+    const consumer = markRestartSuspects(
+      createEventConsumer(nc, { stream: config.nats.stream, ackWaitMs: config.batch.ackWaitMs, maxEvents: config.batch.maxEvents, logger }),
+      nc,
+      config.nats,
+      logger,
+    )
     batcher = new Batcher({
       consumer,
       writer: new RowWriter(clickhouse!, tables),
