@@ -1,7 +1,7 @@
 // findNatsServer never goes on without a binary: it finds, installs, or says exactly how to install;
 // and the server sluice starts is kept running.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { natsAnswers } from '../../src/embedded/nats-process'
@@ -115,6 +115,9 @@ describe('supervised nats-server', () => {
     const first = server.pid!
     try {
       process.kill(first, 'SIGSTOP')
+      // The stop takes effect asynchronously: wait until the kernel shows the process stopped (state T).
+      const state = () => readFileSync(`/proc/${first}/stat`, 'utf8').split(') ')[1]?.[0]
+      expect(await waitFor(() => state() === 'T', 2000)).toBe(true)
       expect(await natsAnswers(server.port, 300)).toBe(false)
       expect(await waitFor(() => server.restarts === 1 && server.pid !== undefined && server.pid !== first, 10_000)).toBe(true)
       expect(await natsAnswers(server.port, 1000)).toBe(true)
