@@ -137,11 +137,13 @@ export function isTransientStreamError(err: unknown): boolean {
 export interface StartupRetry {
   /** Give up (and fail the start) after this long; a cluster electing a leader takes seconds. */
   timeoutMs: number
+  /** One JetStream API request's limit (the client's default is 5 s). */
+  attemptTimeoutMs: number
   firstDelayMs: number
   maxDelayMs: number
 }
 
-export const STREAM_STARTUP_RETRY: StartupRetry = { timeoutMs: 60_000, firstDelayMs: 250, maxDelayMs: 5000 }
+export const STREAM_STARTUP_RETRY: StartupRetry = { timeoutMs: 60_000, attemptTimeoutMs: 5000, firstDelayMs: 250, maxDelayMs: 5000 }
 
 /**
  * ensureStream, patient with a cluster that is still forming or with other nodes starting at the
@@ -154,7 +156,7 @@ export async function ensureStreamWithRetry(nc: NatsConnection, cfg: Config['nat
   for (let attempt = 1; ; attempt++) {
     try {
       // jetstreamManager() asks the account's JetStream info first: that too times out while a cluster forms.
-      const info = await ensureStream(await nc.jetstreamManager(), cfg)
+      const info = await ensureStream(await nc.jetstreamManager({ timeout: retry.attemptTimeoutMs }), cfg)
       if (attempt > 1) logger.info({ stream: cfg.stream, attempt }, 'JetStream stream ready')
       return info
     } catch (err) {

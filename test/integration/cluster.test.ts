@@ -2,6 +2,10 @@
 // electing its leader, and beside each other, wait for it; losing one NATS node under load loses
 // and doubles nothing.
 import { afterAll, describe, expect, test } from 'bun:test'
+import pino from 'pino'
+import { loadConfig } from '../../src/config'
+import { QueueUnavailableError } from '../../src/errors'
+import { connectNats, ensureStreamWithRetry } from '../../src/queue/stream'
 import { landed, settle, startLoad, waitForProgress } from '../support/load'
 import { startTestCluster, type TestCluster } from '../support/nats-cluster'
 import { PIPELINE_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'
@@ -40,4 +44,36 @@ describe('three-node NATS cluster', () => {
     expect(report.unresolved).toBe(0)
     expect(final).toEqual({ rows: report.accepted, ids: report.accepted, eids: report.accepted, refusedRows: 0 })
   }, 120_000)
+})
+
+/** A logger that keeps its lines, to see what an operator would see. */
+function capturingLogger() {
+  const lines: { level: number; msg: string; attempt?: number; retryInMs?: number }[] = []
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
+  return { logger, lines }
+}
+
+describe('stream creation while the cluster cannot take it yet', () => {
+  test('waits with growing pauses, logging each, and gives up with a clear error at its bound', async () => {
+    // One node of a three-node cluster whose peers never come: replicas 3 can never be placed.
+    const lonely = await startTestCluster(1)
+    try {
+      const { logger, lines } = capturingLogger()
+      const nc = await connectNats(lonely.url, logger)
+      const cfg = { ...loadConfig({}).nats, stream: 'NEVER', replicas: 3 }
+      const began = Date.now()
+      const error = await ensureStreamWithRetry(nc, cfg, logger, { timeoutMs: 3000, attemptTimeoutMs: 500, firstDelayMs: 200, maxDelayMs: 800 }).catch((e) => e)
+      const tookMs = Date.now() - began
+      await nc.close()
+      expect(error).toBeInstanceOf(QueueUnavailableError)
+      expect(String(error.message)).toContain('cannot create or update the JetStream stream NEVER')
+      expect(tookMs).toBeGreaterThanOrEqual(3000)
+      expect(tookMs).toBeLessThan(4500)
+      const retries = lines.filter((l) => l.msg.includes('retrying'))
+      expect(retries.length).toBeGreaterThanOrEqual(2)
+      expect(retries[1]!.retryInMs!).toBeGreaterThan(retries[0]!.retryInMs!)
+    } finally {
+      await lonely.stop()
+    }
+  }, 30_000)
 })
