@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { natsServerVersion } from '../../src/embedded/nats-binary'
 import { findNatsServer, freePort } from '../../src/embedded/nats-server'
+import { startTestCluster } from '../support/nats-cluster'
 import { alive, natsPid, PROCESS_KEY, spawnSluice, until } from '../support/sluice-process'
 
 const dirs: string[] = []
@@ -131,6 +132,21 @@ describe('start-up refusals', () => {
 })
 
 describe('shutdown budget', () => {
+  test('SIGTERM while start-up waits for a NATS cluster that cannot place the stream stops it at once', async () => {
+    const lonely = await startTestCluster(1) // replicas 3 can never be placed on it
+    try {
+      const s = spawnSluice({ dataDir: dataDir(), port: await freePort(), env: { NATS_URL: lonely.url, NATS_STREAM_REPLICAS: '3' }, captureStderr: true })
+      await Bun.sleep(2500) // well into the stream retries
+      expect(s.proc.exitCode).toBeNull()
+      const began = Date.now()
+      s.proc.kill('SIGTERM')
+      expect(await s.proc.exited).toBe(1)
+      expect(Date.now() - began).toBeLessThan(1500)
+    } finally {
+      await lonely.stop()
+    }
+  }, 30_000)
+
   test('SIGTERM with ClickHouse down, events held and a request stuck mid-body ends within SHUTDOWN_TIMEOUT_MS', async () => {
     const dir = dataDir()
     const budgetMs = 3000
