@@ -50,6 +50,23 @@ describe('npm start as a daemon', () => {
     }, 40_000)
   }
 
+  test('Ctrl-C (SIGINT to the whole foreground process group) drains and stops everything with exit 0', async () => {
+    const dir = dataDir()
+    const s = spawnSluice({ dataDir: dir, port: await freePort(), npm: true })
+    try {
+      await s.ready()
+      const bun = childOf(s.pid)
+      const nats = natsPid(dir)
+      const sent = await fetch(`${s.url}/v1/ctrlc`, { method: 'POST', body: '[{"message":"before ctrl-c"}]', headers: { 'x-api-key': PROCESS_KEY } })
+      expect(sent.status).toBe(202)
+      process.kill(-s.pid, 'SIGINT') // npm leads the group, as in a terminal
+      expect(await s.proc.exited).toBe(0)
+      await until(() => !alive(bun) && !alive(nats), 10_000, 'bun and nats-server to exit')
+    } finally {
+      s.proc.kill('SIGKILL')
+    }
+  }, 40_000)
+
   test('sluice stops by itself when its parent dies without passing a signal on (npm SIGKILLed)', async () => {
     const dir = dataDir()
     const s = spawnSluice({ dataDir: dir, port: await freePort(), npm: true })
