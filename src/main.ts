@@ -1,12 +1,12 @@
 // Entry point of `npm start`: reads the environment, runs sluice, and shuts it down cleanly on
-// SIGTERM / SIGINT.
+// SIGTERM / SIGINT / SIGHUP or when the process that started it dies, within SHUTDOWN_TIMEOUT_MS.
 import { loadConfig } from './config'
-import { ConfigError } from './errors'
+import { ConfigError, SluiceError } from './errors'
 import { createLogger } from './log'
-import { startSluice } from './sluice'
+import { startSluice, type RunningSluice } from './sluice'
 
-/** Past this, a stuck shutdown is cut short so orchestrators are not kept waiting forever. */
-const SHUTDOWN_DEADLINE_MS = 30_000
+/** How often sluice checks that the process that started it (npm, a supervisor) is still there. */
+const PARENT_CHECK_MS = 1000
 
 async function main(): Promise<void> {
   let config
@@ -20,19 +20,25 @@ async function main(): Promise<void> {
     throw error
   }
   const logger = createLogger(config.logLevel)
-  const sluice = await startSluice(config, { logger })
-  if (sluice.generatedKey) printFirstRequest(sluice.port, sluice.generatedKey, config.dataDir, config.clickhouse.database)
-
+  const budgetMs = config.shutdownTimeoutMs
+  let sluice: RunningSluice | undefined
   let signalled = false
   const shutdown = (signal: string) => {
     if (signalled) return
     signalled = true
-    logger.info({ signal }, 'shutting down: finishing requests, flushing the batcher')
+    if (sluice === undefined) {
+      // Still starting (a cluster may keep it waiting for a minute): nothing is serving yet, so stop
+      // now; the exit hook and the watchdogs take the nats-server down.
+      logger.warn({ signal }, 'stopped during start-up')
+      process.exit(1)
+    }
+    logger.info({ signal, budgetMs }, 'shutting down: finishing requests, flushing the batcher')
+    // Every step shares this budget and gives up on time; this is the last word if something ignores it.
     setTimeout(() => {
       logger.error('shutdown took too long; exiting')
       process.exit(1)
-    }, SHUTDOWN_DEADLINE_MS).unref()
-    sluice.stop().then(
+    }, budgetMs + 500).unref()
+    sluice.stop(budgetMs).then(
       () => {
         logger.info('stopped')
         process.exit(0)
@@ -45,6 +51,29 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGHUP', () => shutdown('SIGHUP'))
+  // When npm or a supervisor dies without passing a signal on (SIGKILL), sluice is re-parented (to
+  // init or a subreaper); it must not run on unsupervised, holding DATA_DIR and its port. Linux
+  // would say it with PR_SET_PDEATHSIG, which Bun does not expose; the parent's pid says it too.
+  const parent = process.ppid
+  if (parent > 1) {
+    setInterval(() => {
+      if (process.ppid !== parent) shutdown('parent exited')
+    }, PARENT_CHECK_MS).unref()
+  }
+
+  try {
+    sluice = await startSluice(config, { logger })
+  } catch (error) {
+    if (error instanceof SluiceError && !error.retryable) {
+      // A start-up error the operator must fix (port taken, DATA_DIR in use, unsupported setting): say it plainly.
+      logger.fatal({ code: error.code }, error.message)
+      console.error(`sluice: ${error.message}`)
+      process.exit(2)
+    }
+    throw error
+  }
+  if (sluice.generatedKey) printFirstRequest(sluice.port, sluice.generatedKey, config.dataDir, config.clickhouse.database)
 }
 
 /** For the newcomer: the generated key and a request that works as pasted. */

@@ -1,35 +1,38 @@
 // Builds and runs one sluice process from a Config: the local nats-server when none is given,
 // the JetStream stream, ClickHouse, the batcher and the HTTP server, per ROLE; and takes them
-// down in order.
+// down in reverse order within one shutdown budget.
 import { join } from 'node:path'
 import type { NatsConnection } from 'nats'
 import { Batcher } from './batch/batcher'
 import type { Config } from './config'
 import { loadOrCreateApiKey } from './embedded/default-api-key'
+import { lockDataDir } from './embedded/data-dir-lock'
 import { startNatsServer, type NatsServerHandle } from './embedded/nats-server'
-import { QueueUnavailableError, WrongRoleError } from './errors'
+import { ConfigError, QueueUnavailableError, WrongRoleError } from './errors'
 import { ApiKeys } from './http/api-keys'
-import { createApp } from './http/app'
+import { assertPortFree, createApp, listenExclusive } from './http/app'
 import { InflightBudget } from './ingest/inflight-budget'
 import { ingestRequest } from './ingest/ingest-request'
 import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './ingest/limits'
 import type { Logger } from './log'
 import { Metrics } from './metrics'
+import { Shutdown } from './shutdown'
 import { QueryRunner } from './query/run-query'
 import { createEventConsumer } from './queue/consumer'
 import { DatasetRegistry, datasetBucketFor } from './queue/dataset-registry'
 import { DEFAULT_MAX_MESSAGE_BYTES } from './queue/message-format'
 import { createEventPublisher } from './queue/publisher'
-import { connectNats, ensureStream, NatsLink } from './queue/stream'
+import { markRestartSuspects } from './queue/restart-suspects'
+import { connectNats, ensureStreamWithRetry, NatsLink } from './queue/stream'
 import type { EventPublisher } from './queue/types'
 import { createClickHouse, pingClickHouse, type ClickHouseClient } from './sink/clickhouse'
 import { RowWriter } from './sink/row-writer'
 import { ensureDatabase, TableManager } from './sink/tables'
 
-/** How long in-flight requests may take to finish after a stop signal. */
-export const DRAIN_REQUESTS_MS = 10_000
 /** Bun's own body cap; sluice enforces MAX_BODY_BYTES itself, with a JSON answer, while streaming. */
 const SERVER_BODY_CAP_BYTES = 1024 * 1024 * 1024
+/** Each dependency gets this long to answer GET /ready; a hung one counts as not ready. */
+export const READY_CHECK_TIMEOUT_MS = 1000
 
 export interface SluiceOverrides {
   /** An already open ClickHouse client (tests share one embedded engine per process). */
@@ -46,24 +49,36 @@ export interface RunningSluice {
   metrics: Metrics
   batcher?: Batcher
   nats: NatsConnection
-  stop(): Promise<void>
+  /** The local nats-server sluice supervises (NATS_URL unset). */
+  natsServer?: NatsServerHandle
+  /** Stops everything within config.shutdownTimeoutMs (or budgetMs); safe to call twice. */
+  stop(budgetMs?: number): Promise<void>
 }
 
 export async function startSluice(config: Config, overrides: SluiceOverrides): Promise<RunningSluice> {
-  const { logger } = overrides
-  const cleanup: (() => Promise<void>)[] = []
-  const stopAll = async () => {
-    for (const step of cleanup.reverse()) await step().catch((err) => logger.error({ err }, 'shutdown step failed'))
-  }
+  const shutdown = new Shutdown(overrides.logger)
   try {
-    return await start(config, overrides, logger, cleanup, stopAll)
+    return await start(config, overrides, shutdown)
   } catch (error) {
-    await stopAll()
+    await shutdown.run(config.shutdownTimeoutMs)
     throw error
   }
 }
 
-async function start(config: Config, overrides: SluiceOverrides, logger: Logger, cleanup: (() => Promise<void>)[], stopAll: () => Promise<void>): Promise<RunningSluice> {
+async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutdown): Promise<RunningSluice> {
+  const { logger } = overrides
+  const embeddedClickHouse = config.clickhouse.url === undefined && !overrides.clickhouse && config.role !== 'ingest'
+  if (config.nats.url === undefined || embeddedClickHouse) {
+    // Before anything touches DATA_DIR: its nats store and embedded ClickHouse take one process each.
+    const lock = lockDataDir(config.dataDir)
+    shutdown.add('release DATA_DIR', 1, async () => lock.release())
+  }
+  if (config.nats.url !== undefined && config.nats.syncInterval !== undefined) {
+    throw new ConfigError([`NATS_SYNC_INTERVAL=${JSON.stringify(config.nats.syncInterval)}: applies only to the nats-server sluice starts itself (NATS_URL unset); set sync_interval in the configuration of the NATS servers at ${config.nats.url}`])
+  }
+  // A port another process holds is a start-up error now, before NATS and ClickHouse are brought up.
+  if (config.port !== 0) assertPortFree(config.port)
+
   const metrics = new Metrics({ processMetrics: true })
   const generated = config.apiKeys.length === 0 ? loadOrCreateApiKey(config.dataDir) : undefined
   const keys = new ApiKeys(generated ? [generated.key] : config.apiKeys)
@@ -71,14 +86,14 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
   let natsServer: NatsServerHandle | undefined
   let natsUrl = config.nats.url
   if (natsUrl === undefined) {
-    natsServer = await startNatsServer({ bin: config.nats.serverBin, storeDir: join(config.dataDir, 'nats'), logger })
-    cleanup.push(() => natsServer!.stop())
+    natsServer = await startNatsServer({ bin: config.nats.serverBin, storeDir: join(config.dataDir, 'nats'), logger, syncInterval: config.nats.syncInterval })
+    shutdown.add('stop nats-server', 1, (deadline) => natsServer!.stop(Math.max(0, deadline - Date.now() - 200)))
     natsUrl = natsServer.url
     logger.info({ url: natsUrl, pid: natsServer.pid }, 'started a local nats-server (NATS_URL is unset)')
   }
   const nc = await connectNats(natsUrl, logger)
-  cleanup.push(() => nc.drain().catch(() => nc.close()))
-  await ensureStream(await nc.jetstreamManager(), config.nats)
+  shutdown.add('close the NATS connection', 0.5, () => nc.drain().catch(() => nc.close()))
+  await ensureStreamWithRetry(nc, config.nats, logger)
   const natsLink = new NatsLink(nc)
   const maxMessageBytes = messageBytesFor(nc.info?.max_payload)
 
@@ -87,7 +102,7 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
   let clickhouse: ClickHouseClient | undefined
   if (usesClickHouse) {
     clickhouse = overrides.clickhouse ?? createClickHouse(config.clickhouse, config.dataDir)
-    if (!overrides.clickhouse) cleanup.push(() => clickhouse!.close())
+    if (!overrides.clickhouse) shutdown.add('close ClickHouse', 0.5, () => clickhouse!.close())
     // Not fatal: ClickHouse may come up after sluice; events wait in JetStream meanwhile and the
     // batcher creates the database with the first table.
     await ensureDatabase(clickhouse, config.clickhouse.database).catch((err) =>
@@ -98,12 +113,18 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
   let batcher: Batcher | undefined
   if (config.role !== 'ingest') {
     const tables = new TableManager(clickhouse!, config.clickhouse)
-    const consumer = createEventConsumer(nc, { stream: config.nats.stream, ackWaitMs: config.batch.ackWaitMs, maxEvents: config.batch.maxEvents, logger })
+    const consumer = markRestartSuspects(
+      createEventConsumer(nc, { stream: config.nats.stream, ackWaitMs: config.batch.ackWaitMs, maxEvents: config.batch.maxEvents, logger }),
+      nc,
+      config.nats,
+      logger,
+    )
     batcher = new Batcher({
       consumer,
       writer: new RowWriter(clickhouse!, tables),
       config: config.batch,
       log: logger,
+      stopDeadlineMs: config.shutdownTimeoutMs,
       observer: {
         flushed(report) {
           metrics.insertSeconds.observe(report.insertMs / 1000)
@@ -118,7 +139,8 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
     metrics.observeLag(() => batcher!.lag())
     const running = batcher.start()
     running.catch((err) => logger.error({ err }, 'the batcher stopped consuming'))
-    cleanup.push(() => batcher!.stop())
+    // What it cannot write by the deadline stays unacknowledged in JetStream for the next start.
+    shutdown.add('flush the batcher', 0.8, (_deadline, signal) => batcher!.stop(signal))
   }
 
   const publisher = timedPublisher(createEventPublisher(nc, { stream: config.nats.stream, logger }), metrics)
@@ -126,7 +148,7 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
   const datasets = config.role === 'batcher'
     ? undefined
     : await DatasetRegistry.open(nc, { bucket: datasetBucketFor(config.nats.stream), replicas: config.nats.replicas, maxDatasets: config.ingest.maxDatasets, logger })
-  if (datasets) cleanup.push(async () => datasets.stop())
+  if (datasets) shutdown.add('stop watching datasets', 0.2, async () => datasets.stop())
   const inFlight = new InFlight()
   const app = createApp({
     keys,
@@ -137,22 +159,24 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
     runner: clickhouse ? new QueryRunner(clickhouse, config.clickhouse.url !== undefined) : undefined,
     metrics,
     logger,
-    readiness: async () => ({
-      nats: natsLink.usable && (await nc.flush().then(() => true, () => false)),
-      clickhouse: clickhouse ? await pingClickHouse(clickhouse) : true,
-    }),
+    readiness: async () => {
+      const [nats, ch] = await Promise.all([
+        answersWithin(async () => natsLink.usable && (await nc.flush().then(() => true, () => false)), READY_CHECK_TIMEOUT_MS),
+        clickhouse ? answersWithin(() => pingClickHouse(clickhouse!), READY_CHECK_TIMEOUT_MS) : true,
+      ])
+      return { nats, clickhouse: ch }
+    },
   })
-  app.listen({ port: config.port, hostname: '0.0.0.0', maxRequestBodySize: Math.max(SERVER_BODY_CAP_BYTES, MAX_BODY_BYTES) })
-  const server = app.server!
-  cleanup.push(async () => {
+  const server = listenExclusive(app, { port: config.port, hostname: '0.0.0.0', maxRequestBodySize: Math.max(SERVER_BODY_CAP_BYTES, MAX_BODY_BYTES) })
+  shutdown.add('finish requests in flight', 0.4, async (deadline) => {
     // Stop taking connections, then let requests already inside finish (their events are being
-    // made durable), then the rest of the pipeline goes down in reverse order of start.
+    // made durable); past the deadline, cut the connections still open.
     void server.stop(false)
-    await inFlight.drained(DRAIN_REQUESTS_MS)
+    const finished = await inFlight.drained(deadline - Date.now())
+    if (!finished) void server.stop(true)
   })
   logger.info({ port: server.port, role: config.role, clickhouse: config.clickhouse.url ?? 'embedded chDB', nats: natsUrl }, 'sluice is running')
 
-  let stopping: Promise<void> | undefined
   return {
     url: `http://127.0.0.1:${server.port}`,
     port: server.port!,
@@ -160,7 +184,19 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
     metrics,
     batcher,
     nats: nc,
-    stop: () => (stopping ??= stopAll()),
+    natsServer,
+    stop: (budgetMs = config.shutdownTimeoutMs) => shutdown.run(budgetMs),
+  }
+}
+
+/** The check's answer, or false when it has none within timeoutMs (a hung dependency is not ready). */
+async function answersWithin(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeoutMs, false)))
+  try {
+    return await Promise.race([check().catch(() => false), late])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -203,11 +239,12 @@ class InFlight {
     }
   }
 
-  drained(timeoutMs: number): Promise<void> {
-    if (this.count === 0) return Promise.resolve()
+  /** Resolves true once no request is in flight, or false when timeoutMs passes first. */
+  drained(timeoutMs: number): Promise<boolean> {
+    if (this.count === 0) return Promise.resolve(true)
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs)
-      this.idle.push(() => (clearTimeout(timer), resolve()))
+      const timer = setTimeout(resolve, Math.max(0, timeoutMs), false)
+      this.idle.push(() => (clearTimeout(timer), resolve(true)))
     })
   }
 }

@@ -1,126 +1,43 @@
-// Finds (or installs) and runs a local nats-server with JetStream, for the default set-up and tests.
-import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs'
+// Runs the local nats-server (NATS_URL unset) and keeps it running: a server that exits is started
+// again on the same port and store, one that stops answering is killed and started again, with
+// backoff, each step logged. Clients reconnect to the same URL by themselves.
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { delimiter, join } from 'node:path'
-import type { Subprocess } from 'bun'
-import { SluiceError } from '../errors'
+import { join } from 'node:path'
 import type { Logger } from '../log'
+import { assertSyncIntervalSupported, findNatsServer } from './nats-binary'
+import { natsAnswers, spawnNatsProcess, stopLeftoverServer, waitReady, type NatsProcess } from './nats-process'
+
+export { aptInstaller, defaultSearchDirs, findNatsServer, NatsServerMissingError, NatsServerUnsupportedError, type NatsInstaller } from './nats-binary'
 
 /** How long a fresh nats-server may take to accept connections (JetStream recovers its store first). */
 export const READY_TIMEOUT_MS = 20_000
 /** SIGTERM lets nats-server flush its store; after this long it gets SIGKILL. */
 export const STOP_GRACE_MS = 10_000
-const STDERR_TAIL_LINES = 40
-const INSTALL_HELP = [
-  'Install it, then start sluice again:',
-  '  - Debian/Ubuntu: sudo apt-get install -y nats-server',
-  '  - macOS: brew install nats-server',
-  '  - elsewhere: download a release from https://github.com/nats-io/nats-server/releases and put nats-server on PATH',
-  'Or set NATS_SERVER_BIN=/path/to/nats-server, or set NATS_URL=nats://host:4222 to use a running NATS server with JetStream enabled.',
-].join('\n')
 
-/** nats-server is needed (NATS_URL unset) but absent and could not be installed. */
-export class NatsServerMissingError extends SluiceError {
-  readonly code = 'NATS_SERVER_MISSING'
-  readonly status = 500
-  readonly retryable = false
+export interface Supervision {
+  /** How often the server is asked whether it still answers. */
+  probeIntervalMs: number
+  /** One probe's wait for the server's greeting. */
+  probeTimeoutMs: number
+  /** Silent this long (SIGSTOPped, wedged): SIGKILL, and the restart follows. */
+  hangKillMs: number
+  /** First pause before a restart; doubles while restarts keep failing or crashing, up to maxRestartDelayMs. */
+  firstRestartDelayMs: number
+  maxRestartDelayMs: number
 }
 
-/** The install step, injectable so tests can play a machine where installing is impossible. */
-export interface NatsInstaller {
-  /** Why this machine cannot install nats-server by itself, or null when it can. */
-  unavailableReason(): string | null
-  /** Installs the package; throws with the package manager's output when that fails. */
-  install(): void
+export const DEFAULT_SUPERVISION: Supervision = {
+  probeIntervalMs: 1000,
+  probeTimeoutMs: 1000,
+  // Long next to any pause a healthy server takes (a store recovery happens before it is ready),
+  // short next to how long clients can wait: their publishes fail after 5 s and they retry.
+  hangKillMs: 10_000,
+  firstRestartDelayMs: 200,
+  maxRestartDelayMs: 5000,
 }
-
-const isExecutable = (path: string): boolean => {
-  try {
-    accessSync(path, fsConstants.X_OK)
-    return statSync(path).isFile()
-  } catch {
-    return false
-  }
-}
-
-/** PATH plus the sbin directories Debian installs nats-server into (often missing from a non-root PATH). */
-export function defaultSearchDirs(): string[] {
-  // PATH is the operating system's, not sluice configuration, so reading it here is fine.
-  const fromPath = (process.env.PATH ?? '').split(delimiter).filter((d) => d.length > 0)
-  return [...new Set([...fromPath, '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/usr/bin', '/sbin', '/bin'])]
-}
-
-const lookup = (name: string, dirs: readonly string[]): string | undefined =>
-  dirs.map((d) => join(d, name)).find(isExecutable)
-
-const tail = (text: string, lines = 15): string => text.trim().split('\n').slice(-lines).join('\n')
-
-/** apt-get on a Debian-like machine, as root (no sudo prompts in a server process). */
-export const aptInstaller: NatsInstaller = {
-  unavailableReason() {
-    if (process.platform !== 'linux' || lookup('apt-get', defaultSearchDirs()) === undefined) {
-      return 'this is not a Debian-like system (no apt-get found)'
-    }
-    const uid = process.getuid?.()
-    if (uid !== 0) return `installing packages needs root and sluice runs as uid ${uid}`
-    return null
-  },
-  install() {
-    const apt = (...args: string[]) =>
-      Bun.spawnSync(['apt-get', ...args], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdout: 'pipe', stderr: 'pipe' })
-    let result = apt('install', '-y', 'nats-server')
-    if (result.exitCode !== 0) {
-      // A fresh image often has empty package lists: refresh them once and try again.
-      apt('update')
-      result = apt('install', '-y', 'nats-server')
-    }
-    if (result.exitCode !== 0) {
-      throw new Error(`apt-get install -y nats-server failed (exit ${result.exitCode}):\n${tail(result.stderr.toString() || result.stdout.toString())}`)
-    }
-  },
-}
-
-export interface FindOptions {
-  installer?: NatsInstaller
-  searchDirs?: readonly string[]
-  logger?: Logger
-}
-
-/**
- * The nats-server binary to run: `explicitBin` (NATS_SERVER_BIN, passed in by the caller, since only
- * config.ts reads sluice's environment), else the first on PATH / sbin dirs, else installed with apt-get.
- * Never returns without a binary: a missing one is an error that says how to install it.
- */
-export function findNatsServer(explicitBin?: string, options: FindOptions = {}): string {
-  const dirs = options.searchDirs ?? defaultSearchDirs()
-  if (explicitBin !== undefined && explicitBin !== '') {
-    const found = explicitBin.includes('/') ? (isExecutable(explicitBin) ? explicitBin : undefined) : lookup(explicitBin, dirs)
-    if (found !== undefined) return found
-    // Falling back to another binary would hide the user's mistake.
-    throw new NatsServerMissingError(`NATS_SERVER_BIN=${explicitBin} is not an executable file.\n${INSTALL_HELP}`)
-  }
-  const onPath = lookup('nats-server', dirs)
-  if (onPath !== undefined) return onPath
-
-  const installer = options.installer ?? aptInstaller
-  const reason = installer.unavailableReason()
-  const looked = `looked in ${dirs.join(', ')}`
-  if (reason !== null) {
-    throw new NatsServerMissingError(`nats-server is needed when NATS_URL is unset, but it was not found (${looked}) and cannot be installed automatically: ${reason}.\n${INSTALL_HELP}`)
-  }
-  options.logger?.warn('nats-server not found; installing it with apt-get install -y nats-server')
-  try {
-    installer.install()
-  } catch (err) {
-    throw new NatsServerMissingError(`nats-server was not found (${looked}) and installing it failed: ${(err as Error).message}\n${INSTALL_HELP}`, { cause: err })
-  }
-  const installed = lookup('nats-server', dirs)
-  if (installed === undefined) {
-    throw new NatsServerMissingError(`apt-get installed nats-server but no binary appeared (${looked}).\n${INSTALL_HELP}`)
-  }
-  options.logger?.info({ bin: installed }, 'installed nats-server')
-  return installed
-}
+/** A server that stayed up this long is healthy again: the next restart starts from the first delay. */
+const STABLE_AFTER_MS = 30_000
 
 /** A port nobody listens on right now: bind port 0, read it, close. (Racy, so start retries.) */
 export function freePort(): Promise<number> {
@@ -135,92 +52,6 @@ export function freePort(): Promise<number> {
   })
 }
 
-// Every child we started, so none outlives us: killed on 'exit' here, and by a watchdog when we die
-// from a signal that skips 'exit' (SIGKILL, an unhandled SIGTERM).
-const children = new Set<Subprocess>()
-let exitHookInstalled = false
-const trackChild = (child: Subprocess) => {
-  children.add(child)
-  void child.exited.then(() => children.delete(child))
-  if (!exitHookInstalled) {
-    exitHookInstalled = true
-    process.on('exit', () => {
-      for (const c of children) c.kill('SIGKILL')
-    })
-  }
-}
-
-/**
- * A shell that blocks reading a pipe only we hold open; when we die the kernel closes it, `read` sees
- * end-of-file and the shell stops the server. Covers deaths that never run process.on('exit').
- */
-const WATCHDOG_SCRIPT =
-  'read _; kill -TERM "$1" 2>/dev/null || exit 0; i=0; ' +
-  'while [ $i -lt 50 ] && kill -0 "$1" 2>/dev/null; do sleep 0.1; i=$((i+1)); done; kill -KILL "$1" 2>/dev/null'
-const spawnWatchdog = (pid: number): Subprocess =>
-  Bun.spawn(['/bin/sh', '-c', WATCHDOG_SCRIPT, 'sluice-nats-watchdog', String(pid)], {
-    stdin: 'pipe',
-    stdout: 'ignore',
-    stderr: 'ignore',
-  })
-
-/**
- * nats-server logs this once its client listener is up (JetStream is enabled before that). A TCP
- * probe is not enough: another process holding the port answers it while our server dies of
- * "address already in use".
- */
-const READY_LINE = '[INF] Server is ready'
-
-interface Running {
-  proc: Subprocess<'ignore', 'ignore', 'pipe'>
-  watchdog: Subprocess
-  stderr: string[]
-  ready: boolean
-}
-
-function spawnServer(bin: string, storeDir: string, port: number, logger: Logger): Running {
-  const proc = Bun.spawn([bin, '-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port)], {
-    stdin: 'ignore',
-    stdout: 'ignore',
-    stderr: 'pipe',
-  })
-  trackChild(proc)
-  const watchdog = spawnWatchdog(proc.pid)
-  trackChild(watchdog)
-  void proc.exited.then(() => watchdog.kill('SIGKILL'))
-  const running: Running = { proc, watchdog, stderr: [], ready: false }
-  // Drain stderr continuously (a full pipe would block the server) and keep a tail for error messages.
-  void (async () => {
-    const decoder = new TextDecoder()
-    let partial = ''
-    for await (const chunk of proc.stderr) {
-      const lines = (partial + decoder.decode(chunk, { stream: true })).split('\n')
-      partial = lines.pop() ?? ''
-      for (const line of lines) {
-        running.stderr.push(line)
-        if (line.includes(READY_LINE)) running.ready = true
-        if (running.stderr.length > STDERR_TAIL_LINES) running.stderr.shift()
-        if (line.includes('[WRN]')) logger.warn({ nats: line }, 'nats-server warning')
-        else if (line.includes('[ERR]') || line.includes('[FTL]')) logger.error({ nats: line }, 'nats-server error')
-      }
-    }
-  })().catch(() => {})
-  return running
-}
-
-async function waitReady(running: Running, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  let exited = false
-  void running.proc.exited.then(() => (exited = true))
-  while (Date.now() < deadline && !exited) {
-    if (running.ready) return
-    await Bun.sleep(20)
-  }
-  const why = exited ? `exited with code ${running.proc.exitCode}` : `did not report ready on 127.0.0.1:${port} within ${timeoutMs} ms`
-  await Bun.sleep(50) // let the last stderr lines arrive
-  throw new Error(`nats-server ${why}; its last output:\n${running.stderr.join('\n') || '(nothing)'}`)
-}
-
 export interface StartOptions {
   /** The binary; default findNatsServer(). */
   bin?: string
@@ -230,6 +61,12 @@ export interface StartOptions {
   port?: number
   logger: Logger
   readyTimeoutMs?: number
+  /** JetStream sync_interval ('always' or a duration); needs nats-server 2.10+, refused otherwise. */
+  syncInterval?: string
+  /** More arguments, e.g. a cluster node's -n, --cluster_name, --cluster, --routes. */
+  extraArgs?: string[]
+  /** Restart the server when it dies or hangs (default). false: tests that kill and restart it themselves. */
+  supervise?: boolean | Partial<Supervision>
 }
 
 export interface NatsServerHandle {
@@ -238,23 +75,41 @@ export interface NatsServerHandle {
   readonly storeDir: string
   /** Pid of the running server, undefined while stopped. */
   readonly pid: number | undefined
-  /** SIGTERM, wait for exit (SIGKILL after STOP_GRACE_MS). Safe to call twice or after kill(). */
-  stop(): Promise<void>
-  /** SIGKILL without waiting: a crash, for failure tests. */
+  /** Times the supervisor started it again after a crash or hang. */
+  readonly restarts: number
+  /** SIGTERM, wait for exit (SIGKILL after graceMs, default STOP_GRACE_MS). Ends supervision. Safe to call twice. */
+  stop(graceMs?: number): Promise<void>
+  /** SIGKILL without waiting: a crash, for failure tests (a supervised server comes back by itself). */
   kill(): void
   /** Stops if running, then starts again on the same port and store dir (clients reconnect to the same URL). */
   restart(): Promise<void>
 }
 
-/** Starts `nats-server -js -sd <storeDir> -a 127.0.0.1 -p <port>` and resolves once it reports ready. */
+/** Starts `nats-server -js -sd <storeDir> -a 127.0.0.1 -p <port>`, resolves once it reports ready, and supervises it. */
 export async function startNatsServer(options: StartOptions): Promise<NatsServerHandle> {
   const { storeDir, logger } = options
   const bin = options.bin ?? findNatsServer(undefined, { logger })
+  // Refuse before anything runs: a durability setting the server cannot honour must not be ignored.
+  if (options.syncInterval !== undefined) assertSyncIntervalSupported(bin)
   const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS
+  const supervision = options.supervise === false ? undefined : { ...DEFAULT_SUPERVISION, ...(options.supervise === true ? {} : options.supervise) }
   mkdirSync(storeDir, { recursive: true })
+  const configArgs: string[] = []
+  if (options.syncInterval !== undefined) {
+    const file = join(storeDir, 'sluice-nats.conf')
+    writeFileSync(file, `jetstream { sync_interval: ${JSON.stringify(options.syncInterval)} }\n`)
+    configArgs.push('-c', file)
+  }
+  const pidFile = join(storeDir, 'nats-server.pid')
+  const argsFor = (port: number) => [...configArgs, '-js', '-sd', storeDir, '-P', pidFile, '-a', '127.0.0.1', '-p', String(port), ...(options.extraArgs ?? [])]
 
-  const launch = async (port: number): Promise<Running> => {
-    const running = spawnServer(bin, storeDir, port, logger)
+  let stopping = false
+  /** A process between spawn and ready, so stop() can end it too. */
+  let starting: NatsProcess | undefined
+  const launch = async (port: number): Promise<NatsProcess> => {
+    await stopLeftoverServer(pidFile, storeDir, logger)
+    const running = spawnNatsProcess(bin, argsFor(port), logger)
+    starting = running
     try {
       await waitReady(running, port, readyTimeoutMs)
       return running
@@ -262,37 +117,97 @@ export async function startNatsServer(options: StartOptions): Promise<NatsServer
       running.proc.kill('SIGKILL')
       await running.proc.exited
       throw err
+    } finally {
+      starting = undefined
     }
   }
 
   let port = options.port ?? 0
-  let running: Running | undefined
+  let current: NatsProcess | undefined
   if (port !== 0) {
-    running = await launch(port)
+    current = await launch(port)
   } else {
     // Another process may grab the free port between our probe and nats-server's bind: try a few.
-    for (let attempt = 1; running === undefined; attempt++) {
+    for (let attempt = 1; current === undefined; attempt++) {
       port = await freePort()
       try {
-        running = await launch(port)
+        current = await launch(port)
       } catch (err) {
         if (attempt >= 3 || !/address already in use/i.test((err as Error).message)) throw err
       }
     }
   }
-  logger.info({ port, storeDir, pid: running.proc.pid }, 'nats-server started')
+  logger.info({ port, storeDir, pid: current.proc.pid }, 'nats-server started')
 
-  const stop = async () => {
-    const current = running
-    running = undefined
-    if (current === undefined) return
-    current.proc.kill('SIGTERM')
-    const timer = setTimeout(() => current.proc.kill('SIGKILL'), STOP_GRACE_MS)
-    await current.proc.exited
+  let restarts = 0
+  let startedAt = Date.now()
+  let lastAnswerAt = Date.now()
+  let restartDelayMs = supervision?.firstRestartDelayMs ?? 0
+
+  const adopt = (p: NatsProcess) => {
+    current = p
+    startedAt = lastAnswerAt = Date.now()
+    if (supervision) void p.proc.exited.then(() => onExit(p))
+  }
+
+  const onExit = (p: NatsProcess) => {
+    if (stopping || current !== p || !supervision) return
+    current = undefined
+    const lastOutput = p.stderr.slice(-5).join('\n')
+    if (Date.now() - startedAt >= STABLE_AFTER_MS) restartDelayMs = supervision.firstRestartDelayMs
+    logger.error({ pid: p.proc.pid, exitCode: p.proc.exitCode, signal: p.proc.signalCode, lastOutput, restartInMs: restartDelayMs }, 'nats-server died; restarting it on the same port and store')
+    void relaunch(supervision)
+  }
+
+  const relaunch = async (s: Supervision) => {
+    while (!stopping) {
+      await Bun.sleep(restartDelayMs)
+      restartDelayMs = Math.min(restartDelayMs * 2, s.maxRestartDelayMs)
+      if (stopping) return
+      try {
+        const p = await launch(port)
+        if (stopping) {
+          p.proc.kill('SIGTERM')
+          return
+        }
+        restarts++
+        adopt(p)
+        logger.warn({ port, pid: p.proc.pid, restarts }, 'nats-server restarted')
+        return
+      } catch (err) {
+        logger.error({ port, err: (err as Error).message, retryInMs: restartDelayMs }, 'nats-server did not restart; trying again')
+      }
+    }
+  }
+
+  let probing = false
+  const probe = async (s: Supervision) => {
+    const p = current
+    if (p === undefined || probing || stopping) return
+    probing = true
+    try {
+      if (await natsAnswers(port, s.probeTimeoutMs)) lastAnswerAt = Date.now()
+      else if (current === p && !stopping && Date.now() - lastAnswerAt >= s.hangKillMs) {
+        logger.error({ pid: p.proc.pid, silentMs: Date.now() - lastAnswerAt }, 'nats-server stopped answering; killing it so it restarts')
+        lastAnswerAt = Date.now()
+        p.proc.kill('SIGKILL')
+      }
+    } finally {
+      probing = false
+    }
+  }
+  const prober = supervision ? setInterval(() => void probe(supervision), supervision.probeIntervalMs) : undefined
+  prober?.unref()
+  adopt(current)
+
+  const terminate = async (p: NatsProcess, graceMs: number) => {
+    p.proc.kill('SIGTERM')
+    p.proc.kill('SIGCONT') // a SIGSTOPped server acts on SIGTERM only once it runs again
+    const timer = setTimeout(() => p.proc.kill('SIGKILL'), graceMs)
+    await p.proc.exited
     clearTimeout(timer)
-    current.watchdog.kill('SIGKILL')
-    await current.watchdog.exited
-    logger.info({ port }, 'nats-server stopped')
+    p.watchdog.kill('SIGKILL')
+    await p.watchdog.exited
   }
 
   return {
@@ -300,17 +215,31 @@ export async function startNatsServer(options: StartOptions): Promise<NatsServer
     port,
     storeDir,
     get pid() {
-      return running?.proc.pid
+      return current?.proc.pid
     },
-    stop,
+    get restarts() {
+      return restarts
+    },
+    async stop(graceMs = STOP_GRACE_MS) {
+      stopping = true
+      clearInterval(prober)
+      const p = current ?? starting
+      current = undefined
+      if (p === undefined) return
+      await terminate(p, graceMs)
+      logger.info({ port }, 'nats-server stopped')
+    },
     kill() {
-      running?.proc.kill('SIGKILL')
-      running?.watchdog.kill('SIGKILL')
+      current?.proc.kill('SIGKILL')
+      current?.watchdog.kill('SIGKILL')
     },
     async restart() {
-      await stop()
-      running = await launch(port)
-      logger.info({ port, pid: running.proc.pid }, 'nats-server restarted')
+      const p = current
+      current = undefined // its exit is ours, not a crash to recover from
+      if (p !== undefined) await terminate(p, STOP_GRACE_MS)
+      const next = await launch(port)
+      adopt(next)
+      logger.info({ port, pid: next.proc.pid }, 'nats-server restarted')
     },
   }
 }

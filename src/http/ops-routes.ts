@@ -8,6 +8,10 @@ export interface Readiness {
   clickhouse: boolean
 }
 
+/** /ready answers within this long whatever hangs behind it (each check has its own, shorter, timeout). */
+export const READY_TIMEOUT_MS = 2000
+const NOT_READY: Readiness = { nats: false, clickhouse: false }
+
 export interface OpsRoutesDependencies {
   metrics: Metrics
   /** Whether each service this node needs is reachable (a service it does not use counts as ready). */
@@ -20,7 +24,9 @@ export function opsRoutes(deps: OpsRoutesDependencies) {
     .get(
       '/ready',
       async () => {
-        const ready = await deps.readiness()
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const late = new Promise<Readiness>((resolve) => (timer = setTimeout(resolve, READY_TIMEOUT_MS, NOT_READY)))
+        const ready = await Promise.race([deps.readiness().catch(() => NOT_READY), late]).finally(() => clearTimeout(timer))
         const ok = ready.nats && ready.clickhouse
         return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', ...ready })
       },

@@ -115,6 +115,64 @@ export async function ensureStream(jsm: JetStreamManager, cfg: Config['nats']): 
 }
 
 /**
+ * JetStream API errors that mean "not now" rather than "never" (codes from
+ * https://github.com/nats-io/nats-server/blob/main/server/errors.json): a cluster still electing its
+ * meta leader, peers not yet known, or another node creating the same stream at the same moment.
+ */
+const TRANSIENT_JS_ERRORS = new Set([
+  10004, // JSClusterIncompleteErr: incomplete results
+  10005, // JSClusterNoPeersErr: no suitable peers for placement (peers still joining)
+  10008, // JSClusterNotAvailErr: JetStream system temporarily unavailable (no meta leader yet)
+  10009, // JSClusterNotLeaderErr
+  10058, // JSStreamNameExistErr: another node created it between our info and add
+])
+
+/** Whether ensureStream may succeed if tried again: timeouts and no-responders while a cluster forms. */
+export function isTransientStreamError(err: unknown): boolean {
+  if (!(err instanceof NatsError)) return true // a request timing out or the connection dropping
+  const code = err.api_error?.err_code
+  return code === undefined || TRANSIENT_JS_ERRORS.has(code)
+}
+
+export interface StartupRetry {
+  /** Give up (and fail the start) after this long; a cluster electing a leader takes seconds. */
+  timeoutMs: number
+  /** One JetStream API request's limit (the client's default is 5 s). */
+  attemptTimeoutMs: number
+  firstDelayMs: number
+  maxDelayMs: number
+}
+
+export const STREAM_STARTUP_RETRY: StartupRetry = { timeoutMs: 60_000, attemptTimeoutMs: 5000, firstDelayMs: 250, maxDelayMs: 5000 }
+
+/**
+ * ensureStream, patient with a cluster that is still forming or with other nodes starting at the
+ * same moment: transient errors are retried with exponential backoff (each one logged) until
+ * `retry.timeoutMs`; a configuration error fails at once.
+ */
+export async function ensureStreamWithRetry(nc: NatsConnection, cfg: Config['nats'], logger: Logger, retry: StartupRetry = STREAM_STARTUP_RETRY): Promise<StreamInfo> {
+  const deadline = Date.now() + retry.timeoutMs
+  let delay = retry.firstDelayMs
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // jetstreamManager() asks the account's JetStream info first: that too times out while a cluster forms.
+      const info = await ensureStream(await nc.jetstreamManager({ timeout: retry.attemptTimeoutMs }), cfg)
+      if (attempt > 1) logger.info({ stream: cfg.stream, attempt }, 'JetStream stream ready')
+      return info
+    } catch (err) {
+      const left = deadline - Date.now()
+      if (!isTransientStreamError(err) || left <= 0) {
+        throw new QueueUnavailableError(`cannot create or update the JetStream stream ${cfg.stream} (attempt ${attempt}): ${(err as Error).message}`, { cause: err })
+      }
+      const wait = Math.min(delay, left)
+      logger.warn({ stream: cfg.stream, attempt, retryInMs: wait, err: (err as Error).message }, 'JetStream is not ready for the stream yet; retrying')
+      await new Promise((r) => setTimeout(r, wait))
+      delay = Math.min(delay * 2, retry.maxDelayMs)
+    }
+  }
+}
+
+/**
  * Whether the connection is up right now, from the client's status events. While disconnected the
  * nats client buffers requests until a reconnect, so anything waiting for an answer (a PubAck, an
  * API call) would hang until its timeout; callers check this to refuse at once, and `guard` rejects

@@ -19,12 +19,13 @@ export interface TestNats {
   kill(): void
 }
 
-export async function startTestNats(): Promise<TestNats> {
+/** supervise: restart the server when it dies or hangs, as sluice does for its own (off: the test restarts it). */
+export async function startTestNats(options: { supervise?: boolean } = {}): Promise<TestNats> {
   const storeDir = mkdtempSync(join(tmpdir(), 'sluice-nats-'))
   // Tests are not sluice: they may read NATS_SERVER_BIN themselves to point at another build.
   const bin = findNatsServer(process.env.NATS_SERVER_BIN)
   try {
-    const server = await startNatsServer({ bin, storeDir, logger: quietLogger })
+    const server = await startNatsServer({ bin, storeDir, logger: quietLogger, supervise: options.supervise ?? false })
     return {
       url: server.url,
       port: server.port,

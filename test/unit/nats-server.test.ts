@@ -1,9 +1,12 @@
-// findNatsServer never goes on without a binary: it finds, installs, or says exactly how to install.
+// findNatsServer never goes on without a binary: it finds, installs, or says exactly how to install;
+// and the server sluice starts is kept running.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { findNatsServer, NatsServerMissingError, type NatsInstaller } from '../../src/embedded/nats-server'
+import { natsAnswers } from '../../src/embedded/nats-process'
+import { findNatsServer, NatsServerMissingError, startNatsServer, type NatsInstaller } from '../../src/embedded/nats-server'
+import { quietLogger } from '../../src/log'
 
 let emptyDir: string
 beforeEach(() => {
@@ -76,4 +79,65 @@ describe('findNatsServer', () => {
     expect(() => findNatsServer(join(emptyDir, 'missing'), { searchDirs: [emptyDir], installer: nonDebian })).toThrow(/NATS_SERVER_BIN=.*missing is not an executable/)
     expect(findNatsServer(join(emptyDir, 'nats-server'), { searchDirs: [], installer: nonDebian })).toBe(join(emptyDir, 'nats-server'))
   })
+})
+
+describe('supervised nats-server', () => {
+  const storeDirs: string[] = []
+  afterEach(() => {
+    for (const dir of storeDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+  const store = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-supervised-'))
+    storeDirs.push(dir)
+    return dir
+  }
+  const fast = { probeIntervalMs: 200, probeTimeoutMs: 300, hangKillMs: 1000, firstRestartDelayMs: 50, maxRestartDelayMs: 500 }
+  const waitFor = async (check: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms
+    while (!check() && Date.now() < deadline) await Bun.sleep(20)
+    return check()
+  }
+
+  test('a server that dies is started again on the same port and store', async () => {
+    const server = await startNatsServer({ storeDir: store(), logger: quietLogger, supervise: fast })
+    try {
+      const first = server.pid!
+      process.kill(first, 'SIGKILL')
+      expect(await waitFor(() => server.restarts === 1 && server.pid !== undefined && server.pid !== first, 10_000)).toBe(true)
+      expect(await natsAnswers(server.port, 1000)).toBe(true)
+    } finally {
+      await server.stop()
+    }
+  }, 20_000)
+
+  test('a server that stops answering is killed and started again', async () => {
+    const server = await startNatsServer({ storeDir: store(), logger: quietLogger, supervise: fast })
+    const first = server.pid!
+    try {
+      process.kill(first, 'SIGSTOP')
+      // The stop takes effect asynchronously: wait until the kernel shows the process stopped (state T).
+      const state = () => readFileSync(`/proc/${first}/stat`, 'utf8').split(') ')[1]?.[0]
+      expect(await waitFor(() => state() === 'T', 2000)).toBe(true)
+      expect(await natsAnswers(server.port, 300)).toBe(false)
+      expect(await waitFor(() => server.restarts === 1 && server.pid !== undefined && server.pid !== first, 10_000)).toBe(true)
+      expect(await natsAnswers(server.port, 1000)).toBe(true)
+    } finally {
+      try {
+        process.kill(first, 'SIGCONT')
+      } catch {}
+      await server.stop()
+    }
+  }, 20_000)
+
+  test('stop() ends supervision: the server stays stopped, even a SIGSTOPped one, within the grace given', async () => {
+    const server = await startNatsServer({ storeDir: store(), logger: quietLogger, supervise: fast })
+    const pid = server.pid!
+    process.kill(pid, 'SIGSTOP')
+    const began = Date.now()
+    await server.stop(500)
+    expect(Date.now() - began).toBeLessThan(2000)
+    await Bun.sleep(300)
+    expect(server.pid).toBeUndefined()
+    expect(server.restarts).toBe(0)
+  }, 20_000)
 })

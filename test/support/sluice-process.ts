@@ -1,0 +1,126 @@
+// sluice as its own process (`bun src/main.ts`, or `npm start`), for tests that signal, kill and
+// restart it. Started detached (its own process group) so a test can SIGKILL the whole group.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export const ROOT = join(import.meta.dir, '../..')
+export const PROCESS_KEY = 'process-test-key'
+
+export interface SluiceProcess {
+  proc: Bun.Subprocess<'ignore', 'pipe' | 'ignore', 'pipe' | 'inherit'>
+  url: string
+  /** Pid of `bun src/main.ts` (under npm: npm's child). */
+  readonly pid: number
+  query(sql: string): Promise<Record<string, unknown>[]>
+  /** Resolves once /ready answers 200 (NATS and ClickHouse reachable), or throws after timeoutMs. */
+  ready(timeoutMs?: number): Promise<void>
+}
+
+export interface SpawnOptions {
+  dataDir: string
+  port: number
+  env?: Record<string, string>
+  /** Through `npm start` (npm -> bun) rather than bun directly. */
+  npm?: boolean
+  /** Keep stderr for the test to read (default: pass it through). */
+  captureStderr?: boolean
+}
+
+/** Every process spawned here: killed when the test process exits, so none outlives a failed test. */
+const spawned = new Set<Bun.Subprocess>()
+process.once('exit', () => {
+  for (const p of spawned) {
+    try {
+      process.kill(-p.pid, 'SIGKILL')
+    } catch {}
+  }
+})
+
+export function spawnSluice(options: SpawnOptions): SluiceProcess {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    PORT: String(options.port),
+    DATA_DIR: options.dataDir,
+    API_KEYS: PROCESS_KEY,
+    QUERY_KEYS: PROCESS_KEY,
+    LOG_LEVEL: 'warn',
+    BATCH_FLUSH_INTERVAL_MS: '100',
+    BATCH_ACK_WAIT_MS: '2000',
+    ...(process.env.NATS_SERVER_BIN ? { NATS_SERVER_BIN: process.env.NATS_SERVER_BIN } : {}),
+    ...options.env,
+  }
+  const cmd = options.npm ? ['npm', 'start', '--silent'] : [process.execPath, 'src/main.ts']
+  const proc = Bun.spawn(cmd, { cwd: ROOT, env, detached: true, stdin: 'ignore', stdout: 'ignore', stderr: options.captureStderr ? 'pipe' : 'inherit' })
+  spawned.add(proc)
+  void proc.exited.then(() => spawned.delete(proc))
+  const url = `http://127.0.0.1:${options.port}`
+  return {
+    proc,
+    url,
+    get pid() {
+      return proc.pid
+    },
+    async query(sql) {
+      const r = await fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PROCESS_KEY }, signal: AbortSignal.timeout(10_000) })
+      const body = (await r.json()) as { data?: Record<string, unknown>[]; error?: string }
+      if (!r.ok) throw new Error(`query failed with ${r.status}: ${body.error}`)
+      return body.data!
+    },
+    async ready(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs
+      while (Date.now() < deadline) {
+        if (proc.exitCode !== null) throw new Error(`sluice exited with code ${proc.exitCode} before it was ready`)
+        const ok = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false)
+        if (ok) return
+        await Bun.sleep(50)
+      }
+      throw new Error(`sluice was not ready within ${timeoutMs} ms`)
+    },
+  }
+}
+
+export function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false
+  try {
+    process.kill(pid, 0)
+    // A zombie (dead, not yet reaped by its parent) still answers kill 0.
+    return !readStat(pid).startsWith('Z')
+  } catch {
+    return false
+  }
+}
+
+function readStat(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2)
+  } catch {
+    return ''
+  }
+}
+
+/** Pids of every process whose command line contains `text` (pgrep -f). */
+export function pidsMatching(text: string): number[] {
+  const out = Bun.spawnSync(['pgrep', '-f', '--', text]).stdout.toString().trim()
+  return out ? out.split('\n').map(Number).filter((p) => p !== process.pid) : []
+}
+
+/** Waits until `check` holds, polling, or throws with `what` after timeoutMs. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await Bun.sleep(50)
+  }
+}
+
+/** The pid of the nats-server sluice started for DATA_DIR, from the pid file it writes. */
+export function natsPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'nats', 'nats-server.pid'), 'utf8').trim())
+    return pid > 0 && alive(pid) ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
