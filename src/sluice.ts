@@ -125,7 +125,7 @@ async function start(config: Config, overrides: SluiceOverrides, logger: Logger,
     keys,
     ingest: (request) => {
       if (config.role === 'batcher') return Promise.reject(new WrongRoleError('This node runs ROLE=batcher and takes no events: send them to a node with ROLE=ingest or ROLE=all.'))
-      return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes, eventLimits: config.ingest }))
+      return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes, eventLimits: { ...config.ingest, ttlDays: config.clickhouse.ttlDays } }))
     },
     runner: clickhouse ? new QueryRunner(clickhouse, config.clickhouse.url !== undefined) : undefined,
     metrics,
