@@ -3,10 +3,9 @@
 // would disagree. Each rule was found by inserting the event into the real table (see
 // test/integration/poison-events.test.ts); everything else odd that JSON allows (empty keys, dotted
 // keys, keys like "a" and "a.b" together, \u0000, -0, 1e-400, integers beyond 64 bits, mixed
-// arrays, 100 KB keys, thousands of paths) is stored as sent and needs no rule.
+// arrays, 100 KB keys, thousands of paths, line breaks between tokens) is stored as sent.
+import { scanEventBytes, type ByteRules } from './event-bytes'
 import type { EventProblem } from './event-problem'
-import { NextOccurrence } from './byte-search'
-import { repeatedTopLevelKey } from './top-level-keys'
 
 /**
  * Deepest nesting of objects and arrays an event may have, the event object itself being level 1.
@@ -19,134 +18,58 @@ import { repeatedTopLevelKey } from './top-level-keys'
 export const MAX_EVENT_DEPTH = 64
 
 /**
- * Fields that must appear once. ClickHouse reads the first of a repeated key (the insert skips
+ * The field that must appear once. ClickHouse reads the first of a repeated key (the insert skips
  * duplicated paths) while JSON.parse, and so validation, reads the last. For most fields that only
  * decides which value `data` shows (`_raw` keeps both); `duration` is typed Float64 in the table,
  * so {"duration":"x","duration":5} passes validation and is then refused by ClickHouse.
- * Searching every event for the other well-known names too would cost about 2 ms per 20k events
- * per name; their repeats are stored (first value in `data`).
+ * Other repeated keys are stored: `data` shows the first value, `_raw` keeps all of them.
  */
-export const SINGLE_FIELDS: ReadonlySet<string> = new Set(['duration'])
+export const SINGLE_FIELD = 'duration'
 
-/** Beyond this magnitude ClickHouse and JSON.parse disagree: JSON.parse reads 1.7976931348623158e308
- *  as the largest float and ClickHouse refuses it, and 1e400 is Infinity to one and an error to the
- *  other. Nothing a log event measures comes near it. */
+/**
+ * Numbers ClickHouse reads as JSON.parse does. Measured on the embedded ClickHouse (allow_simdjson = 0,
+ * insert-settings.ts), every failure an error that sends the row to `_dead_letter`:
+ * - beyond ±1e308: 1e400 is Infinity to JSON.parse and an error to ClickHouse; near the edge the two
+ *   round differently (JSON.parse reads 1.7976931348623158e308 as the largest float, ClickHouse refuses it);
+ * - more than 309 digits before the point, whatever the exponent (1 and 330 zeros, then e-100);
+ * - an exponent above 308 once the fraction digits are taken off, even for zero: 0e309 and 0.0e400
+ *   are refused while 0.0e309 (0e308) and 0.001e310 (1e307) are read.
+ * Nothing a log event measures comes near these; 1e-400, -0 and 1e308 are stored.
+ */
 export const MAX_NUMBER_MAGNITUDE = 1e308
+const MAX_INTEGER_DIGITS = 309
+const MAX_SCALE = 308
 
-/** `\u` starts the only escape that can hide a lone surrogate or spell a key in disguise. */
-const UNICODE_ESCAPE = new NextOccurrence('\\u')
-const KEY_PATTERNS = new Map([...SINGLE_FIELDS].map((name) => [name, new NextOccurrence(`"${name}"`)]))
+const RULES: ByteRules = {
+  maxDepth: MAX_EVENT_DEPTH,
+  maxMagnitude: MAX_NUMBER_MAGNITUDE,
+  maxIntegerDigits: MAX_INTEGER_DIGITS,
+  maxScale: MAX_SCALE,
+  singleKey: SINGLE_FIELD,
+}
 
 /**
  * What ClickHouse would refuse or read differently in an event that passed the schema, or undefined.
- * `event` is bytes[start, end) as JSON.parse read it.
+ * Read from the event's bytes, bytes[start, end): a value hidden behind a repeated key is invisible
+ * in the parsed event but ClickHouse reads it.
  */
-export function storageProblem(event: Record<string, unknown>, bytes: Uint8Array, start: number, end: number): EventProblem | undefined {
-  forgetOnNewBody(bytes, start)
-  const escaped = UNICODE_ESCAPE.within(bytes, start, end)
-  const repeated = repeatedWellKnown(event, bytes, start, end, escaped)
-  if (repeated !== undefined) {
-    return {
-      field: repeated,
-      error: `Field "${repeated}" appears more than once in the event; send it once (JSON readers disagree on which of the values counts).`,
-    }
-  }
-  return walk(event, escaped)
-}
-
-let lastBody: Uint8Array | undefined
-let lastStart = -1
-
-/** Events of one body come in order; a start that goes back means a body reusing the memory of an
- *  earlier one, whose remembered search results no longer hold. */
-function forgetOnNewBody(bytes: Uint8Array, start: number): void {
-  if (bytes === lastBody && start <= lastStart) {
-    UNICODE_ESCAPE.forget()
-    for (const pattern of KEY_PATTERNS.values()) pattern.forget()
-  }
-  lastBody = bytes
-  lastStart = start
-}
-
-/** A SINGLE_FIELDS name the event's top level repeats. A cheap search settles nearly every event:
- *  the quoted name occurs once in its bytes. An escape can spell a name in disguise, so then the
- *  keys are read. */
-function repeatedWellKnown(event: Record<string, unknown>, bytes: Uint8Array, start: number, end: number, escaped: boolean): string | undefined {
-  let suspect = escaped
-  if (!suspect) {
-    for (const [name, pattern] of KEY_PATTERNS) {
-      if (event[name] !== undefined && pattern.twiceWithin(bytes, start, end)) {
-        suspect = true
-        break
-      }
-    }
-  }
-  return suspect ? repeatedTopLevelKey(bytes, start, end, SINGLE_FIELDS) : undefined
-}
-
-/**
- * Visits every value of the event once: nesting deeper than MAX_EVENT_DEPTH, numbers beyond
- * MAX_NUMBER_MAGNITUDE, and, when the bytes hold \u escapes, strings and keys that are not
- * well-formed UTF-16 (a lone surrogate such as "\ud800" parses in JavaScript but has no UTF-8
- * form, and ClickHouse refuses the row). Recursive, but never deeper than MAX_EVENT_DEPTH calls.
- */
-function walk(event: Record<string, unknown>, checkText: boolean): EventProblem | undefined {
-  for (const key in event) {
-    if (checkText && !key.isWellFormed()) return lonelySurrogate(key, 'a key')
-    const value = event[key]
-    if (typeof value === 'object' && value !== null) {
-      const problem = walkContainer(value, 2, key, checkText)
-      if (problem !== undefined) return problem
-    } else {
-      const problem = scalarProblem(value, key, checkText)
-      if (problem !== undefined) return problem
-    }
-  }
-  return undefined
-}
-
-/** `container` sits at nesting level `level` (the event is level 1) under top-level `field`. */
-function walkContainer(container: object, level: number, field: string, checkText: boolean): EventProblem | undefined {
-  if (level > MAX_EVENT_DEPTH) {
-    return {
-      field,
-      error: `Field "${field}" nests objects and arrays more than ${MAX_EVENT_DEPTH} levels deep; an event may nest at most ${MAX_EVENT_DEPTH} levels.`,
-    }
-  }
-  let problem: EventProblem | undefined
-  if (Array.isArray(container)) {
-    for (let i = 0; i < container.length; i++) {
-      const value: unknown = container[i]
-      problem = typeof value === 'object' && value !== null ? walkContainer(value, level + 1, field, checkText) : scalarProblem(value, field, checkText)
-      if (problem !== undefined) return problem
-    }
-    return undefined
-  }
-  const object = container as Record<string, unknown>
-  for (const key in object) {
-    if (checkText && !key.isWellFormed()) return lonelySurrogate(field, 'a key')
-    const value = object[key]
-    problem = typeof value === 'object' && value !== null ? walkContainer(value, level + 1, field, checkText) : scalarProblem(value, field, checkText)
-    if (problem !== undefined) return problem
-  }
-  return undefined
-}
-
-function scalarProblem(value: unknown, field: string, checkText: boolean): EventProblem | undefined {
-  if (typeof value === 'number') {
-    if (value > MAX_NUMBER_MAGNITUDE || value < -MAX_NUMBER_MAGNITUDE) {
+export function storageProblem(bytes: Uint8Array, start: number, end: number): EventProblem | undefined {
+  const found = scanEventBytes(bytes, start, end, RULES)
+  if (found === undefined) return undefined
+  const field = found.field
+  switch (found.kind) {
+    case 'depth':
+      return { field, error: `Field "${field}" nests objects and arrays more than ${MAX_EVENT_DEPTH} levels deep; an event may nest at most ${MAX_EVENT_DEPTH} levels.` }
+    case 'number':
+      return { field, error: `Field "${field}" holds a number ClickHouse cannot store as sent (beyond ±1e308, more than 309 digits before the point, or an exponent above 308); send such a number as a string.` }
+    case 'surrogate':
       return {
         field,
-        error: `Field "${field}" holds a number beyond ±1e308, the edge of a 64-bit float where readers disagree; send such a number as a string.`,
+        error: `Field "${field}" has an unpaired surrogate escape (like "\\ud800" without its low half), which is not valid Unicode text; escape whole characters only.`,
       }
-    }
-  } else if (checkText && typeof value === 'string' && !value.isWellFormed()) {
-    return lonelySurrogate(field, 'a string')
+    case 'empty-line':
+      return { error: 'The event has an empty line inside it (two line breaks in a row), which ClickHouse cannot read inside an event; remove the empty line.' }
+    case 'repeated':
+      return { field, error: `Field "${field}" appears more than once in the event; send it once (JSON readers disagree on which of the values counts).` }
   }
-  return undefined
 }
-
-const lonelySurrogate = (field: string, where: string): EventProblem => ({
-  field,
-  error: `Field "${field}" has ${where} with an unpaired surrogate escape (like "\\ud800" without its low half), which is not valid Unicode text; escape whole characters only.`,
-})

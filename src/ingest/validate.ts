@@ -42,7 +42,7 @@ export function checkEvent(value: unknown, source?: EventSource): EventProblem |
   if (checker.Check(value)) {
     if (source === undefined) return undefined
     const event = value as Record<string, unknown>
-    const problem = storageProblem(event, source.bytes, source.start, source.end)
+    const problem = storageProblem(source.bytes, source.start, source.end)
     if (problem !== undefined || source.limits === undefined) return problem
     const timestamp = event.timestamp
     if (timestamp === undefined) return undefined

@@ -43,7 +43,7 @@ describe('numbers', () => {
     (n) => {
       expect(check(`{"ok":1,"big":${n}}`)).toEqual({
         field: 'big',
-        error: 'Field "big" holds a number beyond ±1e308, the edge of a 64-bit float where readers disagree; send such a number as a string.',
+        error: 'Field "big" holds a number ClickHouse cannot store as sent (beyond ±1e308, more than 309 digits before the point, or an exponent above 308); send such a number as a string.',
       })
       expect(check(`{"a":{"b":[1,${n}]}}`)?.field).toBe('a')
       expect(check(`{"duration":${n}}`)?.field).toBe('duration')
@@ -68,7 +68,8 @@ describe('lone surrogates', () => {
   ])('%s is refused', (text, field, where) => {
     const problem = check(text)
     expect(problem?.field).toBe(field)
-    expect(problem?.error).toContain(`has ${where} with an unpaired surrogate escape`)
+    expect(problem?.error).toBe(`Field "${field}" has an unpaired surrogate escape (like "\\ud800" without its low half), which is not valid Unicode text; escape whole characters only.`)
+    void where
   })
 
   test.each(['{"a":"\\ud83d\\ude00"}', '{"a":"\\uDBFF\\uDFFF"}', '{"a":"\\\\ud800"}', '{"a":"\\u0000","b\\u0000":1}', '{"a":"😀 é"}'])('%s is accepted', (text) => {
@@ -147,6 +148,38 @@ describe('event time window', () => {
   test('without limits (or without a source) there is no window', () => {
     expect(check('{"timestamp":0}')).toBeUndefined()
     expect(checkEvent({ timestamp: 0 })).toBeUndefined()
+  })
+})
+
+describe('line breaks', () => {
+  test.each(['{"a":1,\n\n"b":2}', '{\n\n}', '{"a":[1\n\n]}', '{"a":\n\n\n1}'])('%j, an empty line inside the event, is refused', (text) => {
+    expect(check(text)).toEqual({ error: 'The event has an empty line inside it (two line breaks in a row), which ClickHouse cannot read inside an event; remove the empty line.' })
+  })
+
+  test.each(['{\n"a":1\n}', '{\r\n\r\n"a":1}', '{\n \n"a":1}', '{"a":"\\n\\n"}'])('%j is accepted', (text) => {
+    expect(check(text)).toBeUndefined()
+  })
+})
+
+describe('values hidden behind a repeated key', () => {
+  // JSON.parse keeps the last "a"; ClickHouse reads the first. The rules read the bytes, so they see both.
+  test.each([
+    ['{"a":1e400,"a":1}', 'ClickHouse cannot store'],
+    ['{"a":"\\ud800","a":"x"}', 'unpaired surrogate'],
+    [`{"a":${'['.repeat(70)}${']'.repeat(70)},"a":1}`, 'levels deep'],
+    [`{"a":{"b":${'{"c":'.repeat(70)}1${'}'.repeat(70)},"b":2}}`, 'levels deep'],
+    ['{"a":[1],"a":{"b":-1.5e999,"b":0}}', 'ClickHouse cannot store'],
+  ])('%s is refused', (text, error) => {
+    expect(check(text)?.error).toContain(error)
+    expect(check(text)?.field).toBe('a')
+  })
+
+  test.each(['1.5e400', '0.00001e400', `${'9'.repeat(360)}e-50`, `-${'1'.repeat(320)}.5`, '0e309', '-0e999', '0.0e400', `1${'0'.repeat(330)}e-100`, `${'1'.repeat(310)}`])('the number %s is read from its literal', (n) => {
+    expect(check(`{"n":${n}}`)?.field).toBe('n')
+  })
+
+  test.each(['1.5e300', `0.${'0'.repeat(400)}1e400`, '1e-99999', '123e0005', '0e308', '0.0e309', '0.001e310', '12e306', `${'1'.repeat(308)}`, `0.${'1'.repeat(350)}`, '1e-330'])('the number %s is accepted', (n) => {
+    expect(check(`{"n":${n}}`)).toBeUndefined()
   })
 })
 
