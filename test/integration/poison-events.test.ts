@@ -1,7 +1,9 @@
 // What ingest accepts, ClickHouse stores: through the real pipeline (HTTP -> JetStream -> batcher
 // -> embedded ClickHouse), every event at the edges of JSON is either refused with its index or
-// lands with `_raw` byte for byte as sent, in any position of a request, and nothing is dead-lettered.
+// lands with `_raw` byte for byte as sent, in any position of a request, and nothing is dead-lettered;
+// the time window bounds the day partitions of a request; events with ever-new keys land.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { DATA_TYPE, datasetTableDDL, PART_SETTINGS } from '../../src/sink/tables'
 import { startTestPipeline, type TestPipeline } from '../support/pipeline'
 import { ODD_STORED_EVENTS, POISON_EVENTS } from '../support/odd-events'
 
@@ -126,5 +128,40 @@ describe('the event time window', () => {
     } finally {
       await ttl.stop()
     }
+  }, 40_000)
+})
+
+describe('events with ever-new keys', () => {
+  test('a 6 MB request of distinct keys, some nested in arrays, lands whole (it made inserts fail with Too many open files)', async () => {
+    let k = 0
+    const kinds = [() => 1, () => 'x', () => true, () => 1.5, () => [1], () => ['a'], () => null, () => ({ z: 1 })]
+    const events: string[] = []
+    let bytes = 0
+    for (let i = 0; bytes < 5_800_000; i++) {
+      const e: Record<string, unknown> = {}
+      for (let j = 0; j < 8; j++) e[`k${k++}`] = kinds[(i + j) % kinds.length]!()
+      e.arr = [{ [`k${k++}`]: kinds[i % kinds.length]!(), [`k${k++}`]: [{ [`k${k++}`]: kinds[(i + 1) % kinds.length]!() }] }]
+      const text = JSON.stringify(e)
+      events.push(text)
+      bytes += text.length + 1
+    }
+    const sent = await p.send('wide', `[${events.join(',')}]`)
+    expect(sent.status).toBe(202)
+    expect(await p.waitForCount('wide', events.length, 40_000)).toBe(events.length)
+    const [parts] = await p.query(`SELECT groupUniqArray(part_type) AS kinds FROM system.parts WHERE database = '${db}' AND table = 'wide' AND active`)
+    expect(parts!.kinds).toEqual(['Compact'])
+    expect(await deadLetters()).toBe(0)
+  }, 60_000)
+
+  test('a table created by an earlier version (wide parts, default JSON limits) is upgraded and keeps taking events', async () => {
+    const legacy = datasetTableDDL(db, 'legacy', 0).replace(`${DATA_TYPE}`, 'JSON(message Nullable(String), level Nullable(String), requestId Nullable(String), traceId Nullable(String), service Nullable(String), namespace Nullable(String), duration Nullable(Float64))').replace(`, ${PART_SETTINGS}`, '')
+    expect(legacy).not.toContain('min_bytes_for_wide_part')
+    await p.clickhouse.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` })
+    await p.clickhouse.client.command({ query: legacy })
+    const sent = await p.send('legacy', JSON.stringify([{ message: 'after the upgrade', duration: 2 }]))
+    expect(sent.status).toBe(202)
+    expect(await p.waitForCount('legacy', 1, 20_000)).toBe(1)
+    const [table] = await p.query(`SELECT create_table_query AS ddl FROM system.tables WHERE database = '${db}' AND name = 'legacy'`)
+    expect(table!.ddl).toContain('min_bytes_for_wide_part = 1099511627776')
   }, 40_000)
 })
