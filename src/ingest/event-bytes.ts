@@ -61,9 +61,12 @@ export function scanEventBytes(bytes: Uint8Array, start: number, end: number, ru
       const readingKey = depth === 1 && expectKey
       let escaped = false
       i++
-      for (;;) {
-        let c = bytes[i]!
-        while (c !== QUOTE && c !== BACKSLASH) c = bytes[++i]!
+      while (i < end) {
+        const c = bytes[i]!
+        if (c !== QUOTE && c !== BACKSLASH) {
+          i++
+          continue
+        }
         if (c === QUOTE) break
         escaped = true
         if (bytes[i + 1] === LOWER_U) {

@@ -210,3 +210,12 @@ describe('cheap searches stay right across bodies', () => {
     expect(fields).toEqual([undefined, 'duration', undefined, 'm', undefined])
   })
 })
+
+describe('bytes that are not what the parsed value says', () => {
+  test('an unterminated string or a range cut short ends the scan instead of running past it', () => {
+    const bytes = encoder.encode('{"a":"never closed')
+    expect(checkEvent({ a: 'x' }, { bytes, start: 0, end: bytes.length, receivedMs: NOW })).toBeUndefined()
+    const escape = encoder.encode('{"a":"\\')
+    expect(checkEvent({ a: 'x' }, { bytes: escape, start: 0, end: escape.length, receivedMs: NOW })).toBeUndefined()
+  })
+})
