@@ -113,7 +113,9 @@ export class TableManager {
     return this.#cached(name, async () => {
       await this.#cached(DATABASE_KEY, () => ensureDatabase(this.client, this.database))
       await this.client.command({ query: ddl() })
-      if (upgrade) await this.client.command({ query: upgrade() })
+      // Best effort: a table without the upgrade still works, and a user without ALTER rights must
+      // not stop the dataset; a ClickHouse that is down fails the insert that follows anyway.
+      if (upgrade) await this.client.command({ query: upgrade() }).catch(() => undefined)
     })
   }
 
