@@ -37,7 +37,7 @@ export interface ByteRules {
   maxIntegerDigits: number
   /** Largest exponent a number may have once its fraction digits are taken off (0.0e309 is 0e308). */
   maxScale: number
-  /** A top-level key that must appear once, as it appears in the bytes (no escapes needed to match). */
+  /** A top-level key that must appear once (also when a repeat spells it with escapes). */
   singleKey: string
 }
 
