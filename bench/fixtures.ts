@@ -33,6 +33,9 @@ function ulid(r: () => number): string {
   return s
 }
 
+/** Midnight UTC yesterday: the same events all day long, and always within the accepted window. */
+const FIXTURE_START_MS = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000
+
 /**
  * Event number i of a stream of log events like an API service emits: ISO timestamp, level,
  * message (some with quotes, newlines or non-ASCII text, which JSON escapes or encodes as
@@ -40,6 +43,7 @@ function ulid(r: () => number): string {
  * once serialized.
  */
 export function makeLogEvent(i: number): Record<string, unknown> {
+  // Recent times, inside ingest's default event time window (EVENT_MAX_PAST_DAYS).
   const r = seededRandom(i * 2654435761)
   const method = pick(r, METHODS)
   const route = pick(r, ROUTES).replace(':id', String(Math.floor(r() * 100000)))
@@ -51,7 +55,7 @@ export function makeLogEvent(i: number): Record<string, unknown> {
   else if (flavour < 0.15) message = `TypeError: Cannot read property "id" of undefined\n    at handler (src/${pick(r, SERVICES)}.ts:${Math.floor(r() * 400)}:17)`
   else if (flavour < 0.18) message = `utilisateur « café » connecté — 東京 🚀`
   return {
-    timestamp: new Date(Date.UTC(2024, 4, 1) + i * 37 + Math.floor(r() * 1000)).toISOString(),
+    timestamp: new Date(FIXTURE_START_MS + i * 37 + Math.floor(r() * 1000)).toISOString(),
     level: status >= 500 ? 'error' : pick(r, LEVELS),
     message,
     requestId: uuid(r),

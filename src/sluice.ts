@@ -150,11 +150,13 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     : await DatasetRegistry.open(nc, { bucket: datasetBucketFor(config.nats.stream), replicas: config.nats.replicas, maxDatasets: config.ingest.maxDatasets, logger })
   if (datasets) shutdown.add('stop watching datasets', 0.2, async () => datasets.stop())
   const inFlight = new InFlight()
+  // The TTL narrows the window: an older event would be dropped right after it was stored.
+  const eventLimits = { ...config.ingest, ttlDays: config.clickhouse.ttlDays }
   const app = createApp({
     keys,
     ingest: (request) => {
       if (config.role === 'batcher') return Promise.reject(new WrongRoleError('This node runs ROLE=batcher and takes no events: send them to a node with ROLE=ingest or ROLE=all.'))
-      return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes, eventLimits: config.ingest, budget, datasets }))
+      return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes, eventLimits, budget, datasets }))
     },
     runner: clickhouse ? new QueryRunner(clickhouse, config.clickhouse.url !== undefined) : undefined,
     metrics,

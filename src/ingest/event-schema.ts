@@ -1,5 +1,6 @@
 // The event model: any JSON object, with sensible types for the fields sluice gives meaning to.
 import { Type as T, FormatRegistry, type Static } from '@sinclair/typebox'
+import { MAX_EVENT_DEPTH } from './storage-rules'
 
 // ISO 8601 date-time as clients send it: date, 'T' or space, time, optional fraction, zone
 // optional (read as UTC). Date.parse must also accept it, which rules out 2024-02-31 etc.
@@ -30,7 +31,7 @@ export const Event = T.Object(
     namespace: T.Optional(T.String({ description: 'overrides the x-namespace header for this event' })),
     duration: T.Optional(T.Number()),
   },
-  { additionalProperties: true, description: 'One event: any JSON object smaller than 256 KB' },
+  { additionalProperties: true, description: `One event: any JSON object smaller than 256 KB, nesting objects and arrays at most ${MAX_EVENT_DEPTH} levels deep` },
 )
 export type Event = Static<typeof Event>
 

@@ -1,7 +1,14 @@
-// Validates one parsed event with the compiled TypeBox checker and turns a failure into a
-// sentence a person can act on.
+// Decides whether one parsed event is accepted: the compiled TypeBox schema, then the rules that
+// keep what ingest accepts and what ClickHouse stores the same (storage-rules.ts), then the event
+// time window. Every refusal is a sentence a person can act on.
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { Event } from './event-schema'
+import type { EventProblem } from './event-problem'
+import { Event, parseIsoTimestamp } from './event-schema'
+import { storageProblem } from './storage-rules'
+import { timeWindowProblem, type EventLimits } from './time-window'
+
+export type { EventProblem } from './event-problem'
+export type { EventLimits } from './time-window'
 
 const checker = TypeCompiler.Compile(Event)
 
@@ -17,18 +24,6 @@ const EXPECTED: Record<string, string> = {
   duration: 'a number',
 }
 
-export interface EventProblem {
-  error: string
-  /** The offending field, when one field is to blame. */
-  field?: string
-}
-
-/** The accepted event time window, in days around the time received; 0 disables a side. */
-export interface EventLimits {
-  maxPastDays: number
-  maxFutureDays: number
-}
-
 /** Where a parsed event came from, for the checks its parsed value cannot answer. */
 export interface EventSource {
   /** The request body; the event is bytes[start, end). */
@@ -39,9 +34,21 @@ export interface EventSource {
   limits?: EventLimits
 }
 
-/** Returns undefined when the value is a valid event, otherwise what is wrong with it. */
-export function checkEvent(value: unknown, _source?: EventSource): EventProblem | undefined {
-  if (checker.Check(value)) return undefined
+/**
+ * Returns undefined when the value is a valid event, otherwise what is wrong with it. Without a
+ * source only the schema is checked (the rules beyond it read the event's bytes).
+ */
+export function checkEvent(value: unknown, source?: EventSource): EventProblem | undefined {
+  if (checker.Check(value)) {
+    if (source === undefined) return undefined
+    const event = value as Record<string, unknown>
+    const problem = storageProblem(source.bytes, source.start, source.end)
+    if (problem !== undefined || source.limits === undefined) return problem
+    const timestamp = event.timestamp
+    if (timestamp === undefined) return undefined
+    const ms = typeof timestamp === 'number' ? timestamp : parseIsoTimestamp(timestamp as string)
+    return timeWindowProblem(ms, source.receivedMs, source.limits)
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { error: `The event must be a JSON object, but it is ${describe(value)}.` }
   }
