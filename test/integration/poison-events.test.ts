@@ -107,7 +107,10 @@ describe('the event time window', () => {
     expect(sent.status).toBe(400)
     // Default EVENT_MAX_PAST_DAYS=30: days 0..30 back (each an hour later than that day's now).
     expect(sent.body.accepted).toBe(31)
-    expect(sent.body.invalid).toHaveLength(2969)
+    // All 2,969 are counted; the list itself stops at its first 1,000 entries (invalid-list.ts).
+    expect(sent.body.rejected).toBe(2969)
+    expect(sent.body.invalid).toHaveLength(1000)
+    expect(sent.body.invalidTruncated).toBe(true)
     expect(sent.body.invalid[0]).toMatchObject({ index: 31, field: 'timestamp' })
     expect(sent.body.invalid[0].error).toContain('EVENT_MAX_PAST_DAYS (30 days)')
     expect(await p.waitForCount('days', 31, 20_000)).toBe(31)
