@@ -57,9 +57,11 @@ export function markRestartSuspects(inner: EventConsumer, nc: NatsConnection, cf
 
   const suspect = (m: QueuedMessage) => unsure || m.seq <= suspectUpTo || Date.now() < suspectUntil
   const mark = (m: QueuedMessage): QueuedMessage => (m.redelivered || !suspect(m) ? m : { ...m, redelivered: true })
+  // Everything but the marking passes through untouched: the pull budget bounds the batcher's memory.
   return {
-    run: (onMessage) => inner.run((m) => onMessage(mark(m))),
+    run: (onMessage, budget) => inner.run((m) => onMessage(mark(m)), budget),
     stop: () => inner.stop(),
+    handBackDelayMs: inner.handBackDelayMs ? () => inner.handBackDelayMs!() : undefined,
     lag: () => inner.lag(),
   }
 }
