@@ -25,6 +25,26 @@ export class Metrics {
     },
   })
 
+  /** Read when /metrics is scraped; unset where the node has no such part. */
+  private readInflight: (() => number) | undefined
+  private readHeld: (() => number) | undefined
+  readonly inflightBytes = new Gauge({
+    name: 'sluice_ingest_inflight_bytes',
+    help: 'Bytes of requests in flight counted against INGEST_MAX_INFLIGHT_BYTES',
+    registers: [this.registry],
+    collect: () => {
+      if (this.readInflight) this.inflightBytes.set(this.readInflight())
+    },
+  })
+  readonly heldBytes = new Gauge({
+    name: 'sluice_batcher_held_bytes',
+    help: 'Bytes of queued events the batcher holds (waiting and being written), bounded by BATCH_MAX_HELD_BYTES',
+    registers: [this.registry],
+    collect: () => {
+      if (this.readHeld) this.heldBytes.set(this.readHeld())
+    },
+  })
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' })
   }
@@ -37,5 +57,13 @@ export class Metrics {
 
   observeLag(read: () => Promise<number>): void {
     this.readLag = read
+  }
+
+  observeInflight(read: () => number): void {
+    this.readInflight = read
+  }
+
+  observeHeld(read: () => number): void {
+    this.readHeld = read
   }
 }

@@ -137,6 +137,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
       },
     })
     metrics.observeLag(() => batcher!.lag())
+    metrics.observeHeld(() => batcher!.stats().heldBytes)
     const running = batcher.start()
     running.catch((err) => logger.error({ err }, 'the batcher stopped consuming'))
     // What it cannot write by the deadline stays unacknowledged in JetStream for the next start.
@@ -145,6 +146,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
 
   const publisher = timedPublisher(createEventPublisher(nc, { stream: config.nats.stream, logger }), metrics)
   const budget = new InflightBudget(config.ingest.maxInflightBytes)
+  metrics.observeInflight(() => budget.usedBytes)
   const datasets = config.role === 'batcher'
     ? undefined
     : await DatasetRegistry.open(nc, { bucket: datasetBucketFor(config.nats.stream), replicas: config.nats.replicas, maxDatasets: config.ingest.maxDatasets, logger })

@@ -153,7 +153,7 @@ describe('operations', () => {
     expect(ready.status).toBe(200)
     expect(await ready.json()).toEqual({ status: 'ready', nats: true, clickhouse: true })
     const metrics = await (await fetch(`${p.sluice.url}/metrics`)).text()
-    for (const name of ['sluice_http_requests_total', 'sluice_events_accepted_total', 'sluice_publish_duration_seconds', 'sluice_insert_duration_seconds', 'sluice_events_inserted_total', 'sluice_batcher_lag_events']) {
+    for (const name of ['sluice_http_requests_total', 'sluice_events_accepted_total', 'sluice_publish_duration_seconds', 'sluice_insert_duration_seconds', 'sluice_events_inserted_total', 'sluice_batcher_lag_events', 'sluice_ingest_inflight_bytes', 'sluice_batcher_held_bytes']) {
       expect(metrics).toContain(name)
     }
     const spec = (await (await fetch(`${p.sluice.url}/openapi/json`)).json()) as { paths: Record<string, unknown> }
