@@ -23,7 +23,7 @@ import { DatasetRegistry, datasetBucketFor } from './queue/dataset-registry'
 import { DEFAULT_MAX_MESSAGE_BYTES } from './queue/message-format'
 import { createEventPublisher } from './queue/publisher'
 import { markRestartSuspects } from './queue/restart-suspects'
-import { connectNats, ensureStreamWithRetry, NatsLink } from './queue/stream'
+import { connectNats, ensureStreamWithRetry, NatsLink, retryWhileStarting } from './queue/stream'
 import type { EventPublisher } from './queue/types'
 import { createClickHouse, pingClickHouse, type ClickHouseClient } from './sink/clickhouse'
 import { RowWriter } from './sink/row-writer'
@@ -149,7 +149,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   metrics.observeInflight(() => budget.usedBytes)
   const datasets = config.role === 'batcher'
     ? undefined
-    : await DatasetRegistry.open(nc, { bucket: datasetBucketFor(config.nats.stream), replicas: config.nats.replicas, maxDatasets: config.ingest.maxDatasets, logger })
+    : await retryWhileStarting('open the dataset registry', () => DatasetRegistry.open(nc, { bucket: datasetBucketFor(config.nats.stream), replicas: config.nats.replicas, maxDatasets: config.ingest.maxDatasets, logger }), logger)
   if (datasets) shutdown.add('stop watching datasets', 0.2, async () => datasets.stop())
   const inFlight = new InFlight()
   // The TTL narrows the window: an older event would be dropped right after it was stored.

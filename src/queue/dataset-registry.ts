@@ -83,7 +83,7 @@ export class DatasetRegistry {
     if (!this.link.usable) throw new QueueUnavailableError(`NATS is not connected; the dataset "${dataset}" could not be registered`)
     try {
       await this.link.guard(this.kv.create(dataset, EMPTY))
-      this.logger?.info({ dataset, datasets: this.known.size + 1 }, 'new dataset')
+      this.logger?.info({ dataset }, 'new dataset')
     } catch (err) {
       if (!(err instanceof NatsError && err.api_error?.err_code === WRONG_LAST_SEQUENCE)) {
         this.logger?.debug({ err, dataset }, 'a new dataset could not be registered')

@@ -146,30 +146,35 @@ export interface StartupRetry {
 export const STREAM_STARTUP_RETRY: StartupRetry = { timeoutMs: 60_000, attemptTimeoutMs: 5000, firstDelayMs: 250, maxDelayMs: 5000 }
 
 /**
- * ensureStream, patient with a cluster that is still forming or with other nodes starting at the
- * same moment: transient errors are retried with exponential backoff (each one logged) until
- * `retry.timeoutMs`; a configuration error fails at once.
+ * Runs one start-up step against JetStream, patient with a cluster that is still forming or with
+ * other nodes starting at the same moment: transient errors are retried with exponential backoff
+ * (each one logged) until `retry.timeoutMs`; any other error fails at once.
  */
-export async function ensureStreamWithRetry(nc: NatsConnection, cfg: Config['nats'], logger: Logger, retry: StartupRetry = STREAM_STARTUP_RETRY): Promise<StreamInfo> {
+export async function retryWhileStarting<T>(what: string, step: (attemptTimeoutMs: number) => Promise<T>, logger: Logger, retry: StartupRetry = STREAM_STARTUP_RETRY): Promise<T> {
   const deadline = Date.now() + retry.timeoutMs
   let delay = retry.firstDelayMs
   for (let attempt = 1; ; attempt++) {
     try {
-      // jetstreamManager() asks the account's JetStream info first: that too times out while a cluster forms.
-      const info = await ensureStream(await nc.jetstreamManager({ timeout: retry.attemptTimeoutMs }), cfg)
-      if (attempt > 1) logger.info({ stream: cfg.stream, attempt }, 'JetStream stream ready')
-      return info
+      const result = await step(retry.attemptTimeoutMs)
+      if (attempt > 1) logger.info({ what, attempt }, 'JetStream ready')
+      return result
     } catch (err) {
       const left = deadline - Date.now()
       if (!isTransientStreamError(err) || left <= 0) {
-        throw new QueueUnavailableError(`cannot create or update the JetStream stream ${cfg.stream} (attempt ${attempt}): ${(err as Error).message}`, { cause: err })
+        throw new QueueUnavailableError(`cannot ${what} (attempt ${attempt}): ${(err as Error).message}`, { cause: err })
       }
       const wait = Math.min(delay, left)
-      logger.warn({ stream: cfg.stream, attempt, retryInMs: wait, err: (err as Error).message }, 'JetStream is not ready for the stream yet; retrying')
+      logger.warn({ what, attempt, retryInMs: wait, err: (err as Error).message }, 'JetStream is not ready yet; retrying')
       await new Promise((r) => setTimeout(r, wait))
       delay = Math.min(delay * 2, retry.maxDelayMs)
     }
   }
+}
+
+/** ensureStream with retryWhileStarting. */
+export function ensureStreamWithRetry(nc: NatsConnection, cfg: Config['nats'], logger: Logger, retry: StartupRetry = STREAM_STARTUP_RETRY): Promise<StreamInfo> {
+  // jetstreamManager() asks the account's JetStream info first: that too times out while a cluster forms.
+  return retryWhileStarting(`create or update the JetStream stream ${cfg.stream}`, async (timeout) => ensureStream(await nc.jetstreamManager({ timeout }), cfg), logger, retry)
 }
 
 /**
