@@ -28,7 +28,7 @@ function rowsOf(body: Uint8Array): Row[] {
   return rows
 }
 
-export const whole = (message: QueuedMessage): WritePart => ({ message, seq: message.seq, body: message.body, events: message.events })
+export const whole = (message: QueuedMessage): WritePart => ({ message, seq: message.seq, lastId: message.lastId, body: message.body, events: message.events })
 
 export interface RedeliveryPlan {
   /** Messages with nothing left to write: acknowledge them. */
@@ -72,5 +72,5 @@ function partOf(message: QueuedMessage, missing: Row[]): WritePart {
   }
   const positions = missing.map((r) => r.index).join(',')
   const rowsKey = createHash('sha256').update(positions).digest('hex').slice(0, 16)
-  return { message, seq: message.seq, body, events: missing.length, rows: rowsKey }
+  return { message, seq: message.seq, lastId: message.lastId, body, events: missing.length, rows: rowsKey }
 }

@@ -308,6 +308,12 @@ describe('Batcher', () => {
     expect(tokenFor([a, b])).not.toBe(tokenFor([new FakeMessage(ds, 78, 1)]))
   })
 
+  test('gives messages of another stream at the same sequences another dedup token', () => {
+    // A new stream starts again at sequence 1: the table must not take its batches for old ones.
+    const [old, fresh] = [new FakeMessage('old-ds', 1, 1), new FakeMessage('new-ds', 1, 1)]
+    expect(tokenFor([old])).not.toBe(tokenFor([fresh]))
+  })
+
   test('reports stats and per-flush latency, and delegates lag to the consumer', async () => {
     const { consumer, batcher, reports } = setup(config({ maxEvents: 3 }))
     const ds = nextDataset()

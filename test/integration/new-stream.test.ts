@@ -1,0 +1,62 @@
+// Sequences start again at 1 on a new stream while the tables remember the dedup tokens of their
+// last 1,000 inserts (DEDUP_WINDOW_BLOCKS): with tokens made of sequences alone, new batches carried
+// the tokens of old ones and ClickHouse dropped them as repeats (answered 202, acknowledged, never
+// stored). That happens when an operator moves from the local nats-server to a NATS cluster and
+// keeps ClickHouse, wipes DATA_DIR/nats, renames NATS_STREAM, or runs two deployments into one database.
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config'
+import { quietLogger } from '../../src/log'
+import { startSluice, type RunningSluice } from '../../src/sluice'
+import { testClickHouse, type TestClickHouse } from '../support/clickhouse'
+import { startTestNats, type TestNats } from '../support/nats'
+
+const KEY = 'new-stream-key'
+let ch: TestClickHouse
+const servers: TestNats[] = []
+beforeAll(() => {
+  ch = testClickHouse()
+})
+afterAll(async () => {
+  for (const s of servers) await s.stop()
+})
+
+async function start(nats: TestNats): Promise<RunningSluice> {
+  const base = loadConfig({ NATS_URL: nats.url, PORT: '0', API_KEYS: KEY, DATA_DIR: mkdtempSync(join(tmpdir(), 'sluice-newstream-')), BATCH_FLUSH_INTERVAL_MS: '100' })
+  return startSluice({ ...base, clickhouse: { ...ch.config } }, { clickhouse: ch.client, logger: quietLogger })
+}
+
+const count = async () =>
+  Number(((await (await ch.client.query({ query: `SELECT count() AS n FROM ${ch.database}.logs`, format: 'JSONEachRow' })).json()) as { n: string }[])[0]!.n)
+
+/** Sends `n` one-event requests, each waited until it landed (one message per batch). */
+async function sendEach(s: RunningSluice, tag: string, n: number, before: number): Promise<number[]> {
+  const statuses: number[] = []
+  for (let i = 0; i < n; i++) {
+    const r = await fetch(`${s.url}/v1/logs`, { method: 'POST', body: JSON.stringify([{ message: `${tag} ${i}` }]), headers: { 'x-api-key': KEY } })
+    await r.arrayBuffer()
+    statuses.push(r.status)
+    for (let k = 0; k < 30 && (await count().catch(() => 0)) < before + i + 1; k++) await Bun.sleep(100)
+  }
+  return statuses
+}
+
+test('events sent through a new stream into existing tables all land', async () => {
+  servers.push(await startTestNats())
+  const first = await start(servers[0]!)
+  const a = await sendEach(first, 'first deployment', 3, 0)
+  await first.stop()
+  expect(await count()).toBe(3)
+
+  // The same ClickHouse, a new stream: the local nats-server replaced by a cluster, or a wiped store.
+  servers.push(await startTestNats())
+  const second = await start(servers[1]!)
+  const b = await sendEach(second, 'after the move', 3, 3)
+  await Bun.sleep(1000)
+  await second.stop()
+  const rows = await count()
+  console.log(`before the move: ${a.join(',')}; after it: ${b.join(',')}; rows stored: ${rows} of 6`)
+  expect(rows).toBe(6)
+}, 40_000)
