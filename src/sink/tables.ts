@@ -56,9 +56,21 @@ ORDER BY (_service, _timestamp)
 ${ttl}SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW_BLOCKS}, ${PART_SETTINGS}${ttlSetting}`
 }
 
-/** Brings a table created by an earlier version to the current part settings (idempotent, metadata only). */
-export function upgradeTableDDL(database: string, dataset: string): string {
-  return `ALTER TABLE ${qualified(database, dataset)} MODIFY SETTING ${PART_SETTINGS}`
+/**
+ * Brings an existing table to the current part settings and to today's CLICKHOUSE_TTL_DAYS (each
+ * statement idempotent, metadata only). The TTL matters for the promise: ingest accepts events up
+ * to the configured TTL, and a table still carrying an older, shorter TTL would drop them as they
+ * are inserted, after their 202. The new TTL is not materialised (that rewrites parts); merges
+ * apply it to older parts as they go.
+ */
+export function upgradeTableDDL(database: string, dataset: string, ttlDays: number): string[] {
+  const table = qualified(database, dataset)
+  return [
+    `ALTER TABLE ${table} MODIFY SETTING ${PART_SETTINGS}`,
+    ttlDays > 0
+      ? `ALTER TABLE ${table} MODIFY TTL _timestamp + INTERVAL ${Math.floor(ttlDays)} DAY SETTINGS materialize_ttl_after_modify = 0`
+      : `ALTER TABLE ${table} REMOVE TTL`,
+  ]
 }
 
 export function deadLetterTableDDL(database: string): string {
@@ -96,7 +108,7 @@ export class TableManager {
   }
 
   ensure(dataset: string): Promise<void> {
-    return this.#table(dataset, () => datasetTableDDL(this.database, dataset, this.ttlDays), () => upgradeTableDDL(this.database, dataset))
+    return this.#table(dataset, () => datasetTableDDL(this.database, dataset, this.ttlDays), () => upgradeTableDDL(this.database, dataset, this.ttlDays))
   }
 
   ensureDeadLetter(): Promise<void> {
@@ -109,13 +121,13 @@ export class TableManager {
     this.#ready.delete(DATABASE_KEY) // the database may be gone too
   }
 
-  #table(name: string, ddl: () => string, upgrade?: () => string): Promise<void> {
+  #table(name: string, ddl: () => string, upgrade?: () => string[]): Promise<void> {
     return this.#cached(name, async () => {
       await this.#cached(DATABASE_KEY, () => ensureDatabase(this.client, this.database))
       await this.client.command({ query: ddl() })
-      // Best effort: a table without the upgrade still works, and a user without ALTER rights must
-      // not stop the dataset; a ClickHouse that is down fails the insert that follows anyway.
-      if (upgrade) await this.client.command({ query: upgrade() }).catch(() => undefined)
+      // Best effort, each on its own: a user without ALTER rights must not stop the dataset (REMOVE
+      // TTL on a table without one fails too); a ClickHouse that is down fails the insert that follows.
+      for (const query of upgrade?.() ?? []) await this.client.command({ query }).catch(() => undefined)
     })
   }
 
