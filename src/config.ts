@@ -16,7 +16,7 @@ export const Env = T.Object({
   NATS_STREAM: T.String({ default: 'SLUICE_EVENTS', pattern: '^[A-Za-z0-9_-]+$', description: 'JetStream stream name' }),
   NATS_STREAM_REPLICAS: Int(1, 5, 1, 'JetStream replicas of the stream (a cluster needs 3)'),
   NATS_STREAM_MAX_BYTES: T.Integer({ minimum: -1, default: -1, description: 'stream size cap in bytes, -1 unlimited; when full, ingest answers 503' }),
-  NATS_STREAM_MAX_AGE_MS: T.Integer({ minimum: 0, default: 7 * 24 * 3600 * 1000, description: 'how long unconsumed events are kept' }),
+  NATS_STREAM_MAX_AGE_MS: T.Integer({ minimum: 0, default: 0, description: 'delete events not yet written after this long (0: keep them until written; a bound loses events answered 202 during a longer outage)' }),
   NATS_DUPLICATE_WINDOW_MS: T.Integer({ minimum: 1000, default: 10 * 60 * 1000, description: 'window in which a retried publish with the same Idempotency-Key is dropped' }),
   CLICKHOUSE_URL: T.Optional(T.String({ pattern: '^https?://', description: 'ClickHouse HTTP endpoint; unset: embedded chDB in DATA_DIR' })),
   CLICKHOUSE_USER: T.String({ default: 'default' }),

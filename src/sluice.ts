@@ -94,6 +94,10 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   const nc = await connectNats(natsUrl, logger)
   shutdown.add('close the NATS connection', 0.5, () => nc.drain().catch(() => nc.close()))
   await ensureStreamWithRetry(nc, config.nats, logger)
+  if (config.nats.maxAgeMs > 0) {
+    // JetStream deletes by age whether or not the batcher wrote the events: say so once, loudly.
+    logger.warn({ maxAgeMs: config.nats.maxAgeMs }, 'NATS_STREAM_MAX_AGE_MS is set: events not written to ClickHouse within it are deleted from JetStream, even after their 202')
+  }
   const natsLink = new NatsLink(nc)
   const maxMessageBytes = messageBytesFor(nc.info?.max_payload)
 
