@@ -117,7 +117,7 @@ describe('reading request bodies', () => {
       onData() {},
     })
     await expect(reading).rejects.toBe(refusal)
-    expect(asked.slice(0, 3)).toEqual([64 * 1024, 64 * 1024, 128 * 1024])
+    expect(asked.slice(0, 3)).toEqual([16 * 1024, 48 * 1024, 64 * 1024])
     expect(source.pulled()).toBeLessThan(2 * 1024 * 1024)
   })
 
