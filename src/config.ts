@@ -112,6 +112,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (problems.length === 0 && maxHeldBytes < e.BATCH_MAX_BYTES + 1024 * 1024) {
     problems.push(`BATCH_MAX_HELD_BYTES=${JSON.stringify(source.BATCH_MAX_HELD_BYTES)}: must be at least BATCH_MAX_BYTES + 1 MiB (${e.BATCH_MAX_BYTES + 1024 * 1024})`)
   }
+  // A local nats-server is private to this process: an ingest node's events would wait there for a
+  // batcher that can never reach them (answered 202, never stored), and a batcher would wait forever.
+  if (problems.length === 0 && e.ROLE !== 'all' && e.NATS_URL === undefined) {
+    problems.push(`ROLE=${JSON.stringify(e.ROLE)}: needs NATS_URL, the NATS that ingest and batcher nodes share; without it sluice starts a NATS of its own that no other node can reach (use ROLE=all for a single process)`)
+  }
   if (problems.length > 0) throw new ConfigError(problems)
   const apiKeys = (e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)
   return {

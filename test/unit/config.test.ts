@@ -31,4 +31,11 @@ describe('configuration', () => {
       expect(message).toContain('all, ingest, batcher')
     }
   })
+
+  test('refuses ROLE=ingest or batcher without a shared NATS_URL: their events would be stranded in a private nats-server', () => {
+    for (const role of ['ingest', 'batcher'] as const) {
+      expect(() => loadConfig({ ROLE: role })).toThrow(`ROLE="${role}": needs NATS_URL`)
+      expect(loadConfig({ ROLE: role, NATS_URL: 'nats://n:4222' }).role).toBe(role)
+    }
+  })
 })
