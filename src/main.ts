@@ -71,7 +71,10 @@ async function main(): Promise<void> {
       console.error(`sluice: ${error.message}`)
       process.exit(2)
     }
-    throw error
+    // Anything else: one readable line for the person at the terminal, the details in the log.
+    logger.fatal({ err: error }, 'sluice failed to start')
+    console.error(`sluice failed to start: ${(error as Error)?.message ?? error}`)
+    process.exit(1)
   }
   if (sluice.generatedKey) printFirstRequest(sluice.port, sluice.generatedKey, config.dataDir, config.clickhouse.database)
 }

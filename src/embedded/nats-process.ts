@@ -90,7 +90,11 @@ export async function waitReady(running: NatsProcess, port: number, timeoutMs: n
     if (running.ready) return
     await Bun.sleep(20)
   }
-  const why = exited ? `exited with code ${running.proc.exitCode}` : `did not report ready on 127.0.0.1:${port} within ${timeoutMs} ms`
+  const why = !exited
+    ? `did not report ready on 127.0.0.1:${port} within ${timeoutMs} ms`
+    : running.proc.signalCode
+      ? `was killed by ${running.proc.signalCode}`
+      : `exited with code ${running.proc.exitCode}`
   await Bun.sleep(50) // let the last stderr lines arrive
   throw new Error(`nats-server ${why}; its last output:\n${running.stderr.join('\n') || '(nothing)'}`)
 }

@@ -124,17 +124,18 @@ export async function startNatsServer(options: StartOptions): Promise<NatsServer
 
   let port = options.port ?? 0
   let current: NatsProcess | undefined
-  if (port !== 0) {
-    current = await launch(port)
-  } else {
-    // Another process may grab the free port between our probe and nats-server's bind: try a few.
-    for (let attempt = 1; current === undefined; attempt++) {
-      port = await freePort()
-      try {
-        current = await launch(port)
-      } catch (err) {
-        if (attempt >= 3 || !/address already in use/i.test((err as Error).message)) throw err
-      }
+  // A few tries: another process may grab the free port between our probe and nats-server's bind,
+  // and a server killed before it was ready (by an operator, the OOM killer) is worth starting again.
+  for (let attempt = 1; current === undefined; attempt++) {
+    const probed = options.port === undefined || options.port === 0
+    if (probed) port = await freePort()
+    try {
+      current = await launch(port)
+    } catch (err) {
+      const message = (err as Error).message
+      const retryable = (probed && /address already in use/i.test(message)) || /was killed by/.test(message)
+      if (attempt >= 3 || !retryable) throw err
+      logger.warn({ attempt, err: message.split('\n')[0] }, 'nats-server did not start; trying again')
     }
   }
   logger.info({ port, storeDir, pid: current.proc.pid }, 'nats-server started')
