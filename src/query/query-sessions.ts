@@ -1,0 +1,91 @@
+// Where queries run, at most QUERY_MAX_CONCURRENT at once, each under limits the SQL cannot lift.
+// Embedded: one chDB session per slot, each locked once with the limits and readonly=1 (chDB keeps
+// SET for the session and runs one query at a time per session, so a slot is a session). Server:
+// one HTTP client, the limits and readonly=1 sent with every request (ClickHouse applies them
+// before the SQL, whose own SETTINGS are then refused).
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
+import { limitSettings, type QueryLimits } from './limits'
+
+/** One place to run one query: the caller holds it until the engine is done with the query. */
+export interface QuerySlot {
+  client: ClickHouseClient
+  /** Per-request settings (server); undefined where the session already holds them (embedded). */
+  settings: ClickHouseSettings | undefined
+  /** The server can cancel a query whose client left; chDB cannot interrupt one (its time limit ends it). */
+  cancellable: boolean
+}
+
+export interface QuerySessions {
+  /** A free slot, or undefined when QUERY_MAX_CONCURRENT queries are running. */
+  acquire(): Promise<QuerySlot | undefined>
+  release(slot: QuerySlot): void
+  close(): Promise<void>
+}
+
+/** Embedded: `open` makes a new chDB session; each is set up on first use. */
+export function embeddedSessions(open: () => ClickHouseClient, database: string, limits: QueryLimits): QuerySessions {
+  const idle: { client: ClickHouseClient; ready: boolean }[] = []
+  const all: ClickHouseClient[] = []
+  let busy = 0
+  const slots = new Map<QuerySlot, (typeof idle)[number]>()
+  return {
+    async acquire() {
+      if (busy >= limits.maxConcurrent) return undefined
+      busy++
+      const session = idle.pop() ?? (() => {
+        const client = open()
+        all.push(client)
+        return { client, ready: false }
+      })()
+      try {
+        if (!session.ready) {
+          await session.client.command({ query: `USE ${database}` })
+          // One statement per SET: readonly last, after which this session refuses every change.
+          for (const [name, value] of limitSettings(limits)) {
+            await session.client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` })
+          }
+          session.ready = true
+        }
+      } catch (error) {
+        busy--
+        idle.push(session)
+        throw error
+      }
+      const slot: QuerySlot = { client: session.client, settings: undefined, cancellable: false }
+      slots.set(slot, session)
+      return slot
+    },
+    release(slot) {
+      const session = slots.get(slot)
+      if (session === undefined) return
+      slots.delete(slot)
+      busy--
+      idle.push(session)
+    },
+    async close() {
+      await Promise.all(all.map((c) => c.close()))
+    },
+  }
+}
+
+/** Server: one client; the limits travel with each request. */
+export function serverSessions(client: ClickHouseClient, limits: QueryLimits): QuerySessions {
+  const settings: ClickHouseSettings = {
+    ...(Object.fromEntries(limitSettings(limits).map(([name, value]) => [name, typeof value === 'number' ? String(value) : value])) as ClickHouseSettings),
+    // A query whose client disconnected is cancelled by the server
+    // (https://clickhouse.com/docs/operations/settings/settings#cancel_http_readonly_queries_on_client_close).
+    cancel_http_readonly_queries_on_client_close: 1,
+  }
+  let busy = 0
+  return {
+    async acquire() {
+      if (busy >= limits.maxConcurrent) return undefined
+      busy++
+      return { client, settings, cancellable: true }
+    },
+    release() {
+      busy--
+    },
+    close: () => client.close(),
+  }
+}
