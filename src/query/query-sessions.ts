@@ -18,11 +18,16 @@ export interface QuerySlot {
 export interface QuerySessions {
   /** A free slot, or undefined when QUERY_MAX_CONCURRENT queries are running. */
   acquire(): Promise<QuerySlot | undefined>
-  release(slot: QuerySlot): void
+  /** `failed`: the engine threw during the slot's query (see embeddedSessions for why that matters). */
+  release(slot: QuerySlot, failed: boolean): void
   close(): Promise<void>
 }
 
-/** Embedded: `open` makes a new chDB session; each is set up on first use. */
+/**
+ * Embedded: `open` makes a new chDB session; each is set up on first use. A session whose query
+ * failed is closed, never reused: chDB (3.4) hands the output a failed query had written so far
+ * (JSON's header, rows before a limit hit) to the next query on that session as its result.
+ */
 export function embeddedSessions(open: () => ClickHouseClient, database: string, limits: QueryLimits): QuerySessions {
   const idle: { client: ClickHouseClient; ready: boolean }[] = []
   const all: ClickHouseClient[] = []
@@ -55,12 +60,14 @@ export function embeddedSessions(open: () => ClickHouseClient, database: string,
       slots.set(slot, session)
       return slot
     },
-    release(slot) {
+    release(slot, failed) {
       const session = slots.get(slot)
       if (session === undefined) return
       slots.delete(slot)
       busy--
-      idle.push(session)
+      if (!failed) return void idle.push(session)
+      all.splice(all.indexOf(session.client), 1)
+      void session.client.close().catch(() => {})
     },
     async close() {
       await Promise.all(all.map((c) => c.close()))

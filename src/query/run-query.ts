@@ -40,19 +40,28 @@ export class QueryRunner {
     // and a client that hangs up must not free its slot for another before then.
     const run = slot
     const abort_signal = run.cancellable ? signal : undefined
-    // The format as a setting, not a clause the client library appends (see EngineText).
-    const engineText = async (query: string) => {
-      const { stream } = await run.client.exec({ query, clickhouse_settings: { ...run.settings, default_format: 'TabSeparatedRaw' }, abort_signal })
-      return await new Response(stream as unknown as ReadableStream).text()
+    let engineFailed = false
+    const engine = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work()
+      } catch (error) {
+        engineFailed = true
+        throw error
+      }
     }
+    // The format as a setting, not a clause the client library appends (see EngineText).
+    const engineText = (query: string) =>
+      engine(async () => {
+        const { stream } = await run.client.exec({ query, clickhouse_settings: { ...run.settings, default_format: 'TabSeparatedRaw' }, abort_signal })
+        return await new Response(stream as unknown as ReadableStream).text()
+      })
     try {
       const statement = await admitStatement(engineText, sql, this.database)
-      const result = await run.client.query({ query: statement, format: 'JSON', clickhouse_settings: run.settings, abort_signal })
-      return await result.text()
+      return await engine(async () => (await run.client.query({ query: statement, format: 'JSON', clickhouse_settings: run.settings, abort_signal })).text())
     } catch (error) {
       throw toQueryError(error, this.limits)
     } finally {
-      this.sessions.release(run)
+      this.sessions.release(run, engineFailed)
     }
   }
 
