@@ -33,6 +33,7 @@ export const Env = T.Object({
   QUERY_MAX_RESULT_BYTES: Int(1024, 4 * 1024 ** 3, 32 * 1024 ** 2, 'a query may answer at most this many bytes (uncompressed, before JSON)'),
   QUERY_MAX_MEMORY_BYTES: Int(16 * 1024 ** 2, 1024 ** 4, 2 * 1024 ** 3, 'a query may use at most this much memory'),
   QUERY_MAX_CONCURRENT: Int(1, 1000, 2, 'queries run at once on this node; more are answered 429 with Retry-After'),
+  UV_THREADPOOL_SIZE: T.Optional(Int(1, 1024, 2, 'read by the runtime at start: its worker threads run every embedded ClickHouse call, so embedded queries may take all but one of them')),
   CLICKHOUSE_DATABASE: T.String({ default: 'sluice', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }),
   CLICKHOUSE_TTL_DAYS: Int(0, 36500, 0, 'drop rows older than this many days; 0 keeps them forever'),
   DATA_DIR: T.String({ default: './data', minLength: 1 }),
@@ -155,6 +156,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxResultBytes: e.QUERY_MAX_RESULT_BYTES,
       maxMemoryBytes: e.QUERY_MAX_MEMORY_BYTES,
       maxConcurrent: e.QUERY_MAX_CONCURRENT,
+      // Bun sizes the pool from UV_THREADPOOL_SIZE; measured on 2 cores, two long chDB queries held
+      // it whole without it, so 2 is the assumption when it is unset.
+      workerThreads: e.UV_THREADPOOL_SIZE ?? 2,
     },
     dataDir: e.DATA_DIR,
     role: e.ROLE,

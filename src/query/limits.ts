@@ -14,10 +14,16 @@ export interface QueryLimits {
   maxMemoryBytes: number
   /** Queries running at once on this node; more get 429. */
   maxConcurrent: number
+  /**
+   * The runtime's worker threads (UV_THREADPOOL_SIZE). Every embedded chDB call, inserts included,
+   * holds one while it runs, so embedded queries may take all but one: a query never leaves the
+   * batcher waiting for a thread.
+   */
+  workerThreads: number
 }
 
 /** The environment variable that sets each limit, named in the error a client gets. */
-const VARIABLE: Record<Exclude<keyof QueryLimits, 'maxConcurrent'>, string> = {
+const VARIABLE: Record<Exclude<keyof QueryLimits, 'maxConcurrent' | 'workerThreads'>, string> = {
   timeoutMs: 'QUERY_TIMEOUT_MS',
   maxRowsToRead: 'QUERY_MAX_ROWS_TO_READ',
   maxBytesToRead: 'QUERY_MAX_BYTES_TO_READ',

@@ -16,6 +16,8 @@ export interface QuerySlot {
 }
 
 export interface QuerySessions {
+  /** Queries that may run at once, and why that many (for the 429 answer). */
+  readonly capacity: { slots: number; why: string }
   /** A free slot, or undefined when QUERY_MAX_CONCURRENT queries are running. */
   acquire(): Promise<QuerySlot | undefined>
   /** `failed`: the engine threw during the slot's query (see embeddedSessions for why that matters). */
@@ -33,9 +35,11 @@ export function embeddedSessions(open: () => ClickHouseClient, database: string,
   const all: ClickHouseClient[] = []
   let busy = 0
   const slots = new Map<QuerySlot, (typeof idle)[number]>()
+  const capacity = embeddedCapacity(limits)
   return {
+    capacity,
     async acquire() {
-      if (busy >= limits.maxConcurrent) return undefined
+      if (busy >= capacity.slots) return undefined
       busy++
       const session = idle.pop() ?? (() => {
         const client = open()
@@ -85,6 +89,7 @@ export function serverSessions(client: ClickHouseClient, limits: QueryLimits): Q
   }
   let busy = 0
   return {
+    capacity: { slots: limits.maxConcurrent, why: 'QUERY_MAX_CONCURRENT' },
     async acquire() {
       if (busy >= limits.maxConcurrent) return undefined
       busy++
@@ -95,4 +100,12 @@ export function serverSessions(client: ClickHouseClient, limits: QueryLimits): Q
     },
     close: () => client.close(),
   }
+}
+
+/** Embedded queries run on the runtime's worker threads, as inserts do: they may take all but one. */
+export function embeddedCapacity(limits: QueryLimits): { slots: number; why: string } {
+  const threads = Math.max(1, limits.workerThreads - 1)
+  return threads < limits.maxConcurrent
+    ? { slots: threads, why: `UV_THREADPOOL_SIZE=${limits.workerThreads} less one kept for ingest` }
+    : { slots: limits.maxConcurrent, why: 'QUERY_MAX_CONCURRENT' }
 }

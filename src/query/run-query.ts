@@ -34,7 +34,8 @@ export class QueryRunner {
       throw toQueryError(error, this.limits)
     }
     if (slot === undefined) {
-      throw new QueryRejectedError(`${this.limits.maxConcurrent} queries are running (QUERY_MAX_CONCURRENT): retry after ${BUSY_RETRY_AFTER_SECONDS} s.`, 429)
+      const { slots, why } = this.sessions.capacity
+      throw new QueryRejectedError(`${slots} ${slots === 1 ? 'query is' : 'queries are'} running, as many as this node runs at once (${why}): retry after ${BUSY_RETRY_AFTER_SECONDS} s.`, 429)
     }
     // Held until the engine has finished: on chDB an abandoned query still runs to its time limit,
     // and a client that hangs up must not free its slot for another before then.

@@ -50,7 +50,13 @@ export async function startTestPipeline(env: Record<string, string> = {}, nats?:
   const db = clickhouse.database
 
   const query = async (sql: string) => {
-    const response = await fetch(`${sluice.url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PIPELINE_QUERY_KEY } })
+    let response = await fetch(`${sluice.url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PIPELINE_QUERY_KEY } })
+    // Busy (429): every query slot is taken; retry as Retry-After says, a little sooner.
+    for (let i = 0; response.status === 429 && i < 300; i++) {
+      await response.arrayBuffer()
+      await Bun.sleep(100)
+      response = await fetch(`${sluice.url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PIPELINE_QUERY_KEY } })
+    }
     const body = (await response.json()) as { data?: Record<string, any>[]; error?: string }
     if (!response.ok) throw new Error(`query failed with ${response.status}: ${body.error}`)
     return body.data!

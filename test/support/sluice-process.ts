@@ -64,7 +64,14 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
       return proc.pid
     },
     async query(sql) {
-      const r = await fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PROCESS_QUERY_KEY }, signal: AbortSignal.timeout(10_000) })
+      const ask = () => fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PROCESS_QUERY_KEY }, signal: AbortSignal.timeout(10_000) })
+      let r = await ask()
+      // Busy (429): every query slot is taken; retry as Retry-After says, a little sooner.
+      for (let i = 0; r.status === 429 && i < 100; i++) {
+        await r.arrayBuffer()
+        await Bun.sleep(100)
+        r = await ask()
+      }
       const body = (await r.json()) as { data?: Record<string, unknown>[]; error?: string }
       if (!r.ok) throw new Error(`query failed with ${r.status}: ${body.error}`)
       return body.data!

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config'
 import { ConfigError } from '../../src/errors'
 import { loadOrCreateApiKey, loadOrCreateQueryKey, readQueryKey } from '../../src/embedded/default-api-key'
 import { AccessKeys, ApiKeys, digestForm } from '../../src/http/api-keys'
+import { embeddedCapacity } from '../../src/query/query-sessions'
 
 describe('key kinds', () => {
   const access = new AccessKeys(new ApiKeys(['public-1']), new ApiKeys(['secret-1', digestForm('secret-2')]))
@@ -41,8 +42,14 @@ describe('key configuration', () => {
   test('a malformed sha256: key is a configuration error', () => {
     expect(() => loadConfig({ QUERY_KEYS: 'sha256:abc' })).toThrow(ConfigError)
   })
+  test('embedded queries leave one of the runtime\'s worker threads to ingest', () => {
+    const limits = loadConfig({}).query
+    expect(embeddedCapacity(limits)).toEqual({ slots: 1, why: 'UV_THREADPOOL_SIZE=2 less one kept for ingest' })
+    expect(embeddedCapacity({ ...limits, workerThreads: 8 })).toEqual({ slots: 2, why: 'QUERY_MAX_CONCURRENT' })
+    expect(embeddedCapacity({ ...limits, workerThreads: 1 }).slots).toBe(1)
+  })
   test('query limits have their defaults', () => {
-    expect(loadConfig({}).query).toEqual({ timeoutMs: 30_000, maxRowsToRead: 1_000_000_000, maxBytesToRead: 10 * 1024 ** 3, maxResultRows: 500_000, maxResultBytes: 32 * 1024 ** 2, maxMemoryBytes: 2 * 1024 ** 3, maxConcurrent: 2 })
+    expect(loadConfig({}).query).toEqual({ timeoutMs: 30_000, maxRowsToRead: 1_000_000_000, maxBytesToRead: 10 * 1024 ** 3, maxResultRows: 500_000, maxResultBytes: 32 * 1024 ** 2, maxMemoryBytes: 2 * 1024 ** 3, maxConcurrent: 2, workerThreads: 2 })
   })
 })
 
