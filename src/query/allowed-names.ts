@@ -32,7 +32,10 @@ export const REFUSED_FUNCTION_PREFIXES = ['dict']
 export const IN_FUNCTIONS = new Set(['in', 'notin', 'globalin', 'globalnotin', 'nullin', 'notnullin', 'globalnullin', 'globalnotnullin'])
 
 /** System tables that help people explore their data without revealing the host. */
-export const ALLOWED_SYSTEM_TABLES = new Set(['one', 'numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'tables', 'columns', 'functions', 'table_functions', 'data_type_families'])
+export const ALLOWED_SYSTEM_TABLES = new Set(['one', 'numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'tables', 'columns', 'parts', 'functions', 'table_functions', 'data_type_families'])
 
-/** Columns of system.tables that reveal the host's paths and disks. */
-export const HOST_COLUMNS = new Set(['data_paths', 'metadata_path', 'storage_policy'])
+/** System tables with columns that reveal the host's paths and disks: read only by naming columns, and not those. */
+export const TABLES_WITH_HOST_COLUMNS = new Set(['tables', 'parts'])
+
+/** Those columns (system.tables: data_paths, metadata_path, storage_policy; system.parts: path, disk_name). */
+export const HOST_COLUMNS = new Set(['data_paths', 'metadata_path', 'storage_policy', 'path', 'disk_name'])

@@ -4,7 +4,7 @@
 // never the client's, is what runs. A hand-written tokenizer can disagree with the engine about
 // where a string or comment ends; the engine cannot disagree with itself.
 import { QueryRejectedError } from '../errors'
-import { ALLOWED_SYSTEM_TABLES, ALLOWED_TABLE_FUNCTIONS, HOST_COLUMNS, IN_FUNCTIONS, REFUSED_FUNCTION_PREFIXES, REFUSED_FUNCTIONS } from './allowed-names'
+import { ALLOWED_SYSTEM_TABLES, ALLOWED_TABLE_FUNCTIONS, HOST_COLUMNS, IN_FUNCTIONS, REFUSED_FUNCTION_PREFIXES, REFUSED_FUNCTIONS, TABLES_WITH_HOST_COLUMNS } from './allowed-names'
 import { parseExplainAst, walk, type AstNode } from './explain-ast'
 
 /**
@@ -14,8 +14,11 @@ import { parseExplainAst, walk, type AstNode } from './explain-ast'
  */
 export type EngineText = (sql: string) => Promise<string>
 
-/** A ClickHouse string literal holding `text`: only `\` and `'` are special inside one. */
-export const stringLiteral = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+/**
+ * A ClickHouse string literal holding `text`: only `\` and `'` are special inside one. NUL is
+ * escaped too, since the embedded engine takes the statement as a C string, which NUL would end.
+ */
+export const stringLiteral = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0')}'`
 
 const forbidden = (message: string) => new QueryRejectedError(message, 403)
 const SETTINGS_REFUSED = () => forbidden('SETTINGS are not allowed in a query: sluice sets the limits every query runs under.')
@@ -61,7 +64,7 @@ function checkStatement(root: AstNode, formatted: string, database: string): voi
     const inner = root.children[0]
     if (inner === undefined || !['SelectWithUnionQuery', 'DescribeQuery'].includes(inner.kind)) throw forbidden('EXPLAIN is allowed for SELECT statements only.')
   }
-  let readsTablesList = false
+  let readsHostColumnsTable = false
   for (const { node, parent } of walk(root)) {
     if (node.kind === 'Set') throw SETTINGS_REFUSED()
     if (node.kind === 'SelectWithUnionQuery') {
@@ -82,15 +85,15 @@ function checkStatement(root: AstNode, formatted: string, database: string): voi
       if (IN_FUNCTIONS.has(name)) {
         // `x IN db.t` names a table where an expression is expected.
         const table = node.children[0]?.children[1]
-        if (table?.kind === 'Identifier') readsTablesList = checkTable(table.name, database) || readsTablesList
+        if (table?.kind === 'Identifier') readsHostColumnsTable = checkTable(table.name, database) || readsHostColumnsTable
       }
     }
-    if (node.kind === 'TableIdentifier') readsTablesList = checkTable(node.name, database) || readsTablesList
+    if (node.kind === 'TableIdentifier') readsHostColumnsTable = checkTable(node.name, database) || readsHostColumnsTable
   }
-  if (readsTablesList) checkSystemColumns(root)
+  if (readsHostColumnsTable) checkSystemColumns(root)
 }
 
-/** Throws unless `name` (as EXPLAIN AST prints it: `db.table` or `table`) is in `database` or an allowed system table; true for system.tables. */
+/** Throws unless `name` (as EXPLAIN AST prints it: `db.table` or `table`) is in `database` or an allowed system table; true for a system table with host columns. */
 function checkTable(name: string, database: string): boolean {
   const parts = name.split('.')
   // EXPLAIN AST prints names without quotes, so `a.b`.c and a.`b.c` look alike: refuse the doubt.
@@ -99,7 +102,7 @@ function checkTable(name: string, database: string): boolean {
   const [db, table] = parts as [string, string]
   if (db === database) return false
   if (db === 'system') {
-    if (ALLOWED_SYSTEM_TABLES.has(table)) return table === 'tables'
+    if (ALLOWED_SYSTEM_TABLES.has(table)) return TABLES_WITH_HOST_COLUMNS.has(table)
     throw forbidden(`system.${table} is refused: /query allows ${[...ALLOWED_SYSTEM_TABLES].map((t) => `system.${t}`).join(', ')}.`)
   }
   throw forbidden(`The table ${name} is outside the ${database} database, which is all /query reads.`)
@@ -109,12 +112,12 @@ function checkDatabase(name: string, database: string): void {
   if (name !== database && name !== 'system') throw forbidden(`The database ${name} is refused: /query reads the ${database} database.`)
 }
 
-/** system.tables holds the server's paths: a query that reads it must name its columns, and not those. */
+/** system.tables and system.parts hold the server's paths: a query that reads them must name its columns, and not those. */
 function checkSystemColumns(root: AstNode): void {
   for (const { node } of walk(root)) {
     // Asterisk, QualifiedAsterisk, ColumnsRegexpMatcher, QualifiedColumnsRegexpMatcher, ColumnsListMatcher...
     if (/Asterisk|Matcher/.test(node.kind)) {
-      throw forbidden('Name the columns you need when reading system.tables (SELECT database, name, engine FROM system.tables): * would include the server\'s paths.')
+      throw forbidden('Name the columns you need when reading system.tables or system.parts (SELECT database, name, engine FROM system.tables): * would include the server\'s paths.')
     }
     if (node.kind === 'Identifier' && HOST_COLUMNS.has(node.name.split('.').pop()!)) {
       throw forbidden(`The column ${node.name} reveals the server's disks or paths and is refused.`)

@@ -123,5 +123,6 @@ describe('EXPLAIN AST text', () => {
   })
   test('a string literal holds any text, quotes and backslashes included', () => {
     expect(stringLiteral("a'b\\c")).toBe("'a\\'b\\\\c'")
+    expect(stringLiteral('a\0b')).toBe("'a\\0b'")
   })
 })
