@@ -5,7 +5,7 @@
 // where a string or comment ends; the engine cannot disagree with itself.
 import { QueryRejectedError } from '../errors'
 import { ALLOWED_SYSTEM_TABLES, ALLOWED_TABLE_FUNCTIONS, HOST_COLUMNS, IN_FUNCTIONS, REFUSED_FUNCTION_PREFIXES, REFUSED_FUNCTIONS, TABLES_WITH_HOST_COLUMNS } from './allowed-names'
-import { parseExplainAst, walk, type AstNode } from './explain-ast'
+import { parseExplainAst, UnreadableAstError, walk, type AstNode } from './explain-ast'
 
 /**
  * Runs one statement on the (read-only) query session and returns its TabSeparatedRaw text. The
@@ -37,10 +37,17 @@ export async function admitStatement(engineText: EngineText, sql: string, databa
   const lastLine = formatted.slice(formatted.lastIndexOf('\n') + 1)
   // EXPLAIN of a statement that ends in FORMAT would answer in that format; sluice answers JSON.
   if (/^FORMAT /.test(lastLine)) throw bad('Remove the FORMAT clause: /query always answers in JSON.')
-  const root = parseExplainAst(await engineText(`EXPLAIN AST ${formatted}`).catch((error) => {
+  const ast = await engineText(`EXPLAIN AST ${formatted}`).catch((error) => {
     // EXPLAIN only parses, but it applies a SETTINGS clause, which the read-only session refuses (164 READONLY).
     throw (error as { code?: string }).code === '164' ? SETTINGS_REFUSED() : error
-  }))
+  })
+  let root: AstNode
+  try {
+    root = parseExplainAst(ast)
+  } catch (error) {
+    if (error instanceof UnreadableAstError) throw bad('Quoted names and aliases with line breaks are not supported on /query: rename them.')
+    throw error
+  }
   checkStatement(root, formatted, database)
   return formatted
 }
@@ -74,7 +81,8 @@ function checkStatement(root: AstNode, formatted: string, database: string): voi
       }
     }
     if (node.kind === 'Function') {
-      const name = node.name.toLowerCase()
+      // A function name is one word; what follows it is not part of the name.
+      const name = node.name.split(' ', 1)[0]!.toLowerCase()
       if (parent?.kind === 'TableExpression') {
         if (!ALLOWED_TABLE_FUNCTIONS.has(name)) {
           throw forbidden(`The table function ${node.name}() is refused: /query reads the ${database} database, and only the generators ${[...ALLOWED_TABLE_FUNCTIONS].filter((f) => !f.includes('series')).join(', ')} besides.`)
@@ -95,6 +103,8 @@ function checkStatement(root: AstNode, formatted: string, database: string): voi
 
 /** Throws unless `name` (as EXPLAIN AST prints it: `db.table` or `table`) is in `database` or an allowed system table; true for a system table with host columns. */
 function checkTable(name: string, database: string): boolean {
+  // Dataset and database names are plain words; a quoted name with spaces or symbols is not ours.
+  if (!/^[A-Za-z0-9_$.-]+$/.test(name)) throw forbidden(`The table name ${JSON.stringify(name)} is refused: /query reads tables named ${database}.<dataset> (letters, digits, _ and -).`)
   const parts = name.split('.')
   // EXPLAIN AST prints names without quotes, so `a.b`.c and a.`b.c` look alike: refuse the doubt.
   if (parts.length > 2) throw forbidden(`The table name ${name} has more than one dot: name tables as ${database}.<dataset>.`)
@@ -109,6 +119,7 @@ function checkTable(name: string, database: string): boolean {
 }
 
 function checkDatabase(name: string, database: string): void {
+  // Compared whole: a quoted name with spaces is never the database or system.
   if (name !== database && name !== 'system') throw forbidden(`The database ${name} is refused: /query reads the ${database} database.`)
 }
 

@@ -117,6 +117,13 @@ describe('EXPLAIN AST text', () => {
     expect(fn).toMatchObject({ kind: 'Function', name: 'file' })
     expect(fn.children[0]!.kind).toBe('Literal')
   })
+  test('a name holding a line break cannot add a node: the printed child counts no longer match', () => {
+    expect(() => parseExplainAst('SelectWithUnionQuery (children 1)\n ExpressionList (children 1)\n  Function file (alias a\n  b) (children 1)\n   ExpressionList\n')).toThrow()
+  })
+  test('a function name is read up to its alias, even an alias left open', () => {
+    const root = parseExplainAst('Function file (alias a')
+    expect(root.name).toBe('file')
+  })
   test('refuses text that is not one tree', () => {
     expect(() => parseExplainAst('A\nB\n')).toThrow()
     expect(() => parseExplainAst('A\n   B\n')).toThrow()
