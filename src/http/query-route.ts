@@ -33,10 +33,8 @@ export function queryRoute(deps: QueryRouteDependencies) {
       if (kind === 'ingest') return answer(statusResponse(401, { error: 'This is an ingest key (API_KEYS), which is public and only sends events: /query takes a query key from QUERY_KEYS.' }))
       if (kind !== 'query') return answer(statusResponse(401))
       if (deps.runner === undefined) return answer(statusResponse(503, { error: 'This node runs ROLE=ingest and has no ClickHouse connection.' }))
-      const declared = Number(request.headers.get('content-length') ?? 0)
-      if (declared > MAX_SQL_BYTES) return answer(statusResponse(413, { error: `The query is longer than ${MAX_SQL_BYTES} bytes.` }))
-      const sql = await request.text()
-      if (Buffer.byteLength(sql) > MAX_SQL_BYTES) return answer(statusResponse(413, { error: `The query is longer than ${MAX_SQL_BYTES} bytes.` }))
+      const sql = await readCapped(request, MAX_SQL_BYTES)
+      if (sql === undefined) return answer(statusResponse(413, { error: `The query is longer than ${MAX_SQL_BYTES} bytes.` }))
       try {
         const body = await deps.runner.run(sql, request.signal)
         return answer(new Response(body, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' } }))
@@ -55,4 +53,24 @@ export function queryRoute(deps: QueryRouteDependencies) {
     },
     { parse: 'none', detail: queryOperation as never },
   )
+}
+
+/** The body as text, or undefined once it passes maxBytes (read no further: a body may be chunked, with no length). */
+async function readCapped(request: Request, maxBytes: number): Promise<string | undefined> {
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) return undefined
+  if (request.body === null) return ''
+  const parts: Uint8Array[] = []
+  let bytes = 0
+  const reader = request.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    bytes += value.byteLength
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => {})
+      return undefined
+    }
+    parts.push(value)
+  }
+  return Buffer.concat(parts).toString('utf8')
 }

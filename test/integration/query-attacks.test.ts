@@ -102,6 +102,18 @@ describe('keys on /query', () => {
     expect(response.status).toBe(401)
     expect((await ask('SELECT 1', 'nope')).status).toBe(401)
   })
+  test('a body past 256 KB is refused with 413 without being read whole, chunked or not', async () => {
+    const big = `SELECT '${'x'.repeat(300 * 1024)}'`
+    expect((await ask(big)).status).toBe(413)
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 40; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(64 * 1024)))
+        controller.close()
+      },
+    })
+    const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: chunks, headers: { 'x-api-key': PIPELINE_QUERY_KEY } })
+    expect(response.status).toBe(413)
+  })
   test('a query key does not send events', async () => {
     const r = await p.send('logs', event(9), { 'x-api-key': PIPELINE_QUERY_KEY })
     expect(r.status).toBe(401)
