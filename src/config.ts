@@ -3,6 +3,8 @@
 import { Type as T, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from './errors'
+import { keyDigestHex } from './http/api-keys'
+import type { QueryLimits } from './query/limits'
 
 const Int = (min: number, max: number, def: number, description: string) =>
   T.Integer({ minimum: min, maximum: max, default: def, description })
@@ -10,7 +12,8 @@ const Int = (min: number, max: number, def: number, description: string) =>
 /** The variables sluice understands, with defaults; names are the environment's own. */
 export const Env = T.Object({
   PORT: Int(0, 65535, 3000, 'HTTP port of the ingest server'),
-  API_KEYS: T.Optional(T.String({ description: 'comma-separated accepted API keys; unset: a key is generated and kept in DATA_DIR' })),
+  API_KEYS: T.Optional(T.String({ description: 'comma-separated ingest keys (public: they send events and nothing else), each plain or as sha256:<hex>; unset: a key is generated and kept in DATA_DIR' })),
+  QUERY_KEYS: T.Optional(T.String({ description: 'comma-separated query keys (secret: they open POST /query), each plain or as sha256:<hex>; unset: a key is generated and kept in DATA_DIR' })),
   NATS_URL: T.Optional(T.String({ minLength: 1, description: 'NATS server(s), comma-separated; unset: sluice starts a local nats-server' })),
   NATS_SERVER_BIN: T.Optional(T.String({ minLength: 1, description: 'path of the nats-server binary to start when NATS_URL is unset' })),
   NATS_STREAM: T.String({ default: 'SLUICE_EVENTS', pattern: '^[A-Za-z0-9_-]+$', description: 'JetStream stream name' }),
@@ -21,6 +24,16 @@ export const Env = T.Object({
   CLICKHOUSE_URL: T.Optional(T.String({ pattern: '^https?://', description: 'ClickHouse HTTP endpoint; unset: embedded chDB in DATA_DIR' })),
   CLICKHOUSE_USER: T.String({ default: 'default' }),
   CLICKHOUSE_PASSWORD: T.String({ default: '' }),
+  CLICKHOUSE_QUERY_USER: T.Optional(T.String({ minLength: 1, description: 'ClickHouse server user for POST /query (read grants on the sluice database only); unset: CLICKHOUSE_USER' })),
+  CLICKHOUSE_QUERY_PASSWORD: T.String({ default: '' }),
+  QUERY_TIMEOUT_MS: Int(100, 3_600_000, 30_000, 'a query is stopped after this long'),
+  QUERY_MAX_ROWS_TO_READ: Int(1, Number.MAX_SAFE_INTEGER, 1_000_000_000, 'a query may read at most this many rows'),
+  QUERY_MAX_BYTES_TO_READ: Int(1, Number.MAX_SAFE_INTEGER, 10 * 1024 ** 3, 'a query may read at most this many bytes (uncompressed)'),
+  QUERY_MAX_RESULT_ROWS: Int(1, 100_000_000, 500_000, 'a query may answer at most this many rows'),
+  QUERY_MAX_RESULT_BYTES: Int(1024, 4 * 1024 ** 3, 32 * 1024 ** 2, 'a query may answer at most this many bytes (uncompressed, before JSON)'),
+  QUERY_MAX_MEMORY_BYTES: Int(16 * 1024 ** 2, 1024 ** 4, 2 * 1024 ** 3, 'a query may use at most this much memory'),
+  QUERY_MAX_CONCURRENT: Int(1, 1000, 2, 'queries run at once on this node; more are answered 429 with Retry-After'),
+  UV_THREADPOOL_SIZE: T.Optional(Int(1, 1024, 2, 'read by the runtime at start: its worker threads run every embedded ClickHouse call, so embedded queries may take all but one of them')),
   CLICKHOUSE_DATABASE: T.String({ default: 'sluice', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }),
   CLICKHOUSE_TTL_DAYS: Int(0, 36500, 0, 'drop rows older than this many days; 0 keeps them forever'),
   DATA_DIR: T.String({ default: './data', minLength: 1 }),
@@ -45,8 +58,12 @@ export type Role = Env['ROLE']
 /** The resolved configuration the code uses, with units in the names. */
 export interface Config {
   port: number
-  /** Accepted keys; empty means "generate one in dataDir". */
+  /** Ingest keys (public); empty means "generate one in dataDir". Plain, or `sha256:<hex>`. */
   apiKeys: string[]
+  /** Query keys (secret); empty means "generate one in dataDir". Plain, or `sha256:<hex>`. */
+  queryKeys: string[]
+  /** Limits every POST /query runs under, which the SQL cannot lift. */
+  query: QueryLimits
   dataDir: string
   role: Role
   logLevel: string
@@ -80,6 +97,9 @@ export interface Config {
     password: string
     database: string
     ttlDays: number
+    /** ClickHouse server user and password for POST /query; unset user: the user above. */
+    queryUser?: string
+    queryPassword: string
   }
   batch: {
     maxEvents: number
@@ -117,11 +137,34 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (problems.length === 0 && e.ROLE !== 'all' && e.NATS_URL === undefined) {
     problems.push(`ROLE=${JSON.stringify(e.ROLE)}: needs NATS_URL, the NATS that ingest and batcher nodes share; without it sluice starts a NATS of its own that no other node can reach (use ROLE=all for a single process)`)
   }
+  const apiKeys = keyList(e.API_KEYS)
+  const queryKeys = keyList(e.QUERY_KEYS)
+  for (const [name, keys] of [['API_KEYS', apiKeys], ['QUERY_KEYS', queryKeys]] as const) {
+    const bad = keys.filter((k) => k.startsWith('sha256:') && !/^sha256:[0-9a-fA-F]{64}$/.test(k))
+    if (bad.length > 0) problems.push(`${name}: a key given as sha256: must be followed by 64 hex digits (the SHA-256 of the key)`)
+  }
+  // A public ingest key that also opens /query would hand the stored data to every client.
+  const ingestDigests = new Set(apiKeys.map(keyDigestHex))
+  if (queryKeys.some((k) => ingestDigests.has(keyDigestHex(k)))) {
+    problems.push('QUERY_KEYS: a key is also in API_KEYS; ingest keys are public, so a query key must be a different, secret key')
+  }
   if (problems.length > 0) throw new ConfigError(problems)
-  const apiKeys = (e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)
   return {
     port: e.PORT,
     apiKeys,
+    queryKeys,
+    query: {
+      timeoutMs: e.QUERY_TIMEOUT_MS,
+      maxRowsToRead: e.QUERY_MAX_ROWS_TO_READ,
+      maxBytesToRead: e.QUERY_MAX_BYTES_TO_READ,
+      maxResultRows: e.QUERY_MAX_RESULT_ROWS,
+      maxResultBytes: e.QUERY_MAX_RESULT_BYTES,
+      maxMemoryBytes: e.QUERY_MAX_MEMORY_BYTES,
+      maxConcurrent: e.QUERY_MAX_CONCURRENT,
+      // Bun sizes the pool from UV_THREADPOOL_SIZE; measured on 2 cores, two long chDB queries held
+      // it whole without it, so 2 is the assumption when it is unset.
+      workerThreads: e.UV_THREADPOOL_SIZE ?? 2,
+    },
     dataDir: e.DATA_DIR,
     role: e.ROLE,
     logLevel: e.LOG_LEVEL,
@@ -148,6 +191,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       password: e.CLICKHOUSE_PASSWORD,
       database: e.CLICKHOUSE_DATABASE,
       ttlDays: e.CLICKHOUSE_TTL_DAYS,
+      queryUser: e.CLICKHOUSE_QUERY_USER,
+      queryPassword: e.CLICKHOUSE_QUERY_PASSWORD,
     },
     batch: {
       maxEvents: e.BATCH_MAX_EVENTS,
@@ -158,3 +203,5 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
   }
 }
+
+const keyList = (value: string | undefined): string[] => (value ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)

@@ -76,25 +76,23 @@ async function main(): Promise<void> {
     console.error(`sluice failed to start: ${(error as Error)?.message ?? error}`)
     process.exit(1)
   }
-  if (sluice.generatedKey) printFirstRequest(sluice.port, sluice.generatedKey, config.dataDir, config.clickhouse.database)
+  if (sluice.generatedKey || sluice.generatedQueryKey) printFirstRequest(sluice.port, sluice.generatedKey, sluice.generatedQueryKey, config.dataDir, config.clickhouse.database)
 }
 
-/** For the newcomer: the generated key and a request that works as pasted. */
-function printFirstRequest(port: number, key: string, dataDir: string, database: string): void {
+/**
+ * For the newcomer: the generated keys, which is which, and requests that work as pasted. A key
+ * that came from the environment is not printed (the operator has it, and logs are not the place).
+ */
+function printFirstRequest(port: number, ingestKey: string | undefined, queryKey: string | undefined, dataDir: string, database: string): void {
   const example = `[{"message":"hello from sluice","requestId":"r-1"},{"message":"second event","duration":127}]`
-  console.log(
-    [
-      '',
-      `sluice is listening on http://localhost:${port}`,
-      `API key (generated, kept in ${dataDir}/api-key; set API_KEYS to use your own): ${key}`,
-      '',
-      'Send events:',
-      `  curl -X POST 'http://localhost:${port}/v1/logs' -H 'x-api-key: ${key}' -H 'content-type: application/json' -H 'x-service: my-service' -d '${example}'`,
-      'Query them:',
-      `  curl -X POST 'http://localhost:${port}/query' -H 'x-api-key: ${key}' -d 'SELECT _timestamp, _service, data.message FROM ${database}.logs ORDER BY _timestamp'`,
-      '',
-    ].join('\n'),
-  )
+  const lines = ['', `sluice is listening on http://localhost:${port}`]
+  if (ingestKey) lines.push(`Ingest key, PUBLIC (generated, kept in ${dataDir}/api-key; set API_KEYS to use your own): ${ingestKey}`, '  it only sends events: ship it in your applications.')
+  if (queryKey) lines.push(`Query key, SECRET (generated, kept in ${dataDir}/query-key; set QUERY_KEYS to use your own): ${queryKey}`, '  it reads all stored events: keep it to yourself, never ship it in an application.')
+  lines.push('')
+  if (ingestKey) lines.push('Send events:', `  curl -X POST 'http://localhost:${port}/v1/logs' -H 'x-api-key: ${ingestKey}' -H 'content-type: application/json' -H 'x-service: my-service' -d '${example}'`)
+  if (queryKey) lines.push('Query them:', `  curl -X POST 'http://localhost:${port}/query' -H 'x-api-key: ${queryKey}' -d 'SELECT _timestamp, _service, data.message FROM ${database}.logs ORDER BY _timestamp'`)
+  lines.push('')
+  console.log(lines.join('\n'))
 }
 
 main().catch((error) => {

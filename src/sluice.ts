@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { NatsConnection } from 'nats'
 import { Batcher } from './batch/batcher'
 import type { Config } from './config'
-import { loadOrCreateApiKey } from './embedded/default-api-key'
+import { loadOrCreateApiKey, loadOrCreateQueryKey } from './embedded/default-api-key'
 import { lockDataDir } from './embedded/data-dir-lock'
 import { startNatsServer, type NatsServerHandle } from './embedded/nats-server'
 import { ConfigError, QueueUnavailableError, WrongRoleError } from './errors'
@@ -17,6 +17,7 @@ import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './ingest/limits'
 import type { Logger } from './log'
 import { Metrics } from './metrics'
 import { Shutdown } from './shutdown'
+import { embeddedSessions, serverSessions } from './query/query-sessions'
 import { QueryRunner } from './query/run-query'
 import { createEventConsumer } from './queue/consumer'
 import { DatasetRegistry, datasetBucketFor } from './queue/dataset-registry'
@@ -25,7 +26,7 @@ import { createEventPublisher } from './queue/publisher'
 import { markRestartSuspects } from './queue/restart-suspects'
 import { connectNats, ensureStreamWithRetry, NatsLink, retryWhileStarting } from './queue/stream'
 import type { EventPublisher } from './queue/types'
-import { createClickHouse, pingClickHouse, type ClickHouseClient } from './sink/clickhouse'
+import { createClickHouse, createQueryClickHouse, pingClickHouse, type ClickHouseClient } from './sink/clickhouse'
 import { RowWriter } from './sink/row-writer'
 import { ensureDatabase, TableManager } from './sink/tables'
 
@@ -37,6 +38,8 @@ export const READY_CHECK_TIMEOUT_MS = 1000
 export interface SluiceOverrides {
   /** An already open ClickHouse client (tests share one embedded engine per process). */
   clickhouse?: ClickHouseClient
+  /** Opens a query session on that engine (embedded tests); unset: one on config's ClickHouse. */
+  openQueryClickHouse?: () => ClickHouseClient
   logger: Logger
 }
 
@@ -46,6 +49,8 @@ export interface RunningSluice {
   port: number
   /** The key to use when API_KEYS is unset (generated and kept in DATA_DIR). */
   generatedKey?: string
+  /** The query key to use when QUERY_KEYS is unset (generated and kept in DATA_DIR; secret). */
+  generatedQueryKey?: string
   metrics: Metrics
   batcher?: Batcher
   nats: NatsConnection
@@ -82,6 +87,8 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   const metrics = new Metrics({ processMetrics: true })
   const generated = config.apiKeys.length === 0 ? loadOrCreateApiKey(config.dataDir) : undefined
   const keys = new ApiKeys(generated ? [generated.key] : config.apiKeys)
+  const generatedQuery = config.queryKeys.length === 0 ? loadOrCreateQueryKey(config.dataDir) : undefined
+  const queryKeys = new ApiKeys(generatedQuery ? [generatedQuery.key] : config.queryKeys)
 
   let natsServer: NatsServerHandle | undefined
   let natsUrl = config.nats.url
@@ -112,6 +119,17 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     await ensureDatabase(clickhouse, config.clickhouse.database).catch((err) =>
       logger.warn({ err: (err as Error).message }, 'ClickHouse is not reachable yet; events will wait in JetStream'),
     )
+  }
+
+  // Queries get sessions (or a server user) of their own, locked read-only under the query limits.
+  let runner: QueryRunner | undefined
+  if (clickhouse) {
+    const open = overrides.openQueryClickHouse ?? (() => createQueryClickHouse(config.clickhouse, config.dataDir))
+    const sessions = config.clickhouse.url === undefined
+      ? embeddedSessions(open, config.clickhouse.database, config.query)
+      : serverSessions(open(), config.query)
+    runner = new QueryRunner(sessions, config.clickhouse.database, config.query)
+    shutdown.add('close query sessions', 0.2, () => runner!.close())
   }
 
   let batcher: Batcher | undefined
@@ -160,11 +178,12 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   const eventLimits = { ...config.ingest, ttlDays: config.clickhouse.ttlDays }
   const app = createApp({
     keys,
+    queryKeys,
     ingest: (request) => {
       if (config.role === 'batcher') return Promise.reject(new WrongRoleError('This node runs ROLE=batcher and takes no events: send them to a node with ROLE=ingest or ROLE=all.'))
       return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes, eventLimits, budget, datasets }))
     },
-    runner: clickhouse ? new QueryRunner(clickhouse, config.clickhouse.url !== undefined) : undefined,
+    runner,
     metrics,
     logger,
     readiness: async () => {
@@ -189,6 +208,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     url: `http://127.0.0.1:${server.port}`,
     port: server.port!,
     generatedKey: generated?.key,
+    generatedQueryKey: generatedQuery?.key,
     metrics,
     batcher,
     nats: nc,

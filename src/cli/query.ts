@@ -1,6 +1,6 @@
 // `npm run query -- "SELECT ..."`: sends SQL to a running sluice's POST /query and prints the rows.
 import { loadConfig } from '../config'
-import { loadOrCreateApiKey } from '../embedded/default-api-key'
+import { QUERY_KEY_FILE, readQueryKey } from '../embedded/default-api-key'
 
 const USAGE = 'usage: npm run query -- [--url http://host:port] [--json] "SELECT ..."'
 
@@ -18,7 +18,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const sql = sqlParts.join(' ').trim()
   if (sql === '') return console.error(USAGE), 2
-  const key = config.apiKeys[0] ?? loadOrCreateApiKey(config.dataDir).key
+  // A query key, never an ingest key; one configured as its sha256: digest cannot be sent.
+  const key = config.queryKeys.find((k) => !k.startsWith('sha256:')) ?? readQueryKey(config.dataDir)
+  if (key === undefined) {
+    console.error(`no query key: set QUERY_KEYS to a plain query key, or run from where ${config.dataDir}/${QUERY_KEY_FILE} is (sluice writes it on first start)`)
+    return 2
+  }
   let response: Response
   try {
     response = await fetch(`${url.replace(/\/$/, '')}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': key } })

@@ -1,15 +1,29 @@
-// API key checks in constant time: every configured key is compared as a SHA-256 digest, so
-// neither the content nor the length of a key leaks through timing.
+// Key checks in constant time: every configured key is kept and compared as a SHA-256 digest, so
+// neither the content nor the length of a key leaks through timing. A key may be configured as
+// `sha256:<hex>` (its digest), so a configuration file need not hold the secret itself.
 import { createHash, timingSafeEqual } from 'node:crypto'
 
+const DIGEST_PREFIX = 'sha256:'
+
 const digest = (key: string): Buffer => createHash('sha256').update(key).digest()
+
+/** The digest a configured key stands for: its own SHA-256, or the one it gives as `sha256:<hex>`. */
+function configuredDigest(key: string): Buffer {
+  return key.startsWith(DIGEST_PREFIX) ? Buffer.from(key.slice(DIGEST_PREFIX.length), 'hex') : digest(key)
+}
+
+/** Hex digest of a configured key, to compare two key lists (configuration checks). */
+export const keyDigestHex = (key: string): string => configuredDigest(key).toString('hex').toLowerCase()
+
+/** The digest form of a key, for a configuration that must not hold the key itself. */
+export const digestForm = (key: string): string => `${DIGEST_PREFIX}${digest(key).toString('hex')}`
 
 export class ApiKeys {
   private readonly digests: Buffer[]
 
   constructor(keys: readonly string[]) {
     if (keys.length === 0) throw new Error('at least one API key is required')
-    this.digests = keys.map(digest)
+    this.digests = keys.map(configuredDigest)
   }
 
   accepts(key: string | null | undefined): boolean {
@@ -19,5 +33,23 @@ export class ApiKeys {
     // No early exit: the time taken does not depend on which key matched.
     for (const known of this.digests) ok = timingSafeEqual(candidate, known) || ok
     return ok
+  }
+}
+
+/** What a key presented to sluice opens. */
+export type KeyKind = 'ingest' | 'query'
+
+/** Both kinds of keys: ingest keys are public (they ship in apps) and send events only; query keys are secret and read data. */
+export class AccessKeys {
+  constructor(
+    readonly ingest: ApiKeys,
+    readonly query: ApiKeys,
+  ) {}
+
+  /** The kind of the key, or undefined for a missing or unknown one; both lists are always checked. */
+  kindOf(key: string | null | undefined): KeyKind | undefined {
+    const isQuery = this.query.accepts(key)
+    const isIngest = this.ingest.accepts(key)
+    return isQuery ? 'query' : isIngest ? 'ingest' : undefined
   }
 }

@@ -74,13 +74,18 @@ export const eventsOperation = {
 export const queryOperation = {
   summary: 'Run a read-only SQL query',
   tags: ['Query'],
-  description: "The body is one SELECT (or WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS) statement; the answer is ClickHouse's JSON format.",
-  parameters: [{ name: 'x-api-key', in: 'header', required: true, schema: EventHeaders.properties['x-api-key'] }],
+  description:
+    "The body is one read statement (SELECT, WITH, SHOW TABLES, SHOW CREATE TABLE, DESCRIBE, EXISTS, EXPLAIN) on the sluice database; the answer is ClickHouse's JSON format. " +
+    'It takes a query key (QUERY_KEYS, secret), never an ingest key. Every query runs read-only under limits the SQL cannot lift (QUERY_TIMEOUT_MS, QUERY_MAX_* variables).',
+  parameters: [{ name: 'x-api-key', in: 'header', required: true, schema: T.String({ description: 'A query key from QUERY_KEYS (not an ingest key from API_KEYS)' }) }],
   requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string', example: 'SELECT data.requestId, count() FROM sluice.logs GROUP BY ALL' } } } },
   responses: {
     200: { description: 'Rows', content: jsonContent(QueryResult) },
-    400: { description: "ClickHouse refused the query (its message is in error)" },
-    401: { description: 'Missing or wrong x-api-key' },
-    403: { description: 'The query would write or reach outside the database' },
+    400: { description: 'Not one statement ClickHouse can parse, or ClickHouse refused it (the reason is in error)', content: jsonContent(MessageBody(Message.badRequest)) },
+    401: { description: 'Missing or unknown key, or an ingest key', content: jsonContent(MessageBody(Message.unauthorised)) },
+    403: { description: 'The statement writes, reaches outside the database (table functions, files, URLs, other databases), changes settings or reads host details', content: jsonContent(MessageBody(Message.forbidden)) },
+    413: { description: 'The query hit a limit (time, rows or bytes read, result rows or bytes, memory), or its text is over 256 KB', content: jsonContent(MessageBody(Message.tooLarge)) },
+    429: { description: 'QUERY_MAX_CONCURRENT queries are running: retry after Retry-After', content: jsonContent(T.Object({ message: T.Literal('Too Many Requests'), error: T.String() })) },
+    503: { description: 'ClickHouse is unreachable, or this node runs ROLE=ingest without a ClickHouse server', content: jsonContent(MessageBody(Message.unavailable)) },
   },
 }

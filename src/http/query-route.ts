@@ -1,10 +1,11 @@
-// POST /query: read-only ClickHouse SQL as the body, JSON rows back.
+// POST /query: one read statement as the body, ClickHouse's JSON back. It takes a query key
+// (QUERY_KEYS, secret); an ingest key (API_KEYS) is public and opens nothing here.
 import { Elysia } from 'elysia'
 import { QueryRejectedError, StoreUnavailableError } from '../errors'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
-import type { QueryRunner } from '../query/run-query'
-import type { ApiKeys } from './api-keys'
+import { BUSY_RETRY_AFTER_SECONDS, type QueryRunner } from '../query/run-query'
+import { AccessKeys, type ApiKeys } from './api-keys'
 import { queryOperation } from './model'
 import { json, statusResponse } from './responses'
 
@@ -12,7 +13,10 @@ import { json, statusResponse } from './responses'
 const MAX_SQL_BYTES = 256 * 1024
 
 export interface QueryRouteDependencies {
+  /** Ingest keys (public), told apart from query keys to answer them plainly. */
   keys: ApiKeys
+  /** Query keys (secret): the only keys /query takes. */
+  queryKeys: ApiKeys
   /** Undefined on an ingest-only node, which has no ClickHouse. */
   runner: QueryRunner | undefined
   metrics: Metrics
@@ -21,17 +25,24 @@ export interface QueryRouteDependencies {
 
 export function queryRoute(deps: QueryRouteDependencies) {
   const answer = (response: Response) => deps.metrics.counted('query', response)
+  const access = new AccessKeys(deps.keys, deps.queryKeys)
   return new Elysia({ name: 'query' }).post(
     '/query',
     async ({ request }) => {
-      if (!deps.keys.accepts(request.headers.get('x-api-key'))) return answer(statusResponse(401))
+      const kind = access.kindOf(request.headers.get('x-api-key'))
+      if (kind === 'ingest') return answer(statusResponse(401, { error: 'This is an ingest key (API_KEYS), which is public and only sends events: /query takes a query key from QUERY_KEYS.' }))
+      if (kind !== 'query') return answer(statusResponse(401))
       if (deps.runner === undefined) return answer(statusResponse(503, { error: 'This node runs ROLE=ingest and has no ClickHouse connection.' }))
-      const sql = await request.text()
-      if (Buffer.byteLength(sql) > MAX_SQL_BYTES) return answer(statusResponse(413, { error: `The query is longer than ${MAX_SQL_BYTES} bytes.` }))
+      const sql = await readCapped(request, MAX_SQL_BYTES)
+      if (sql === undefined) return answer(statusResponse(413, { error: `The query is longer than ${MAX_SQL_BYTES} bytes.` }))
       try {
-        return answer(json(200, await deps.runner.run(sql)))
+        const body = await deps.runner.run(sql, request.signal)
+        return answer(new Response(body, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' } }))
       } catch (error) {
-        if (error instanceof QueryRejectedError) return answer(statusResponse(error.status, { error: error.message }))
+        if (error instanceof QueryRejectedError) {
+          if (error.status === 429) return answer(json(429, { message: 'Too Many Requests', error: error.message }, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) }))
+          return answer(statusResponse(error.status, { error: error.message }))
+        }
         if (error instanceof StoreUnavailableError) {
           deps.logger.warn({ err: error }, 'query failed: ClickHouse unavailable')
           return answer(statusResponse(503, { error: error.message }))
@@ -42,4 +53,24 @@ export function queryRoute(deps: QueryRouteDependencies) {
     },
     { parse: 'none', detail: queryOperation as never },
   )
+}
+
+/** The body as text, or undefined once it passes maxBytes (read no further: a body may be chunked, with no length). */
+async function readCapped(request: Request, maxBytes: number): Promise<string | undefined> {
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) return undefined
+  if (request.body === null) return ''
+  const parts: Uint8Array[] = []
+  let bytes = 0
+  const reader = request.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    bytes += value.byteLength
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => {})
+      return undefined
+    }
+    parts.push(value)
+  }
+  return Buffer.concat(parts).toString('utf8')
 }

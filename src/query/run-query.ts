@@ -1,8 +1,10 @@
-// Runs a read-only query from POST /query (or `npm run query`) and returns JSON rows.
-import type { ClickHouseClient } from '@clickhouse/client'
+// Runs a query from POST /query (or `npm run query`): a free slot, the statement gate, then the
+// engine's own text of the statement under the slot's limits; ClickHouse's JSON comes back as is.
 import { Type as T, type Static } from '@sinclair/typebox'
 import { QueryRejectedError, StoreUnavailableError } from '../errors'
-import { checkReadOnlySql } from './read-only-sql'
+import { limitHit, type QueryLimits } from './limits'
+import type { QuerySessions, QuerySlot } from './query-sessions'
+import { admitStatement } from './statement-gate'
 
 /** ClickHouse's JSON output format, as POST /query answers. */
 export const QueryResult = T.Object({
@@ -13,36 +15,79 @@ export const QueryResult = T.Object({
 })
 export type QueryResult = Static<typeof QueryResult>
 
-/** Limits that keep one query from taking the process down. */
-const QUERY_LIMITS = { max_execution_time: 60, max_result_rows: '1000000', result_overflow_mode: 'throw' } as const
+/** Seconds a client is told to wait when every query slot is taken. */
+export const BUSY_RETRY_AFTER_SECONDS = 1
 
 export class QueryRunner {
   constructor(
-    private readonly client: ClickHouseClient,
-    /** A server honours per-query settings; the embedded engine keeps them for the session. */
-    private readonly perQuerySettings: boolean,
+    private readonly sessions: QuerySessions,
+    private readonly database: string,
+    private readonly limits: QueryLimits,
   ) {}
 
-  async run(sql: string): Promise<QueryResult> {
-    const statement = checkReadOnlySql(sql)
+  /** The result as ClickHouse's JSON text; `signal` aborts when the client leaves. */
+  async run(sql: string, signal?: AbortSignal): Promise<string> {
+    let slot: QuerySlot | undefined
     try {
-      const result = await this.client.query({
-        query: statement,
-        format: 'JSON',
-        clickhouse_settings: this.perQuerySettings ? { readonly: '2', ...QUERY_LIMITS } : undefined,
-      })
-      return (await result.json()) as QueryResult
+      slot = await this.sessions.acquire()
     } catch (error) {
-      throw toQueryError(error)
+      throw toQueryError(error, this.limits)
     }
+    if (slot === undefined) {
+      const { slots, why } = this.sessions.capacity
+      throw new QueryRejectedError(`${slots} ${slots === 1 ? 'query is' : 'queries are'} running, as many as this node runs at once (${why}): retry after ${BUSY_RETRY_AFTER_SECONDS} s.`, 429)
+    }
+    // Held until the engine has finished: on chDB an abandoned query still runs to its time limit,
+    // and a client that hangs up must not free its slot for another before then.
+    const run = slot
+    const abort_signal = run.cancellable ? signal : undefined
+    let engineFailed = false
+    const engine = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work()
+      } catch (error) {
+        engineFailed = true
+        throw error
+      }
+    }
+    // The format as a setting, not a clause the client library appends (see EngineText).
+    const engineText = (query: string) =>
+      engine(async () => {
+        const { stream } = await run.client.exec({ query, clickhouse_settings: { ...run.settings, default_format: 'TabSeparatedRaw' }, abort_signal })
+        return await new Response(stream as unknown as ReadableStream).text()
+      })
+    try {
+      const statement = await admitStatement(engineText, sql, this.database)
+      return await engine(async () => (await run.client.query({ query: statement, format: 'JSON', clickhouse_settings: run.settings, abort_signal })).text())
+    } catch (error) {
+      throw toQueryError(error, this.limits)
+    } finally {
+      this.sessions.release(run, engineFailed)
+    }
+  }
+
+  close(): Promise<void> {
+    return this.sessions.close()
   }
 }
 
-/** ClickHouse's own verdict on the query (syntax, unknown table, ...) goes back to the client as 400. */
-function toQueryError(error: unknown): Error {
+/** ClickHouse's own verdict on the query, in one sentence a person can act on. */
+function toQueryError(error: unknown, limits: QueryLimits): Error {
+  if (error instanceof QueryRejectedError) return error
   const e = error as { code?: unknown; type?: unknown; message?: string }
   if (typeof e?.code === 'string' && /^\d+$/.test(e.code)) {
-    return new QueryRejectedError(`ClickHouse refused the query: ${e.message?.trim()}${e.type ? ` (${e.type})` : ''}`, 400, { cause: error })
+    const message = cleanMessage(e.message ?? '')
+    const limit = limitHit(e.code, message, limits)
+    if (limit) return new QueryRejectedError(limit, 413, { cause: error })
+    // 164 READONLY: the query tried to write or change a setting, which the session refuses.
+    if (e.code === '164') return new QueryRejectedError(`The query was refused as a write or a settings change: ${message}`, 403, { cause: error })
+    if (/Multi-statements are not allowed/.test(message)) return new QueryRejectedError('Send one statement per request; this body has several.', 400, { cause: error })
+    return new QueryRejectedError(`ClickHouse refused the query: ${message}${e.type ? ` (${e.type})` : ''}`, 400, { cause: error })
   }
   return new StoreUnavailableError('ClickHouse did not answer the query.', { cause: error })
+}
+
+/** The engine's message without the wrapper the gate put around the client's SQL. */
+function cleanMessage(message: string): string {
+  return message.replace(/:? In scope SELECT formatQuery\([\s\S]*$/, '').replace(/\s+/g, ' ').trim().slice(0, 1000)
 }

@@ -56,6 +56,33 @@ export function createClickHouse(cfg: Config['clickhouse'], dataDir: string): Cl
   return createClient({ connection, clickhouse_settings: DEFAULT_SETTINGS })
 }
 
+/**
+ * A client for POST /query, apart from the one ingest and the batcher use. On a server it logs in
+ * as CLICKHOUSE_QUERY_USER when given (read grants only) and reads CLICKHOUSE_DATABASE by default;
+ * embedded, it is a chDB session of its own on the same data directory: chDB runs one query at a
+ * time per session and keeps SET for the session, so a query session never delays an insert and
+ * the read-only lock set on it does not reach the batcher's session.
+ */
+export function createQueryClickHouse(cfg: Config['clickhouse'], dataDir: string): ClickHouseClient {
+  if (cfg.url) {
+    return createClient({
+      url: cfg.url,
+      username: cfg.queryUser ?? cfg.user,
+      password: cfg.queryUser ? cfg.queryPassword : cfg.password,
+      database: cfg.database,
+      request_timeout: REQUEST_TIMEOUT_MS,
+      keep_alive: { enabled: true },
+      log: { level: ClickHouseLogLevel.OFF },
+    })
+  }
+  const path = resolve(join(dataDir, 'clickhouse'))
+  mkdirSync(path, { recursive: true })
+  const { createChdbConnection } = require('chdb/connection') as { createChdbConnection: typeof CreateChdbConnection }
+  // No client-level settings: the connection would send them as SET before every query, which the
+  // session refuses once it is read-only.
+  return createClient({ connection: createChdbConnection({ path }) as unknown as ClientConnection })
+}
+
 /** True when ClickHouse answers a query now (used by GET /ready). */
 export async function pingClickHouse(client: ClickHouseClient): Promise<boolean> {
   try {

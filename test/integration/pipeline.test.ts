@@ -1,6 +1,6 @@
 // The whole path against real services: HTTP -> JetStream (nats-server) -> batcher -> ClickHouse.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { startTestPipeline, type TestPipeline } from '../support/pipeline'
+import { PIPELINE_QUERY_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'
 import { specExample } from '../support/spec-example'
 
 
@@ -129,18 +129,18 @@ describe('limits over real HTTP', () => {
 
 describe('query route', () => {
   test('refuses writes and never runs them', async () => {
-    const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: `DROP TABLE ${db}.logs`, headers: { 'x-api-key': 'pipeline-test-key' } })
+    const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: `DROP TABLE ${db}.logs`, headers: { 'x-api-key': PIPELINE_QUERY_KEY } })
     expect(response.status).toBe(403)
     expect(await p.waitForCount('logs', 2, 0)).toBe(2)
   })
   test('returns ClickHouse errors as 400 with their message', async () => {
-    const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: `SELECT nope FROM ${db}.logs`, headers: { 'x-api-key': 'pipeline-test-key' } })
+    const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: `SELECT nope FROM ${db}.logs`, headers: { 'x-api-key': PIPELINE_QUERY_KEY } })
     expect(response.status).toBe(400)
     const body = (await response.json()) as { message: string; error: string }
     expect(body.message).toBe('Bad Request')
     expect(body.error).toContain('nope')
   })
-  test('needs the API key', async () => {
+  test('needs a query key', async () => {
     const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: 'SELECT 1' })
     expect(response.status).toBe(401)
   })

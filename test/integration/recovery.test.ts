@@ -34,6 +34,7 @@ async function spawnBatcher(dataDir: string, port: number, env: Record<string, s
       DATA_DIR: dataDir,
       PORT: String(port),
       API_KEYS: 'crash-key',
+      QUERY_KEYS: 'crash-query-key',
       BATCH_MAX_EVENTS: '2000',
       BATCH_FLUSH_INTERVAL_MS: '50',
       BATCH_ACK_WAIT_MS: '2000',
@@ -51,7 +52,7 @@ async function spawnBatcher(dataDir: string, port: number, env: Record<string, s
     await Bun.sleep(50)
   }
   const query = async (sql: string): Promise<Record<string, string | number>[]> => {
-    const r = await fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': 'crash-key' } })
+    const r = await fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': 'crash-query-key' } })
     const body = (await r.json()) as { data?: Record<string, string | number>[]; error?: string }
     if (!r.ok) {
       if (String(body.error).includes('UNKNOWN_TABLE') || String(body.error).includes('UNKNOWN_DATABASE')) return [{ rows: 0, ids: 0 }]

@@ -21,7 +21,7 @@ function alive(pid: number): boolean {
 }
 
 describe('npm start on the embedded defaults', () => {
-  test('generates a key, serves the spec example, answers queries, and leaves no process behind on SIGINT', async () => {
+  test('generates an ingest key and a query key, serves the spec example, answers queries, and leaves no process behind on SIGINT', async () => {
     const port = await freePort()
     // Only what a newcomer has: no API_KEYS, no NATS_URL, no CLICKHOUSE_URL.
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' }
@@ -68,5 +68,11 @@ async function newcomer(proc: Bun.Subprocess<'ignore', 'pipe', 'inherit'>, port:
   const banner = await new Response(proc.stdout).text()
   expect(banner).toContain(key)
   expect(banner).toContain(`curl -X POST 'http://localhost:${port}/v1/logs'`)
+  // Both generated keys, each marked for what it is; the query line uses the secret one.
+  const queryKey = readFileSync(join(dataDir, 'query-key'), 'utf8').trim()
+  expect(queryKey).not.toBe(key)
+  expect(banner).toContain(`Ingest key, PUBLIC`)
+  expect(banner).toContain(`Query key, SECRET (generated, kept in ${dataDir}/query-key; set QUERY_KEYS to use your own): ${queryKey}`)
+  expect(banner).toContain(`/query' -H 'x-api-key: ${queryKey}'`)
   expect(alive(natsPid)).toBe(false)
 }

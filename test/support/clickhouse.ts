@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig, type Config } from '../../src/config'
-import { createClickHouse, type ClickHouseClient } from '../../src/sink/clickhouse'
+import { createClickHouse, createQueryClickHouse, type ClickHouseClient } from '../../src/sink/clickhouse'
 
 export interface TestClickHouse {
   client: ClickHouseClient
@@ -14,6 +14,8 @@ export interface TestClickHouse {
   dataDir: string
   /** `clickhouse` section of a Config pointing at the shared engine and this caller's database. */
   config: Config['clickhouse']
+  /** Opens a query session on the same engine (as sluice's own query sessions are, apart from the insert session). */
+  openQuery(): ClickHouseClient
 }
 
 let shared: { client: ClickHouseClient; dataDir: string; base: Config['clickhouse'] } | undefined
@@ -34,5 +36,7 @@ function open(): NonNullable<typeof shared> {
 export function testClickHouse(): TestClickHouse {
   shared ??= open()
   const database = `sluice_test_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`
-  return { client: shared.client, dataDir: shared.dataDir, database, config: { ...shared.base, database, ttlDays: 0 } }
+  const { base, dataDir } = shared
+  const config = { ...base, database, ttlDays: 0 }
+  return { client: shared.client, dataDir, database, config, openQuery: () => createQueryClickHouse(config, dataDir) }
 }

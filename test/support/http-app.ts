@@ -12,6 +12,8 @@ import type { EventPublisher, OutgoingChunk } from '../../src/queue/types'
 import type { QueryRunner } from '../../src/query/run-query'
 
 export const TEST_KEY = 'test-key-1'
+/** The query key (secret) of the test app. */
+export const TEST_QUERY_KEY = 'test-query-key-1'
 
 export class RecordingPublisher implements EventPublisher {
   chunks: OutgoingChunk[] = []
@@ -38,6 +40,7 @@ export function testApp(options: { runner?: QueryRunner; ingest?: AppDependencie
   const metrics = new Metrics()
   const app = createApp({
     keys: new ApiKeys([TEST_KEY]),
+    queryKeys: new ApiKeys([TEST_QUERY_KEY]),
     ingest: options.ingest ?? ((request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, budget })),
     runner: options.runner,
     metrics,

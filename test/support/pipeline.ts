@@ -10,6 +10,8 @@ import { testClickHouse, type TestClickHouse } from './clickhouse'
 import { startTestNats, type TestNats } from './nats'
 
 export const PIPELINE_KEY = 'pipeline-test-key'
+/** The query key (secret); PIPELINE_KEY is an ingest key and cannot query. */
+export const PIPELINE_QUERY_KEY = 'pipeline-test-query-key'
 
 export interface TestPipeline {
   sluice: RunningSluice
@@ -18,7 +20,7 @@ export interface TestPipeline {
   config: Config
   /** POST /v1/<dataset> with the test key. */
   send(dataset: string, body: string | Uint8Array, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>
-  /** POST /query with the test key; returns the rows. */
+  /** POST /query with the test query key; returns the rows. */
   query(sql: string): Promise<Record<string, any>[]>
   /** Waits until `SELECT count() FROM <db>.<table>` reaches `count` (or the timeout passes) and returns the last count. */
   waitForCount(table: string, count: number, timeoutMs?: number): Promise<number>
@@ -36,6 +38,7 @@ export async function startTestPipeline(env: Record<string, string> = {}, nats?:
     NATS_URL: natsServer.url,
     PORT: '0',
     API_KEYS: PIPELINE_KEY,
+    QUERY_KEYS: PIPELINE_QUERY_KEY,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'sluice-pipeline-')),
     BATCH_FLUSH_INTERVAL_MS: '100',
     BATCH_ACK_WAIT_MS: '3000',
@@ -43,11 +46,17 @@ export async function startTestPipeline(env: Record<string, string> = {}, nats?:
   })
   const ownClickHouse = env.CLICKHOUSE_URL !== undefined
   const config: Config = ownClickHouse ? { ...base, clickhouse: { ...base.clickhouse, database: clickhouse.database } } : { ...base, clickhouse: { ...clickhouse.config, ttlDays: base.clickhouse.ttlDays } }
-  const sluice = await startSluice(config, { clickhouse: ownClickHouse ? undefined : clickhouse.client, logger: quietLogger })
+  const sluice = await startSluice(config, { clickhouse: ownClickHouse ? undefined : clickhouse.client, openQueryClickHouse: ownClickHouse ? undefined : clickhouse.openQuery, logger: quietLogger })
   const db = clickhouse.database
 
   const query = async (sql: string) => {
-    const response = await fetch(`${sluice.url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PIPELINE_KEY } })
+    let response = await fetch(`${sluice.url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PIPELINE_QUERY_KEY } })
+    // Busy (429): every query slot is taken; retry as Retry-After says, a little sooner.
+    for (let i = 0; response.status === 429 && i < 300; i++) {
+      await response.arrayBuffer()
+      await Bun.sleep(100)
+      response = await fetch(`${sluice.url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PIPELINE_QUERY_KEY } })
+    }
     const body = (await response.json()) as { data?: Record<string, any>[]; error?: string }
     if (!response.ok) throw new Error(`query failed with ${response.status}: ${body.error}`)
     return body.data!

@@ -5,6 +5,8 @@ import { join } from 'node:path'
 
 export const ROOT = join(import.meta.dir, '../..')
 export const PROCESS_KEY = 'process-test-key'
+/** The query key (secret) of the process; the ingest key above cannot query. */
+export const PROCESS_QUERY_KEY = 'process-test-query-key'
 
 export interface SluiceProcess {
   proc: Bun.Subprocess<'ignore', 'pipe' | 'ignore', 'pipe' | 'inherit'>
@@ -43,7 +45,7 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
     PORT: String(options.port),
     DATA_DIR: options.dataDir,
     API_KEYS: PROCESS_KEY,
-    QUERY_KEYS: PROCESS_KEY,
+    QUERY_KEYS: PROCESS_QUERY_KEY,
     LOG_LEVEL: 'warn',
     BATCH_FLUSH_INTERVAL_MS: '100',
     BATCH_ACK_WAIT_MS: '2000',
@@ -62,7 +64,14 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
       return proc.pid
     },
     async query(sql) {
-      const r = await fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PROCESS_KEY }, signal: AbortSignal.timeout(10_000) })
+      const ask = () => fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PROCESS_QUERY_KEY }, signal: AbortSignal.timeout(10_000) })
+      let r = await ask()
+      // Busy (429): every query slot is taken; retry as Retry-After says, a little sooner.
+      for (let i = 0; r.status === 429 && i < 100; i++) {
+        await r.arrayBuffer()
+        await Bun.sleep(100)
+        r = await ask()
+      }
       const body = (await r.json()) as { data?: Record<string, unknown>[]; error?: string }
       if (!r.ok) throw new Error(`query failed with ${r.status}: ${body.error}`)
       return body.data!

@@ -1,0 +1,111 @@
+// Where queries run, at most QUERY_MAX_CONCURRENT at once, each under limits the SQL cannot lift.
+// Embedded: one chDB session per slot, each locked once with the limits and readonly=1 (chDB keeps
+// SET for the session and runs one query at a time per session, so a slot is a session). Server:
+// one HTTP client, the limits and readonly=1 sent with every request (ClickHouse applies them
+// before the SQL, whose own SETTINGS are then refused).
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
+import { limitSettings, type QueryLimits } from './limits'
+
+/** One place to run one query: the caller holds it until the engine is done with the query. */
+export interface QuerySlot {
+  client: ClickHouseClient
+  /** Per-request settings (server); undefined where the session already holds them (embedded). */
+  settings: ClickHouseSettings | undefined
+  /** The server can cancel a query whose client left; chDB cannot interrupt one (its time limit ends it). */
+  cancellable: boolean
+}
+
+export interface QuerySessions {
+  /** Queries that may run at once, and why that many (for the 429 answer). */
+  readonly capacity: { slots: number; why: string }
+  /** A free slot, or undefined when QUERY_MAX_CONCURRENT queries are running. */
+  acquire(): Promise<QuerySlot | undefined>
+  /** `failed`: the engine threw during the slot's query (see embeddedSessions for why that matters). */
+  release(slot: QuerySlot, failed: boolean): void
+  close(): Promise<void>
+}
+
+/**
+ * Embedded: `open` makes a new chDB session; each is set up on first use. A session whose query
+ * failed is closed, never reused: chDB (3.4) hands the output a failed query had written so far
+ * (JSON's header, rows before a limit hit) to the next query on that session as its result.
+ */
+export function embeddedSessions(open: () => ClickHouseClient, database: string, limits: QueryLimits): QuerySessions {
+  const idle: { client: ClickHouseClient; ready: boolean }[] = []
+  const all: ClickHouseClient[] = []
+  let busy = 0
+  const slots = new Map<QuerySlot, (typeof idle)[number]>()
+  const capacity = embeddedCapacity(limits)
+  return {
+    capacity,
+    async acquire() {
+      if (busy >= capacity.slots) return undefined
+      busy++
+      const session = idle.pop() ?? (() => {
+        const client = open()
+        all.push(client)
+        return { client, ready: false }
+      })()
+      try {
+        if (!session.ready) {
+          await session.client.command({ query: `USE ${database}` })
+          // One statement per SET: readonly last, after which this session refuses every change.
+          for (const [name, value] of limitSettings(limits)) {
+            await session.client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` })
+          }
+          session.ready = true
+        }
+      } catch (error) {
+        busy--
+        idle.push(session)
+        throw error
+      }
+      const slot: QuerySlot = { client: session.client, settings: undefined, cancellable: false }
+      slots.set(slot, session)
+      return slot
+    },
+    release(slot, failed) {
+      const session = slots.get(slot)
+      if (session === undefined) return
+      slots.delete(slot)
+      busy--
+      if (!failed) return void idle.push(session)
+      all.splice(all.indexOf(session.client), 1)
+      void session.client.close().catch(() => {})
+    },
+    async close() {
+      await Promise.all(all.map((c) => c.close()))
+    },
+  }
+}
+
+/** Server: one client; the limits travel with each request. */
+export function serverSessions(client: ClickHouseClient, limits: QueryLimits): QuerySessions {
+  const settings: ClickHouseSettings = {
+    ...(Object.fromEntries(limitSettings(limits).map(([name, value]) => [name, typeof value === 'number' ? String(value) : value])) as ClickHouseSettings),
+    // A query whose client disconnected is cancelled by the server
+    // (https://clickhouse.com/docs/operations/settings/settings#cancel_http_readonly_queries_on_client_close).
+    cancel_http_readonly_queries_on_client_close: 1,
+  }
+  let busy = 0
+  return {
+    capacity: { slots: limits.maxConcurrent, why: 'QUERY_MAX_CONCURRENT' },
+    async acquire() {
+      if (busy >= limits.maxConcurrent) return undefined
+      busy++
+      return { client, settings, cancellable: true }
+    },
+    release() {
+      busy--
+    },
+    close: () => client.close(),
+  }
+}
+
+/** Embedded queries run on the runtime's worker threads, as inserts do: they may take all but one. */
+export function embeddedCapacity(limits: QueryLimits): { slots: number; why: string } {
+  const threads = Math.max(1, limits.workerThreads - 1)
+  return threads < limits.maxConcurrent
+    ? { slots: threads, why: `UV_THREADPOOL_SIZE=${limits.workerThreads} less one kept for ingest` }
+    : { slots: limits.maxConcurrent, why: 'QUERY_MAX_CONCURRENT' }
+}
