@@ -62,11 +62,16 @@ export class RowWriter {
 
   async #landed(dataset: string, ids: string[], found: Set<string>): Promise<void> {
     const db = this.tables.database
+    // The ids sluice makes are plain words (hex, digits, '-'): written into the query as literals
+    // they cost nothing, where the client's parameter escaping of thousands of them per check took
+    // a fifth of the embedded engine's CPU after a start. Anything else goes as a parameter.
+    const literal = plainIdList(ids)
+    const inIds = literal ?? '{ids:Array(String)}'
     const lookups: [string, Record<string, unknown>][] = [
-      [`SELECT DISTINCT _id FROM ${qualified(db, dataset)} WHERE _id IN {ids:Array(String)}`, { ids }],
+      [`SELECT DISTINCT _id FROM ${qualified(db, dataset)} WHERE _id IN ${inIds}`, literal ? {} : { ids }],
       [
-        `SELECT DISTINCT _id FROM ${qualified(db, DEAD_LETTER_TABLE)} WHERE dataset = {dataset:String} AND _id IN {ids:Array(String)}`,
-        { ids, dataset },
+        `SELECT DISTINCT _id FROM ${qualified(db, DEAD_LETTER_TABLE)} WHERE dataset = {dataset:String} AND _id IN ${inIds}`,
+        literal ? { dataset } : { ids, dataset },
       ],
     ]
     for (const [query, query_params] of lookups) {
@@ -181,3 +186,12 @@ function idOf(row: string): string {
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err))
+
+const PLAIN_ID = /^[A-Za-z0-9_-]{1,128}$/
+
+/** `('a','b',...)` when every id is a plain word that needs no escaping, else undefined. */
+export function plainIdList(ids: readonly string[]): string | undefined {
+  if (ids.length === 0) return undefined
+  for (const id of ids) if (!PLAIN_ID.test(id)) return undefined
+  return `('${ids.join("','")}')`
+}
