@@ -116,5 +116,10 @@ export function makeMostlyValidEvent(i: number): Record<string, unknown> {
 
 /** Ten log events, as one small request. */
 export function smallRequestBody(): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(Array.from({ length: 10 }, (_, i) => makeLogEvent(i))))
+  return eventsBody(10)
+}
+
+/** A JSON array of exactly `count` events `make(0)` ... `make(count - 1)`. */
+export function eventsBody(count: number, make: (i: number) => unknown = makeLogEvent): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(Array.from({ length: count }, (_, i) => make(i))))
 }

@@ -26,6 +26,7 @@ export interface LoadReport {
   endMs: number
   elapsedMs: number
   bodyBytes: number
+  /** Over requests answered 2xx or 4xx (their body was read and judged); 503s and errors are only counted. */
   latencyMs: Latencies
   accepted202At?: number[]
   /** Requests the open loop could not start on time (every slot busy). */
@@ -51,7 +52,7 @@ async function send(): Promise<void> {
     await response.arrayBuffer()
     status = String(response.status)
   } catch {}
-  samples.push(performance.now() - t0)
+  if (status.startsWith('2') || status.startsWith('4')) samples.push(performance.now() - t0)
   statuses[status] = (statuses[status] ?? 0) + 1
   if (input.recordAccepted && status === '202') accepted.push(Date.now())
 }
@@ -91,7 +92,7 @@ if (input.ratePerS === undefined) {
 }
 const endMs = Date.now()
 const report: LoadReport = {
-  requests: samples.length,
+  requests: Object.values(statuses).reduce((a, b) => a + b, 0),
   statuses,
   startMs,
   endMs,
