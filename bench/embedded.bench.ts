@@ -11,9 +11,9 @@ import { runTool, startSluice, tempDir } from './lib/processes'
 import { untilRows } from './lib/rows'
 
 const { quick, profileDir } = benchOptions()
-// Quick: a fixed 8 bodies (~150k events), since the rows of 4 s of load take half a minute to land.
+// Quick: a fixed 6 bodies (~115k events), since the rows of 4 s of load take half a minute to land.
 const durationMs = 10_000
-const requests = quick ? 8 : undefined
+const requests = quick ? 6 : undefined
 const body = makeLogEvents(MAX_BODY_BYTES - 64 * 1024)
 const eventsPerBody = (JSON.parse(new TextDecoder().decode(body)) as unknown[]).length
 const file = bodyFile('log-6mb.json', body)

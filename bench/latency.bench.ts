@@ -12,7 +12,7 @@ const { quick } = benchOptions()
 const body = makeLogEvents(MAX_BODY_BYTES - 64 * 1024)
 const file = bodyFile('log-6mb.json', body)
 /** Requests per level: enough for a p99 that is not just the maximum in a full run. */
-const requestsAt = (c: number) => (quick ? 8 * Math.max(2, c) : Math.max(200, 25 * c))
+const requestsAt = (c: number) => (quick ? 6 * Math.max(2, c) : Math.max(200, 25 * c))
 
 for (const concurrency of [1, 4, 16]) {
   const requests = requestsAt(concurrency)

@@ -38,6 +38,7 @@ const startedAt = Date.now()
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1)
 const figures: Figure[] = []
 const failed: Record<string, string> = {}
+const benchSeconds: Record<string, number> = {}
 
 /** On a terminal the current step rewrites one line; otherwise every step is a plain line. */
 function show(line: string, final: boolean): void {
@@ -82,6 +83,7 @@ for (const [i, name] of chosen.entries()) {
     }
   }
   const code = await proc.exited
+  benchSeconds[name] = Math.round((Date.now() - since) / 100) / 10
   if (code !== 0) {
     const error = (await stderr).trim().split('\n').slice(-6).join('\n')
     failed[name] = error || `exited with code ${code}`
@@ -90,7 +92,7 @@ for (const [i, name] of chosen.entries()) {
 }
 
 const results: RunResults = {
-  run: { date: new Date(startedAt).toISOString(), ...machine(), mode, command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`, durationS: (Date.now() - startedAt) / 1000, failed },
+  run: { date: new Date(startedAt).toISOString(), ...machine(), mode, command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`, durationS: (Date.now() - startedAt) / 1000, benchSeconds, failed },
   figures,
 }
 mkdirSync(RESULTS, { recursive: true })

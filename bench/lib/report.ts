@@ -11,6 +11,8 @@ export interface RunInfo {
   mode: 'full' | 'quick' | 'profile'
   command: string
   durationS: number
+  /** Wall time of each bench, seconds. */
+  benchSeconds: Record<string, number>
   /** Benches that failed, with their error. */
   failed: Record<string, string>
 }
