@@ -23,7 +23,7 @@ export interface ProfileEntry {
   function: string
   location: string
   selfMs: number
-  /** Share of the sampled time (idle samples included). */
+  /** Share of the samples (time the process was busy). */
   selfPercent: number
 }
 
@@ -33,29 +33,42 @@ export interface ProfileSummary {
   top: ProfileEntry[]
 }
 
-/** Self time per function (name and location), largest first. */
+/**
+ * Self time per function (name and location), largest first. Each sample counts as one sampling
+ * interval (the median gap between samples): the profiler takes no samples while the process is
+ * idle, so the gap after the last sample before an idle spell is not time spent in that frame.
+ */
 export function summariseProfile(profile: CpuProfile, scenario: string, root: string, count = 25): ProfileSummary {
   const frames = new Map<number, CallFrame>()
   for (const node of profile.nodes) frames.set(node.id, node.callFrame)
-  const selfUs = new Map<string, { frame: CallFrame; us: number }>()
-  let totalUs = 0
-  for (let i = 0; i < profile.samples.length; i++) {
-    // A sample's time is the gap to the next one.
-    const us = profile.timeDeltas[i + 1] ?? 0
-    const frame = frames.get(profile.samples[i]!)
+  const gaps = profile.timeDeltas.slice(1).filter((d) => d > 0).sort((a, b) => a - b)
+  const intervalUs = gaps[Math.floor(gaps.length / 2)] ?? 1000
+  const hits = new Map<string, { function: string; location: string; samples: number }>()
+  let total = 0
+  for (const id of profile.samples) {
+    const frame = frames.get(id)
     if (frame === undefined) continue
-    totalUs += us
-    const location = frame.url ? `${frame.url.startsWith('/') ? relative(root, frame.url) : frame.url}:${frame.lineNumber + 1}` : '[native code]'
-    const key = `${frame.functionName || '(anonymous)'}@${location}`
-    const entry = selfUs.get(key) ?? { frame: { ...frame, url: location }, us: 0 }
-    entry.us += us
-    selfUs.set(key, entry)
+    total++
+    const location = frame.url ? `${shortPath(frame.url, root)}:${frame.lineNumber + 1}` : '[native code]'
+    const name = frame.functionName || '(anonymous)'
+    const key = `${name}@${location}`
+    const entry = hits.get(key) ?? { function: name, location, samples: 0 }
+    entry.samples++
+    hits.set(key, entry)
   }
-  const top = [...selfUs.values()]
-    .sort((a, b) => b.us - a.us)
+  const top = [...hits.values()]
+    .sort((a, b) => b.samples - a.samples)
     .slice(0, count)
-    .map(({ frame, us }) => ({ function: frame.functionName || '(anonymous)', location: frame.url, selfMs: Math.round(us / 100) / 10, selfPercent: Math.round((us / totalUs) * 1000) / 10 }))
-  return { scenario, sampledMs: Math.round(totalUs / 1000), top }
+    .map((e) => ({ function: e.function, location: e.location, selfMs: Math.round((e.samples * intervalUs) / 100) / 10, selfPercent: Math.round((e.samples / total) * 1000) / 10 }))
+  return { scenario, sampledMs: Math.round((total * intervalUs) / 1000), top }
+}
+
+/** src/... for the project's files, node_modules/... for packages (wherever the link points), else as given. */
+function shortPath(url: string, root: string): string {
+  const path = url.replace(/^file:\/\//, '')
+  const modules = path.lastIndexOf('/node_modules/')
+  if (modules >= 0) return path.slice(modules + 1)
+  return path.startsWith('/') ? relative(root, path) : path
 }
 
 /** Every .cpuprofile under dir/<scenario>/, summarised (one per process that was profiled). */

@@ -56,7 +56,7 @@ describe('bench report', () => {
 })
 
 describe('profile summary', () => {
-  test('self time goes to the frame on top of each sample, by the gap to the next sample', () => {
+  test('self time counts samples per function, each one sampling interval, whatever idle gap follows', () => {
     const frame = (functionName: string, url = '/repo/src/a.ts', lineNumber = 9) => ({ functionName, url, lineNumber })
     const profile = {
       nodes: [
@@ -66,14 +66,14 @@ describe('profile summary', () => {
         { id: 4, callFrame: frame('split') }, // the same function under another parent
       ],
       samples: [2, 3, 4, 2, 3],
-      timeDeltas: [0, 1000, 3000, 1000, 1000, 2000],
+      // 1 ms sampling; the 900 ms gap is the process idling after the second sample.
+      timeDeltas: [0, 1000, 900_000, 1000, 1000, 1000],
     }
     const summary = summariseProfile(profile, 'scenario', '/repo')
-    // Sample i lasts timeDeltas[i + 1]: split 1 + 1 + 1 ms (both its nodes), parse 3 + 2 ms.
-    expect(summary.sampledMs).toBe(8)
+    expect(summary.sampledMs).toBe(5)
     expect(summary.top).toEqual([
-      { function: 'parse', location: '[native code]', selfMs: 5, selfPercent: 62.5 },
-      { function: 'split', location: 'src/a.ts:10', selfMs: 3, selfPercent: 37.5 },
+      { function: 'split', location: 'src/a.ts:10', selfMs: 3, selfPercent: 60 },
+      { function: 'parse', location: '[native code]', selfMs: 2, selfPercent: 40 },
     ])
   })
 })
