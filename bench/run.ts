@@ -43,7 +43,7 @@ const benchSeconds: Record<string, number> = {}
 /** On a terminal the current step rewrites one line; otherwise every step is a plain line. */
 function show(line: string, final: boolean): void {
   if (tty) process.stdout.write(`\r\x1b[2K${line}${final ? '\n' : ''}`)
-  else if (final || !tty) console.log(line)
+  else console.log(line)
 }
 
 let current: Bun.Subprocess | undefined
