@@ -164,3 +164,10 @@ export async function runTool<T>(script: string, input: unknown, env: Record<str
   const lines = out.trim().split('\n')
   return JSON.parse(lines[lines.length - 1]!) as T
 }
+
+/** The value of an unlabelled sample in sluice's /metrics (Prometheus text), or NaN. */
+export async function scrapeMetric(sluice: SluiceUnderTest, name: string): Promise<number> {
+  const text = await fetch(`${sluice.url}/metrics`).then((r) => r.text(), () => '')
+  const match = new RegExp(`^${name} ([0-9.eE+-]+)$`, 'm').exec(text)
+  return match ? Number(match[1]) : NaN
+}
