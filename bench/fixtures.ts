@@ -67,14 +67,59 @@ export function makeLogEvent(i: number): Record<string, unknown> {
 
 /** A JSON array of makeLogEvent(0), makeLogEvent(1), ... as UTF-8, stopping before it would exceed targetBytes. */
 export function makeLogEvents(targetBytes: number): Uint8Array {
+  return jsonArray(targetBytes, makeLogEvent)
+}
+
+/** A JSON array of `make(0)`, `make(1)`, ... as UTF-8, stopping before it would exceed targetBytes. */
+export function jsonArray(targetBytes: number, make: (i: number) => unknown): Uint8Array {
   const parts: string[] = []
-  let bytes = 2 // '[' and ']'
+  let bytes = 2
   for (let i = 0; ; i++) {
-    const json = JSON.stringify(makeLogEvent(i))
+    const json = JSON.stringify(make(i))
     const size = Buffer.byteLength(json) + (i > 0 ? 1 : 0)
     if (bytes + size > targetBytes) break
     parts.push(json)
     bytes += size
   }
   return new TextEncoder().encode(`[${parts.join(',')}]`)
+}
+
+/** About 100 bytes: a tiny log line, the worst case for per-event costs. */
+export function makeTinyEvent(i: number): Record<string, unknown> {
+  const r = seededRandom(i * 2246822519 + 7)
+  return { timestamp: new Date(FIXTURE_START_MS + i * 11).toISOString(), level: pick(r, LEVELS), message: `tick ${i}`, n: Math.floor(r() * 1e6) }
+}
+
+/** About 200 KB (under the 256 KB event limit): a log event carrying a long stack trace and payload. */
+export function makeLargeEvent(i: number): Record<string, unknown> {
+  const base = makeLogEvent(i)
+  const r = seededRandom(i * 97 + 3)
+  const frames: string[] = []
+  for (let f = 0; f < 1400; f++) frames.push(`    at ${pick(r, SERVICES)}.handler${f} (src/${pick(r, SERVICES)}/module${Math.floor(r() * 1000)}.ts:${Math.floor(r() * 900)}:${Math.floor(r() * 80)})`)
+  return { ...base, level: 'error', stack: frames.join('\n'), payload: ulid(r).repeat(1500) }
+}
+
+/** Nested about 60 levels deep (the storage rules allow 64): every level an object with a small array. */
+export function makeDeepEvent(i: number): Record<string, unknown> {
+  const base = makeLogEvent(i)
+  let inner: Record<string, unknown> = { leaf: i }
+  for (let d = 0; d < 58; d++) inner = { level: d, tags: [d, `t${d}`], child: inner }
+  return { ...base, data: inner }
+}
+
+/** One event in 20 has a wrong type on a well-known field, and is refused with 400. */
+export function makeMostlyValidEvent(i: number): Record<string, unknown> {
+  const event = makeLogEvent(i)
+  if (i % 20 === 7) event.duration = 'slow'
+  return event
+}
+
+/** Ten log events, as one small request. */
+export function smallRequestBody(): Uint8Array {
+  return eventsBody(10)
+}
+
+/** A JSON array of exactly `count` events `make(0)` ... `make(count - 1)`. */
+export function eventsBody(count: number, make: (i: number) => unknown = makeLogEvent): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(Array.from({ length: count }, (_, i) => make(i))))
 }

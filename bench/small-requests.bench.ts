@@ -1,52 +1,50 @@
-// Many small requests (10 events each) from concurrent clients through HTTP and JetStream,
-// against a baseline server in the same run that only reads the body and answers 202.
+// Issue row 3: 10-event requests from 64 concurrent clients (a generator process) to an ingest node
+// (ROLE=ingest, its own nats-server), against a bare Bun server that only drains the body, each a
+// process of its own. Rounds alternate between the two so both see the same machine load.
 //   bun bench/small-requests.bench.ts
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadConfig } from '../src/config'
-import { startNatsServer } from '../src/embedded/nats-server'
-import { quietLogger } from '../src/log'
-import { startSluice } from '../src/sluice'
-import { makeLogEvent } from './fixtures'
-import { describeRun } from './report'
+import { benchOptions, figure, step } from './lib/figures'
+import { smallRequestBody } from './fixtures'
+import { bodyFile, expectOnly, ingestHeaders, load, type LoadReport } from './lib/load'
+import { startSluice, startToolServer } from './lib/processes'
+import { median } from './lib/stats'
 
-const REQUESTS = Number(process.env.REQUESTS ?? 5000)
-const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64)
-const body = JSON.stringify(Array.from({ length: 10 }, (_, i) => makeLogEvent(i)))
+const { quick, profileDir } = benchOptions()
+const rounds = quick ? 1 : 3
+const durationMs = quick ? 2500 : 6000
+const file = bodyFile('small.json', smallRequestBody())
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'))
-const nats = await startNatsServer({ storeDir: join(dir, 'nats'), logger: quietLogger })
-const sluice = await startSluice(loadConfig({ NATS_URL: nats.url, PORT: '0', API_KEYS: 'bench', DATA_DIR: dir, ROLE: 'ingest' }), { logger: quietLogger })
-const drain = Bun.serve({ port: 0, fetch: async (r) => (await r.arrayBuffer(), new Response('{}', { status: 202 })) })
+step('starting the ingest node and the drain server')
+const sluice = await startSluice({ env: { ROLE: 'ingest' }, profileDir: profileDir && join(profileDir, 'small-requests') })
+const drain = await startToolServer('drain-server.ts')
+await sluice.ready()
+const sluiceUrl = `${sluice.url}/v1/small`
+await load({ url: sluiceUrl, bodyFile: file, headers: ingestHeaders(), concurrency: 64, durationMs: 1000 })
 
-/** Sends REQUESTS requests from CONCURRENCY loops; returns requests per second. */
-async function load(url: string): Promise<number> {
-  let next = 0
-  const started = performance.now()
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next++ < REQUESTS) {
-        const response = await fetch(url, { method: 'POST', body, headers: { 'x-api-key': 'bench', 'content-type': 'application/json' } })
-        await response.arrayBuffer()
-        if (response.status !== 202) throw new Error(`${url} answered ${response.status}`)
-      }
-    }),
-  )
-  return REQUESTS / ((performance.now() - started) / 1000)
+const reqPerS = (r: LoadReport) => r.requests / (r.elapsedMs / 1000)
+const sluiceRuns: LoadReport[] = []
+const drainRuns: LoadReport[] = []
+for (let round = 0; round < rounds; round++) {
+  step(`round ${round + 1}/${rounds}: bare drain server`)
+  drainRuns.push(await load({ url: `${drain.url}/`, bodyFile: file, headers: ingestHeaders(), concurrency: 64, durationMs }))
+  step(`round ${round + 1}/${rounds}: sluice`)
+  const r = await load({ url: sluiceUrl, bodyFile: file, headers: ingestHeaders(), concurrency: 64, durationMs })
+  expectOnly(r)
+  sluiceRuns.push(r)
 }
+const rssMb = sluice.peakRssMb()
+await Promise.all([sluice.stop(), drain.stop()])
 
-await load(`${sluice.url}/v1/warmup`) // warm-up
-const results: Record<string, number>[] = []
-for (let round = 0; round < 3; round++) {
-  const baseline = await load(`http://127.0.0.1:${drain.port}/`)
-  const measured = await load(`${sluice.url}/v1/small`)
-  results.push({ round, 'baseline req/s': Math.round(baseline), 'sluice req/s': Math.round(measured), 'sluice events/s': Math.round(measured * 10), ratio: Math.round((measured / baseline) * 100) / 100 })
-}
-console.log(describeRun(`${REQUESTS} requests of 10 events (${body.length} bytes), ${CONCURRENCY} concurrent`))
-console.table(results)
-
-drain.stop(true)
-await sluice.stop()
-await nats.stop()
-rmSync(dir, { recursive: true, force: true })
+const best = sluiceRuns.map(reqPerS)
+figure({
+  id: 'small-requests.rps',
+  bench: 'small-requests',
+  row: 3,
+  name: '10-event requests, 64 clients: ingest node',
+  value: median(best),
+  unit: 'req/s',
+  better: 'higher',
+  baseline: { name: 'bare Bun server draining the body', value: median(drainRuns.map(reqPerS)) },
+  detail: { eventsPerS: median(best) * 10, p50Ms: sluiceRuns[0]!.latencyMs.p50, p99Ms: sluiceRuns[0]!.latencyMs.p99, drainP99Ms: drainRuns[0]!.latencyMs.p99, peakRssMb: rssMb },
+})
+process.exit(0)

@@ -1,50 +1,35 @@
-// Splitting a 6 MiB array of log events into element ranges, against JSON.parse of the whole body.
-// Run: ./node_modules/.bin/bun bench/splitter.bench.ts
-//
-// Figures, Bun 1.4.5, 2-core AMD EPYC VM (~3.1 GHz), 6,291,308 bytes = 19,587 events of ~320
-// bytes; mitata medians over four runs, MB = 10^6 bytes:
-//   JSON.parse(TextDecoder.decode(body))   10.7-12.8 ms    490-590 MB/s   (baseline)
-//   ArraySplitter, 64 KB pushes              5.1-5.2 ms   1213-1234 MB/s   2.1-2.5x the baseline
-// (Means over the same kind of runs: splitter 1100-1235 MB/s, JSON.parse 450-476 MB/s.)
-// Variants measured on the way (throw-away loops over the same body), kept out of the code: just
-// hopping from quote to quote with indexOf runs at ~620 MB/s (each native call costs ~12 ns,
-// and most strings are short keys and values); a JS loop over the first 64 bytes of a string,
-// then indexOf, is about as fast as a pure JS loop on these events (~1.3-1.5 GB/s) and 2.7x
-// faster on events with 2 KB stack traces (~6 GB/s); 4-bytes-at-a-time (SWAR) scanning
-// through an Int32Array view made the splitter slower (~1000 MB/s).
-
-import { bench, do_not_optimize, run, summary } from 'mitata'
+// The array splitter (src/ingest/array-splitter.ts) over a 6 MB body pushed in 64 KB steps, as
+// ingest reads it, against JSON.parse of the same body in the same process.
+//   bun bench/splitter.bench.ts
+// Variants measured on the way, kept out of the code: hopping from quote to quote with indexOf
+// runs at ~620 MB/s (each native call costs ~12 ns, most strings are short); a JS loop over the
+// first 64 bytes of a string, then indexOf, is as fast as a pure JS loop on these events and 2.7x
+// faster on events with 2 KB stack traces; SWAR through an Int32Array view was slower (~1000 MB/s).
 import { ArraySplitter } from '../src/ingest/array-splitter'
+import { MAX_BODY_BYTES } from '../src/ingest/limits'
+import { benchOptions, figure, step } from './lib/figures'
 import { makeLogEvents } from './fixtures'
-import { describeRun } from './report'
+import { interleaved } from './lib/timing'
 
+const { quick } = benchOptions()
 const CHUNK_BYTES = 64 * 1024
-const body = makeLogEvents(6 * 1024 * 1024)
+const body = makeLogEvents(MAX_BODY_BYTES - 64 * 1024)
+const decoder = new TextDecoder()
+let sink = 0
 
-/** What the ingest route does: push after each 64 KB of body arrived (the chunk copy is the reader's cost, not measured here). */
-function splitInChunks(): number {
-  let bytes = 0
-  const splitter = new ArraySplitter((start, end) => { bytes += end - start })
-  for (let length = 0; length < body.length;) {
+function split(): void {
+  const splitter = new ArraySplitter((start, end) => {
+    sink += end - start
+  })
+  for (let length = 0; length < body.length; ) {
     length = Math.min(length + CHUNK_BYTES, body.length)
     splitter.push(body, length)
   }
-  return splitter.finish() + bytes
+  sink += splitter.finish()
 }
 
-const BASELINE = 'JSON.parse(TextDecoder.decode(body))'
-const SPLITTER = 'ArraySplitter, 64 KB pushes'
-
-summary(() => {
-  bench(BASELINE, () => do_not_optimize(JSON.parse(new TextDecoder().decode(body)))).baseline()
-  bench(SPLITTER, () => do_not_optimize(splitInChunks()))
-})
-
-const { benchmarks } = await run()
-// Medians, like the other benches (bench/report.ts): a GC pause in one sample does not move them.
-const medianNs = (name: string): number => benchmarks.find(b => b.alias === name)?.runs[0]?.stats?.p50 ?? NaN
-const mbPerS = (ns: number): string => (body.length / ns * 1e3).toFixed(0)
-const [parse, split] = [medianNs(BASELINE), medianNs(SPLITTER)]
-console.log(`\n${describeRun(`splitter, ${body.length}-byte body of log events`)}`)
-console.log(`${BASELINE}: ${mbPerS(parse)} MB/s (median)`)
-console.log(`${SPLITTER}: ${mbPerS(split)} MB/s (median), ${(parse / split).toFixed(2)}x the baseline`)
+step(`splitting ${(body.length / 1e6).toFixed(1)} MB`)
+const ms = await interleaved(quick ? 15 : 60, 5, { parse: () => (sink += (JSON.parse(decoder.decode(body)) as unknown[]).length), split })
+const mbps = (t: number) => body.length / 1e6 / (t / 1000)
+figure({ id: 'splitter.mbps', bench: 'splitter', name: 'array splitter, 6 MB body in 64 KB pushes', value: mbps(ms.split!), unit: 'MB/s', better: 'higher', baseline: { name: 'JSON.parse of the body', value: mbps(ms.parse!) }, detail: { splitMs: ms.split!, parseMs: ms.parse! } })
+if (sink === 0) console.error('nothing split')
