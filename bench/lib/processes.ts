@@ -8,8 +8,9 @@ import { freePort } from '../../src/embedded/nats-server'
 
 export const ROOT = join(import.meta.dir, '../..')
 const TOOLS = join(ROOT, 'bench/tools')
-/** The ingest and query key of every sluice a bench starts. */
+/** The ingest key and the (separate, secret) query key of every sluice a bench starts. */
 export const BENCH_KEY = 'bench-key'
+export const BENCH_QUERY_KEY = 'bench-query-key'
 
 const groups = new Set<number>()
 const dirs = new Set<string>()
@@ -80,12 +81,18 @@ export interface SluiceOptions {
   profileDir?: string
 }
 
-/** Starts `bun src/main.ts` as its own process with its own DATA_DIR and free PORT (and its own nats-server unless NATS_URL is given). */
+/**
+ * Starts `bun src/main.ts` as its own process with its own DATA_DIR and free PORT, and its own
+ * nats-server unless NATS_URL is given: sluice's local one for ROLE=all, a bench one for a split
+ * role (sluice refuses ROLE=ingest / batcher without a NATS other nodes can share).
+ */
 export async function startSluice(options: SluiceOptions): Promise<SluiceUnderTest> {
   const dataDir = options.dataDir ?? tempDir('sluice')
   const port = await freePort()
   const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${options.profileDir}`] : []
-  const env = { PORT: String(port), DATA_DIR: dataDir, API_KEYS: BENCH_KEY, QUERY_KEYS: BENCH_KEY, LOG_LEVEL: 'warn', ...options.env }
+  const role = options.env.ROLE ?? 'all'
+  const ownNats = role !== 'all' && options.env.NATS_URL === undefined ? await (await import('./nats')).benchNats() : undefined
+  const env = { PORT: String(port), DATA_DIR: dataDir, API_KEYS: BENCH_KEY, QUERY_KEYS: BENCH_QUERY_KEY, LOG_LEVEL: 'warn', ...(ownNats ? { NATS_URL: ownNats.url } : {}), ...options.env }
   const proc = spawnGroup([process.execPath, ...profile, 'src/main.ts'], env)
   const url = `http://127.0.0.1:${port}`
   const sluice: SluiceUnderTest = {
@@ -102,7 +109,7 @@ export async function startSluice(options: SluiceOptions): Promise<SluiceUnderTe
       throw new Error(`sluice was not ready within ${timeoutMs} ms`)
     },
     async query<T>(sql: string): Promise<T[]> {
-      const r = await fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': BENCH_KEY }, signal: AbortSignal.timeout(60_000) })
+      const r = await fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': BENCH_QUERY_KEY }, signal: AbortSignal.timeout(60_000) })
       const body = (await r.json()) as { data?: T[]; error?: string }
       if (!r.ok) throw new Error(`query answered ${r.status}: ${body.error}`)
       return body.data ?? []
@@ -118,12 +125,14 @@ export async function startSluice(options: SluiceOptions): Promise<SluiceUnderTe
       try {
         process.kill(-proc.pid, 'SIGKILL')
       } catch {}
+      await ownNats?.stop()
     },
     async crash() {
       try {
         process.kill(-proc.pid, 'SIGKILL')
       } catch {}
       await proc.exited
+      await ownNats?.stop()
     },
   }
   return sluice
