@@ -31,7 +31,7 @@ export const Env = T.Object({
   QUERY_MAX_BYTES_TO_READ: Int(1, Number.MAX_SAFE_INTEGER, 10 * 1024 ** 3, 'a query may read at most this many bytes (uncompressed)'),
   QUERY_MAX_RESULT_ROWS: Int(1, 100_000_000, 500_000, 'a query may answer at most this many rows'),
   QUERY_MAX_RESULT_BYTES: Int(1024, 4 * 1024 ** 3, 32 * 1024 ** 2, 'a query may answer at most this many bytes (uncompressed, before JSON)'),
-  QUERY_MAX_MEMORY_BYTES: Int(16 * 1024 ** 2, 1024 ** 4, 2 * 1024 ** 3, 'a query may use at most this much memory'),
+  QUERY_MAX_MEMORY_BYTES: Int(16 * 1024 ** 2, 1024 ** 4, 1024 ** 3, 'a query may use at most this much memory (on the embedded engine this also bounds an answer built before sluice reads it)'),
   QUERY_MAX_CONCURRENT: Int(1, 1000, 2, 'queries run at once on this node; more are answered 429 with Retry-After'),
   UV_THREADPOOL_SIZE: T.Optional(Int(1, 1024, 2, 'read by the runtime at start: its worker threads run every embedded ClickHouse call, so embedded queries may take all but one of them')),
   CLICKHOUSE_DATABASE: T.String({ default: 'sluice', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }),

@@ -20,6 +20,12 @@ export const REFUSED_FUNCTIONS = new Set(
     'currentRoles', 'enabledRoles', 'defaultRoles', 'currentProfiles', 'enabledProfiles', 'defaultProfiles',
     'filesystemAvailable', 'filesystemCapacity', 'filesystemUnreserved', 'uptime', 'zookeeperSessionUptime',
     'shardNum', 'shardCount', 'addressToLine', 'addressToLineWithInlines', 'addressToSymbol', 'demangle', 'trace',
+    // the host's name under another name
+    'displayName',
+    // quadratic in their arguments' length: one row of two 64 KB strings took 7-9 s, and the time
+    // limit is only checked between blocks of rows, so a few rows ran for many times QUERY_TIMEOUT_MS
+    'editDistance', 'editDistanceUTF8', 'levenshteinDistance', 'levenshteinDistanceUTF8', 'damerauLevenshteinDistance',
+    'jaroSimilarity', 'jaroWinklerSimilarity', 'stringJaccardIndex', 'stringJaccardIndexUTF8',
     // writes: Keeper counters, the server log
     'generateSerialID', 'logTrace',
   ].map((n) => n.toLowerCase()),

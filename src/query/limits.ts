@@ -48,6 +48,9 @@ export function limitSettings(limits: QueryLimits): [string, string | number][] 
     ['result_overflow_mode', 'throw'],
     ['max_memory_usage', limits.maxMemoryBytes],
     ['max_threads', Math.max(1, Math.floor(availableParallelism() / 2))],
+    // ClickHouse checks the time limit between blocks: smaller blocks keep an expensive query's
+    // overrun short (the default is 65,536 rows).
+    ['max_block_size', 8192],
     // Dynamic JSON paths have type Dynamic; without these, GROUP BY / ORDER BY on them is refused.
     ['allow_suspicious_types_in_group_by', 1],
     ['allow_suspicious_types_in_order_by', 1],
@@ -82,3 +85,14 @@ export function limitHit(code: string, message: string, limits: QueryLimits): st
       return undefined
   }
 }
+
+/**
+ * The most bytes of JSON sluice reads of one answer before it refuses it (413). ClickHouse's own
+ * max_result_bytes counts a constant column once per block, and its JSON repeats every column name
+ * in every row: `SELECT repeat('a', 1000000) FROM numbers(100)` or a 100 KB alias answered 100 MB
+ * under a 32 MiB limit. JSON of the allowed bytes takes at most about twice as many.
+ */
+export const answerCapBytes = (limits: QueryLimits): number => 2 * limits.maxResultBytes + 1024 * 1024
+
+export const answerTooLarge = (limits: QueryLimits): string =>
+  `The query answered more bytes than allowed (QUERY_MAX_RESULT_BYTES=${limits.maxResultBytes}, as JSON at most ${answerCapBytes(limits)}): narrow it (fewer or shorter columns, a LIMIT) and send it again.`

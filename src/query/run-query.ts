@@ -2,7 +2,7 @@
 // engine's own text of the statement under the slot's limits; ClickHouse's JSON comes back as is.
 import { Type as T, type Static } from '@sinclair/typebox'
 import { QueryRejectedError, StoreUnavailableError } from '../errors'
-import { limitHit, type QueryLimits } from './limits'
+import { answerCapBytes, answerTooLarge, limitHit, type QueryLimits } from './limits'
 import type { QuerySessions, QuerySlot } from './query-sessions'
 import { admitStatement } from './statement-gate'
 
@@ -27,6 +27,9 @@ export class QueryRunner {
 
   /** The result as ClickHouse's JSON text; `signal` aborts when the client leaves. */
   async run(sql: string, signal?: AbortSignal): Promise<string> {
+    // The embedded engine takes a statement as a C string: a NUL would cut it, and the engine's
+    // failure read as an outage (503). No SQL needs one outside a literal, where \0 writes it.
+    if (sql.includes('\0')) throw new QueryRejectedError('The query contains a NUL byte; write it as \\0 inside a string literal.', 400)
     let slot: QuerySlot | undefined
     try {
       slot = await this.sessions.acquire()
@@ -58,7 +61,13 @@ export class QueryRunner {
       })
     try {
       const statement = await admitStatement(engineText, sql, this.database)
-      return await engine(async () => (await run.client.query({ query: statement, format: 'JSON', clickhouse_settings: run.settings, abort_signal })).text())
+      const cap = answerCapBytes(this.limits)
+      return await engine(async () => {
+        const { stream } = await run.client.exec({ query: statement, clickhouse_settings: { ...run.settings, default_format: 'JSON' }, abort_signal })
+        const text = await readAtMost(stream as AsyncIterable<Uint8Array>, cap)
+        if (text === undefined) throw new QueryRejectedError(answerTooLarge(this.limits), 413)
+        return text
+      })
     } catch (error) {
       throw toQueryError(error, this.limits)
     } finally {
@@ -90,4 +99,17 @@ function toQueryError(error: unknown, limits: QueryLimits): Error {
 /** The engine's message without the wrapper the gate put around the client's SQL. */
 function cleanMessage(message: string): string {
   return message.replace(/:? In scope SELECT formatQuery\([\s\S]*$/, '').replace(/\s+/g, ' ').trim().slice(0, 1000)
+}
+
+/** The stream as text, or undefined (the stream given up) once it passes `maxBytes`. */
+async function readAtMost(stream: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string | undefined> {
+  const chunks: Uint8Array[] = []
+  let bytes = 0
+  // Leaving the loop early ends the iteration, which destroys the stream.
+  for await (const chunk of stream) {
+    bytes += chunk.byteLength
+    if (bytes > maxBytes) return undefined
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks, bytes).toString('utf8')
 }

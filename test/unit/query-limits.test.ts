@@ -18,7 +18,8 @@ describe('query limits as settings', () => {
       max_result_rows: 500_000,
       max_result_bytes: 32 * 1024 ** 2,
       result_overflow_mode: 'throw',
-      max_memory_usage: 2 * 1024 ** 3,
+      max_memory_usage: 1024 ** 3,
+      max_block_size: 8192,
     })
   })
   test('on a server every request carries the limits, readonly=1 and cancel-on-disconnect', async () => {
