@@ -49,7 +49,7 @@ describe('key configuration', () => {
     expect(embeddedCapacity({ ...limits, workerThreads: 1 }).slots).toBe(1)
   })
   test('query limits have their defaults', () => {
-    expect(loadConfig({}).query).toEqual({ timeoutMs: 30_000, maxRowsToRead: 1_000_000_000, maxBytesToRead: 10 * 1024 ** 3, maxResultRows: 500_000, maxResultBytes: 32 * 1024 ** 2, maxMemoryBytes: 2 * 1024 ** 3, maxConcurrent: 2, workerThreads: 2 })
+    expect(loadConfig({}).query).toEqual({ timeoutMs: 30_000, maxRowsToRead: 1_000_000_000, maxBytesToRead: 10 * 1024 ** 3, maxResultRows: 500_000, maxResultBytes: 32 * 1024 ** 2, maxMemoryBytes: 1024 ** 3, maxConcurrent: 2, workerThreads: 2 })
   })
 })
 
