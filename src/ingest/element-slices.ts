@@ -7,7 +7,7 @@
 // Keeps the BOM if an element starts with one: JSON.parse then refuses it, as JSON must.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-/** Start and end offsets of a run of consecutive elements, in typed arrays that are reused. */
+/** Start and end offsets of the elements of a body, in typed arrays that grow by doubling. */
 export class ElementRun {
   starts = new Int32Array(1024)
   ends = new Int32Array(1024)
@@ -26,21 +26,22 @@ export class ElementRun {
     this.ends[this.count++] = end
   }
 
-  clear(): void {
-    this.count = 0
+  /** Memory the offsets take. */
+  get bytes(): number {
+    return this.starts.byteLength + this.ends.byteLength
   }
 }
 
 /**
- * The run's elements parsed in one go, or undefined when that text is not a JSON array of
- * exactly run.count values (a bad element among them, an empty one, invalid UTF-8).
+ * Elements [from, to) parsed in one go, or undefined when that text is not a JSON array of
+ * exactly to - from values (a bad element among them, an empty one, invalid UTF-8).
  */
-export function parseRun(bytes: Uint8Array, run: ElementRun): unknown[] | undefined {
-  if (run.count === 0) return []
+export function parseRun(bytes: Uint8Array, run: ElementRun, from: number, to: number): unknown[] | undefined {
+  if (to <= from) return []
   try {
-    const text = decoder.decode(bytes.subarray(run.starts[0]!, run.ends[run.count - 1]!))
+    const text = decoder.decode(bytes.subarray(run.starts[from]!, run.ends[to - 1]!))
     const value = JSON.parse(`[${text}]`)
-    return Array.isArray(value) && value.length === run.count ? value : undefined
+    return Array.isArray(value) && value.length === to - from ? value : undefined
   } catch {
     return undefined
   }

@@ -2,7 +2,8 @@
 // the accepted ones as rows and publish them, then report what was accepted and what was not.
 //
 // Memory per request is bounded whatever the event count: the body (at most 6 MB, counted
-// against the node's in-flight budget as it grows), one slice of parsed elements at a time
+// against the node's in-flight budget as it grows), the elements' offsets (8 bytes each, split
+// once as the body arrives), one slice of parsed elements at a time
 // (element-slices.ts), a window of chunks awaiting their PubAck (publish-window.ts), and the
 // first MAX_LISTED_INVALID invalid entries (invalid-list.ts).
 import { BadBodyError } from '../errors'
@@ -92,37 +93,37 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
 
 async function ingest(request: IngestRequest, deps: IngestDependencies, reservation: Reservation): Promise<IngestOutcome> {
   // First pass, as the body arrives: is it one JSON array, and of how many elements? Nothing is
-  // published before the whole body is known to be usable.
-  let count = 0
-  const checker = new ArraySplitter(() => {
-    count++
-  })
+  // published before the whole body is known to be usable. The elements' offsets are kept (8 bytes
+  // each), so the body is split once.
+  const elements = new ElementRun()
+  const splitter = new ArraySplitter((start, end) => elements.push(start, end))
   const body = await readBody(request.body, {
     encoding: request.encoding,
     contentLength: request.contentLength,
     maxBytes: MAX_BODY_BYTES,
     onAllocate: (bytes) => reservation.grow(bytes),
     pool: sharedPool('bodies', MAX_BODY_BYTES, IDLE_BODIES),
-    onData: (buffer) => checker.push(buffer.bytes, buffer.length),
+    onData: (buffer) => splitter.push(buffer.bytes, buffer.length),
   })
   try {
     // Throws ArrayBodyError (a 400) when the body is not one complete JSON array.
-    checker.finish()
-    if (count === 0) throw new BadBodyError('The request body is an empty array: send at least one event.')
-    return await encodeAndPublish(request, deps, reservation, body.view(), count)
+    splitter.finish()
+    if (elements.count === 0) throw new BadBodyError('The request body is an empty array: send at least one event.')
+    return await encodeAndPublish(request, deps, reservation, body.view(), elements)
   } finally {
     // Nothing reads the body after this: rows are copies, chunks in flight have their own buffers.
     body.release()
   }
 }
 
-/** Parses, checks, encodes and publishes the `count` elements of a body that is one JSON array. */
-async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies, reservation: Reservation, bytes: Uint8Array, count: number): Promise<IngestOutcome> {
+/** Parses, checks, encodes and publishes the elements of a body that is one JSON array. */
+async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies, reservation: Reservation, bytes: Uint8Array, elements: ElementRun): Promise<IngestOutcome> {
+  const count = elements.count
   // What encoding costs beyond the body (measured: VmHWM of an ingest node under 16 clients of
   // 6 MB bodies and of 1M-tiny-event bodies, test/integration/ingest-memory.test.ts): parsed
   // values and decoded text, about three times the body, and rows, whose copies in the NATS client
   // outlive their ack until the runtime collects them.
-  reservation.grow(PARSE_BYTES_PER_BODY_BYTE * bytes.length + Math.min(MAX_ROWS_RESERVED_BYTES, bytes.length + count * ROW_OVERHEAD_BYTES))
+  reservation.grow(elements.bytes + PARSE_BYTES_PER_BODY_BYTE * bytes.length + Math.min(MAX_ROWS_RESERVED_BYTES, bytes.length + count * ROW_OVERHEAD_BYTES))
   const chunkPool = sharedPool('chunks', deps.maxMessageBytes, IDLE_CHUNKS)
   const window = new PublishWindow(deps.publisher, PUBLISH_WINDOW_CHUNKS, chunkPool)
   const headers = { service: request.service ?? '', namespace: request.namespace ?? '' }
@@ -136,26 +137,24 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
   )
   const invalid = new InvalidList()
 
-  // Second pass: the same split again, a slice at a time, each slice parsed in one go.
-  const run = new ElementRun()
-  const splitter = new ArraySplitter((start, end) => run.push(start, end))
-  let index = 0
-  for (let scanned = 0; scanned < bytes.length; ) {
-    scanned = Math.min(bytes.length, scanned + SLICE_BYTES)
-    run.clear()
-    splitter.push(bytes, scanned)
-    // An oversized element is refused unparsed, so such a run is parsed element by element.
-    const parsed = hasOversized(run) ? undefined : parseRun(bytes, run)
-    for (let k = 0; k < run.count; k++, index++) {
-      const start = run.starts[k]!
-      const end = run.ends[k]!
+  // The elements a slice at a time, each slice parsed in one go.
+  const { starts, ends } = elements
+  for (let from = 0; from < count; ) {
+    let to = from + 1
+    const sliceEnd = starts[from]! + SLICE_BYTES
+    while (to < count && ends[to]! <= sliceEnd) to++
+    // An oversized element is refused unparsed, so such a slice is parsed element by element.
+    const parsed = hasOversized(elements, from, to) ? undefined : parseRun(bytes, elements, from, to)
+    for (let index = from; index < to; index++) {
+      const start = starts[index]!
+      const end = ends[index]!
       const size = end - start
       if (size >= MAX_EVENT_BYTES) {
         invalid.add({ index, bytes: size, error: `The event is ${size} bytes; an event must be smaller than ${MAX_EVENT_BYTES} bytes (256 KB).` })
         continue
       }
       let event: unknown
-      if (parsed !== undefined) event = parsed[k]
+      if (parsed !== undefined) event = parsed[index - from]
       else {
         const result = parseElement(bytes, start, end)
         if (typeof result === 'string') {
@@ -176,13 +175,14 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
       // JetStream refused a chunk: the request fails with it, so stop encoding the rest.
       if (window.failed) await window.drain()
     }
+    from = to
   }
   encoder.finish()
   await window.drain()
   return { accepted: count - invalid.count, rejected: invalid.count, invalid: invalid.listed, bodyBytes: bytes.length }
 }
 
-function hasOversized(run: ElementRun): boolean {
-  for (let k = 0; k < run.count; k++) if (run.ends[k]! - run.starts[k]! >= MAX_EVENT_BYTES) return true
+function hasOversized(elements: ElementRun, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (elements.ends[k]! - elements.starts[k]! >= MAX_EVENT_BYTES) return true
   return false
 }
