@@ -88,7 +88,7 @@ export interface NatsServerHandle {
 /** Starts `nats-server -js -sd <storeDir> -a 127.0.0.1 -p <port>`, resolves once it reports ready, and supervises it. */
 export async function startNatsServer(options: StartOptions): Promise<NatsServerHandle> {
   const { storeDir, logger } = options
-  const bin = options.bin ?? findNatsServer(undefined, { logger })
+  const bin = findNatsServer(options.bin, { logger })
   // Refuse before anything runs: a durability setting the server cannot honour must not be ignored.
   if (options.syncInterval !== undefined) assertSyncIntervalSupported(bin)
   const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS

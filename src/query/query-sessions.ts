@@ -36,17 +36,19 @@ export function embeddedSessions(open: () => ClickHouseClient, database: string,
   let busy = 0
   const slots = new Map<QuerySlot, (typeof idle)[number]>()
   const capacity = embeddedCapacity(limits)
+  const track = (client: ClickHouseClient) => (all.push(client), client)
+  const discard = (client: ClickHouseClient) => {
+    all.splice(all.indexOf(client), 1)
+    void client.close().catch(() => {})
+  }
   return {
     capacity,
     async acquire() {
       if (busy >= capacity.slots) return undefined
       busy++
-      const session = idle.pop() ?? (() => {
-        const client = open()
-        all.push(client)
-        return { client, ready: false }
-      })()
+      let session: (typeof idle)[number] | undefined
       try {
+        session = idle.pop() ?? { client: track(open()), ready: false }
         if (!session.ready) {
           await session.client.command({ query: `USE ${database}` })
           // One statement per SET: readonly last, after which this session refuses every change.
@@ -56,8 +58,10 @@ export function embeddedSessions(open: () => ClickHouseClient, database: string,
           session.ready = true
         }
       } catch (error) {
+        // The slot is given back whatever failed (opening a session included), and a session
+        // whose set-up failed is dropped like one whose query failed.
         busy--
-        idle.push(session)
+        if (session !== undefined) discard(session.client)
         throw error
       }
       const slot: QuerySlot = { client: session.client, settings: undefined, cancellable: false }
@@ -70,8 +74,7 @@ export function embeddedSessions(open: () => ClickHouseClient, database: string,
       slots.delete(slot)
       busy--
       if (!failed) return void idle.push(session)
-      all.splice(all.indexOf(session.client), 1)
-      void session.client.close().catch(() => {})
+      discard(session.client)
     },
     async close() {
       await Promise.all(all.map((c) => c.close()))
