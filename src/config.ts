@@ -127,9 +127,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = Value.Convert(Env, Value.Default(Env, raw))
   const problems = [...Value.Errors(Env, env)].map((e) => `${e.path.slice(1) || 'environment'}=${JSON.stringify(source[e.path.slice(1)] ?? '')}: ${explain(e.schema as { anyOf?: { const?: unknown }[] }, e.message)}`)
   const e = env as Env
-  const maxHeldBytes = e.BATCH_MAX_HELD_BYTES ?? 2 * e.BATCH_MAX_BYTES
   // A batch can only fill if the batcher may hold it plus the largest message (1 MiB).
-  if (problems.length === 0 && maxHeldBytes < e.BATCH_MAX_BYTES + 1024 * 1024) {
+  const minHeldBytes = e.BATCH_MAX_BYTES + 1024 * 1024
+  const maxHeldBytes = e.BATCH_MAX_HELD_BYTES ?? Math.max(2 * e.BATCH_MAX_BYTES, minHeldBytes)
+  if (problems.length === 0 && maxHeldBytes < minHeldBytes) {
     problems.push(`BATCH_MAX_HELD_BYTES=${JSON.stringify(source.BATCH_MAX_HELD_BYTES)}: must be at least BATCH_MAX_BYTES + 1 MiB (${e.BATCH_MAX_BYTES + 1024 * 1024})`)
   }
   // A local nats-server is private to this process: an ingest node's events would wait there for a

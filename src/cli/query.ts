@@ -31,7 +31,15 @@ async function main(argv: string[]): Promise<number> {
     console.error(`cannot reach sluice at ${url}: ${(error as Error).message} (is \`npm start\` running?)`)
     return 1
   }
-  const body = (await response.json()) as { data?: Record<string, unknown>[]; rows?: number; message?: string; error?: string }
+  const text = await response.text()
+  let body: { data?: Record<string, unknown>[]; rows?: number; message?: string; error?: string }
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // Not sluice answering (a wrong --url, a proxy's error page): show what came back.
+    console.error(`${response.status} from ${url}, not a sluice answer: ${text.slice(0, 200)}`)
+    return 1
+  }
   if (!response.ok) {
     console.error(`${response.status} ${body.message ?? ''}${body.error ? `: ${body.error}` : ''}`)
     return 1

@@ -33,7 +33,13 @@ export function queryRoute(deps: QueryRouteDependencies) {
       if (kind === 'ingest') return answer(statusResponse(401, { error: 'This is an ingest key (API_KEYS), which is public and only sends events: /query takes a query key from QUERY_KEYS.' }))
       if (kind !== 'query') return answer(statusResponse(401))
       if (deps.runner === undefined) return answer(statusResponse(503, { error: 'This node runs ROLE=ingest and has no ClickHouse connection.' }))
-      const sql = await readCapped(request, MAX_SQL_BYTES)
+      let sql: string | undefined
+      try {
+        sql = await readCapped(request, MAX_SQL_BYTES)
+      } catch {
+        // The client went away or broke off mid-body: its request, not a server error.
+        return answer(statusResponse(400, { error: 'The query body could not be read to the end.' }))
+      }
       if (sql === undefined) return answer(statusResponse(413, { error: `The query is longer than ${MAX_SQL_BYTES} bytes.` }))
       try {
         const body = await deps.runner.run(sql, request.signal)

@@ -13,8 +13,15 @@ export class ElementRun {
   ends = new Int32Array(1024)
   count = 0
 
+  /** onAllocate: told the bytes each growth adds, before it happens (the in-flight budget); it may throw. */
+  constructor(private readonly onAllocate?: (bytes: number) => void) {
+    onAllocate?.(this.bytes)
+  }
+
   push(start: number, end: number): void {
     if (this.count === this.starts.length) {
+      // A body of 6 MB of `0,` is 3M elements: 24 MB of offsets, so they are budgeted like the body.
+      this.onAllocate?.(this.bytes)
       const starts = new Int32Array(this.count * 2)
       const ends = new Int32Array(this.count * 2)
       starts.set(this.starts)

@@ -34,11 +34,6 @@ export class InflightBudget {
   give(bytes: number): void {
     this.used -= bytes
   }
-
-  /** A reservation for one request; release it in a finally. */
-  open(): Reservation {
-    return new Reservation(this)
-  }
 }
 
 /** What one request holds of the budget; grows as its body and rows grow, released at once. */

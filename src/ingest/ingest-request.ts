@@ -95,7 +95,7 @@ async function ingest(request: IngestRequest, deps: IngestDependencies, reservat
   // First pass, as the body arrives: is it one JSON array, and of how many elements? Nothing is
   // published before the whole body is known to be usable. The elements' offsets are kept (8 bytes
   // each), so the body is split once.
-  const elements = new ElementRun()
+  const elements = new ElementRun((bytes) => reservation.grow(bytes))
   const splitter = new ArraySplitter((start, end) => elements.push(start, end))
   const body = await readBody(request.body, {
     encoding: request.encoding,
@@ -123,7 +123,7 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
   // 6 MB bodies and of 1M-tiny-event bodies, test/integration/ingest-memory.test.ts): parsed
   // values and decoded text, about three times the body, and rows, whose copies in the NATS client
   // outlive their ack until the runtime collects them.
-  reservation.grow(elements.bytes + PARSE_BYTES_PER_BODY_BYTE * bytes.length + Math.min(MAX_ROWS_RESERVED_BYTES, bytes.length + count * ROW_OVERHEAD_BYTES))
+  reservation.grow(PARSE_BYTES_PER_BODY_BYTE * bytes.length + Math.min(MAX_ROWS_RESERVED_BYTES, bytes.length + count * ROW_OVERHEAD_BYTES))
   const chunkPool = sharedPool('chunks', deps.maxMessageBytes, IDLE_CHUNKS)
   const window = new PublishWindow(deps.publisher, PUBLISH_WINDOW_CHUNKS, chunkPool)
   const headers = { service: request.service ?? '', namespace: request.namespace ?? '' }
@@ -146,7 +146,8 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
     const sliceEnd = starts[from]! + SLICE_BYTES
     while (to < count && ends[to]! <= sliceEnd) to++
     // An oversized element is refused unparsed, so such a slice is parsed element by element.
-    const parsed = hasOversized(elements, from, to) ? undefined : parseRun(bytes, elements, from, to)
+    // Only a slice's first element can be that large: the others end within SLICE_BYTES of its start.
+    const parsed = ends[from]! - starts[from]! >= MAX_EVENT_BYTES ? undefined : parseRun(bytes, elements, from, to)
     for (let index = from; index < to; index++) {
       const start = starts[index]!
       const end = ends[index]!
@@ -184,9 +185,4 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
   encoder.finish()
   await window.drain()
   return { accepted: count - invalid.count, rejected: invalid.count, invalid: invalid.listed, bodyBytes: bytes.length }
-}
-
-function hasOversized(elements: ElementRun, from: number, to: number): boolean {
-  for (let k = from; k < to; k++) if (elements.ends[k]! - elements.starts[k]! >= MAX_EVENT_BYTES) return true
-  return false
 }

@@ -153,6 +153,7 @@ export class JetStreamConsumer implements EventConsumer {
         // While disconnected every API call would only wait out its timeout: wait for the link instead.
         if (!this.link.usable) throw new Error('NATS is not connected')
         const consumer = await this.ensureConsumer()
+        if (this.stopped) break
         // An operator may cap the messages per pull on the consumer (max_batch); larger pulls are refused.
         const maxBatch = Math.min(PULL_MAX_MESSAGES, (await consumer.info(true)).config.max_batch || PULL_MAX_MESSAGES)
         while (!this.stopped) {
@@ -182,6 +183,12 @@ export class JetStreamConsumer implements EventConsumer {
     const started = Date.now()
     const messages = await consumer.fetch({ max_messages: count, expires: PULL_EXPIRES_MS })
     this.messages = messages
+    // stop() ran while the pull was being set up: it could not close this one, so close it here
+    // rather than let it deliver to a stopped receiver until it expires.
+    if (this.stopped) {
+      await messages.close()
+      return true
+    }
     this.pullOpenUntil = started + PULL_EXPIRES_MS
     // The client reports a refusal without pending counts (409 "Exceeded MaxRequestBatch", 400 ...)
     // only as a debug status and would wait out the pull's expiry: end the pull at once instead.

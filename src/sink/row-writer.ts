@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { RowsRejectedError, StoreUnavailableError } from '../errors'
 import { classifyInsertError, isMissingTable } from './insert-errors'
 import { insertSettings } from './insert-settings'
-import { countRows, middleRowEnd } from './row-boundaries'
+import { countRows, middleRowEnd, rowId } from './row-boundaries'
 import { DEAD_LETTER_TABLE, qualified, type TableManager } from './tables'
 
 export interface WriteResult {
@@ -126,7 +126,7 @@ export class RowWriter {
 
   async #deadLetterRow(dataset: string, line: Uint8Array, failure: RowsRejectedError, token: string): Promise<WriteResult> {
     const row = this.#decoder.decode(line).replace(/\n$/, '')
-    await this.deadLetter(dataset, [{ id: idOf(row), row, error: failure.message }], `${token}:dead`)
+    await this.deadLetter(dataset, [{ id: rowId(line, 0, line.length) ?? '', row, error: failure.message }], `${token}:dead`)
     return { inserted: 0, deadLettered: 1 }
   }
 
@@ -172,17 +172,6 @@ export function split(chunks: Uint8Array[]): [Uint8Array[], Uint8Array[]] | unde
   const cut = middleRowEnd(chunk)
   if (cut === -1) return undefined
   return [[chunk.subarray(0, cut + 1)], [chunk.subarray(cut + 1)]]
-}
-
-/** `_id` of a v1 row, best effort: the row may be exactly what failed to parse. */
-function idOf(row: string): string {
-  try {
-    const id = (JSON.parse(row) as { _id?: unknown })._id
-    if (typeof id === 'string') return id
-  } catch {
-    // fall through to the pattern: the row may be broken after its `_id`
-  }
-  return /"_id":"((?:[^"\\]|\\.)*)"/.exec(row)?.[1] ?? ''
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err))

@@ -62,7 +62,9 @@ export async function startTestCluster(size = 3): Promise<TestCluster> {
       url,
       port: nodes[0]!.port,
       storeDir: dirs[0]!,
-      pid: nodes[0]!.pid,
+      get pid() {
+        return nodes[0]!.pid
+      },
       stop,
       restart: async () => void (await Promise.all(nodes.map((n) => n.restart()))),
       kill: () => nodes.forEach((n) => n.kill()),
