@@ -45,9 +45,8 @@ const CHECKS: (TypeCheck<TSchema> | undefined)[] = WATCHED_FIELDS.map((name, fie
 /** Reads events of one request body: the scanner plus the schema's field rules. */
 export class EventReader {
   private readonly scanner = new EventScanner(WATCHED_FIELDS, { maxDepth: MAX_EVENT_DEPTH, singleKey: SINGLE_FIELD })
-  /** A text view of the bytes being read, for the few values that are decoded. */
-  private text: Buffer = Buffer.alloc(0)
-  private source: Uint8Array | undefined
+  /** The bytes being read. */
+  private source: Uint8Array = new Uint8Array(0)
   /** Results for the last event read() passed: its time, and where its service and namespace strings are ([-1, -1]: absent). */
   timeMs = 0
   serviceStart = -1
@@ -67,8 +66,7 @@ export class EventReader {
     const end = scanner.scan(b, start)
     // An event must be smaller than 256 KB: a larger one is refused, by the exact path's words.
     if (end < 0 || end - start >= MAX_EVENT_BYTES) return -1
-    // The body grows into new buffers as it arrives: follow it (a view per push, not per event).
-    if (b !== this.source) (this.source = b), (this.text = Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+    this.source = b
     const kind = scanner.kind
     for (let field = 0; field < kind.length; field++) {
       const k = kind[field]!
@@ -96,7 +94,7 @@ export class EventReader {
       // The canonical form (what toISOString writes) straight from the bytes: for that shape the
       // schema's format check is exactly this function (event-schema.ts), so no string is made.
       const start = this.scanner.valueStart[TIMESTAMP]! + 1
-      ms = parseCanonicalBytes(this.text, start, this.scanner.valueEnd[TIMESTAMP]! - 1)
+      ms = parseCanonicalBytes(this.source, start, this.scanner.valueEnd[TIMESTAMP]! - 1)
       if (ms !== undefined && Number.isNaN(ms)) return false
     }
     if (ms === undefined) {
@@ -119,9 +117,12 @@ export class EventReader {
   private decode(field: number, kind: ValueKind): unknown {
     const start = this.scanner.valueStart[field]!
     const end = this.scanner.valueEnd[field]!
-    if (kind === ValueKind.PlainString) return this.text.toString('utf8', start + 1, end - 1)
-    if (kind === ValueKind.EscapedString) return JSON.parse(this.text.toString('utf8', start, end))
-    if (kind === ValueKind.Number) return Number(this.text.toString('latin1', start, end))
+    // Rare (a timestamp not in the canonical form, or a field with constraints): a view per value is fine.
+    const b = this.source
+    const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+    if (kind === ValueKind.PlainString) return text.toString('utf8', start + 1, end - 1)
+    if (kind === ValueKind.EscapedString) return JSON.parse(text.toString('utf8', start, end))
+    if (kind === ValueKind.Number) return Number(text.toString('latin1', start, end))
     return undefined
   }
 }

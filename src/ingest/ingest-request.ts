@@ -11,7 +11,8 @@
 import { isUtf8 } from 'node:buffer'
 import { BadBodyError } from '../errors'
 import type { EventPublisher } from '../queue/types'
-import { ArraySplitter } from './array-splitter'
+import { ArraySplitter, type OnElement } from './array-splitter'
+import type { BodyFormat } from './body-format'
 import { readBody } from './body-reader'
 import { sharedPool } from './buffer-pool'
 import type { ContentEncoding } from './decompress'
@@ -22,6 +23,7 @@ import { eventTimeMs, requestIdBase } from './enrich'
 import type { InvalidEvent } from './event-schema'
 import { type InflightBudget, Reservation } from './inflight-budget'
 import { InvalidList } from './invalid-list'
+import { LineSplitter } from './line-splitter'
 import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './limits'
 import { PUBLISH_WINDOW_CHUNKS, PublishWindow } from './publish-window'
 import { RowEncoder } from './row-encoder'
@@ -36,6 +38,8 @@ export interface IngestRequest {
   namespace?: string
   body: ReadableStream<Uint8Array> | null
   encoding: ContentEncoding
+  /** A JSON array (the default) or one event per line (body-format.ts). */
+  format?: BodyFormat
   contentLength?: number
   receivedMs: number
 }
@@ -108,10 +112,10 @@ async function ingest(request: IngestRequest, deps: IngestDependencies, reservat
   // before the whole body is known to be usable.
   const reader = new EventReader(request.receivedMs, deps.eventLimits)
   const elements = new ElementRun((bytes) => reservation.grow(bytes))
-  const splitter = new ArraySplitter(
-    (start, end, kind) => (kind === 'valid' ? elements.pushValid(start, end, reader) : elements.push(start, end)),
-    (b, start) => reader.read(b, start),
-  )
+  const onElement: OnElement = (start, end, kind) => (kind === 'valid' ? elements.pushValid(start, end, reader) : elements.push(start, end))
+  const read = (b: Uint8Array, start: number) => reader.read(b, start)
+  const lines = request.format === 'lines'
+  const splitter = lines ? new LineSplitter(onElement, read) : new ArraySplitter(onElement, read)
   const body = await readBody(request.body, {
     encoding: request.encoding,
     contentLength: request.contentLength,
@@ -121,12 +125,12 @@ async function ingest(request: IngestRequest, deps: IngestDependencies, reservat
     onData: (buffer) => splitter.push(buffer.bytes, buffer.length),
   })
   try {
-    // Throws ArrayBodyError (a 400) when the body is not one complete JSON array.
+    // Throws ArrayBodyError (a 400) when the body is not one complete JSON array (or has no lines).
     splitter.finish()
     if (elements.count === 0) throw new BadBodyError('The request body is an empty array: send at least one event.')
     const bytes = body.view()
     settle(bytes, elements, reader)
-    return await encodeAndPublish(request, deps, reservation, bytes, elements)
+    return await encodeAndPublish(request, deps, reservation, bytes, elements, lines)
   } finally {
     // Nothing reads the body after this: rows are copies, chunks in flight have their own buffers.
     body.release()
@@ -145,14 +149,15 @@ function settle(bytes: Uint8Array, elements: ElementRun, reader: EventReader): v
     const start = starts[n]!
     const end = ends[n]!
     if (state[n] !== VALID) {
-      if (bytes[start] === OPEN_OBJECT && end - start < MAX_EVENT_BYTES && reader.read(bytes, start) === end) elements.setValid(n, reader)
+      // The reader sees only the element, so no read runs on past it into later lines.
+      if (bytes[start] === OPEN_OBJECT && end - start < MAX_EVENT_BYTES && reader.read(bytes.subarray(0, end), start) === end) elements.setValid(n, reader)
     }
     if (state[n] === VALID && !utf8 && !isUtf8(bytes.subarray(start, end))) state[n] = 0
   }
 }
 
 /** Encodes and publishes the valid events of a body that is one JSON array; checks the rest on the exact path. */
-async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies, reservation: Reservation, bytes: Uint8Array, elements: ElementRun): Promise<IngestOutcome> {
+async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies, reservation: Reservation, bytes: Uint8Array, elements: ElementRun, lines: boolean): Promise<IngestOutcome> {
   const count = elements.count
   // What encoding costs beyond the body (measured: VmHWM of an ingest node under 16 clients of
   // 6 MB bodies and of 1M-tiny-event bodies, test/integration/ingest-memory.test.ts): garbage, and
@@ -170,6 +175,8 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
     chunkPool,
   )
   const invalid = new InvalidList()
+  // Blank lines of a line-delimited body: no events, so neither accepted nor refused.
+  let blank = 0
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
   // One source record per request, moved from event to event: no object per event on this path.
@@ -188,11 +195,17 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
       while (to < count && state[to] !== VALID && ends[to]! <= sliceEnd) to++
       // An oversized element is refused unparsed, so such a slice is parsed element by element.
       // Only a slice's first element can be that large: the others end within SLICE_BYTES of its start.
-      const parsed = ends[from]! - starts[from]! >= MAX_EVENT_BYTES ? undefined : parseRun(bytes, elements, from, to)
+      // Lines are always parsed one by one: only an array's commas make a slice's text an array of
+      // exactly its elements (joined lines `{"a":1},{"b":[1` and `2]}` would parse as two events).
+      const parsed = lines || ends[from]! - starts[from]! >= MAX_EVENT_BYTES ? undefined : parseRun(bytes, elements, from, to)
       for (let index = from; index < to; index++) {
         const start = starts[index]!
         const end = ends[index]!
         const size = end - start
+        if (lines && size === 0) {
+          blank++
+          continue
+        }
         if (size >= MAX_EVENT_BYTES) {
           invalid.add({ index, bytes: size, error: `The event is ${size} bytes; an event must be smaller than ${MAX_EVENT_BYTES} bytes (256 KB).` })
           continue
@@ -228,5 +241,5 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
   }
   encoder.finish()
   await window.drain()
-  return { accepted: count - invalid.count, rejected: invalid.count, invalid: invalid.listed, bodyBytes: bytes.length }
+  return { accepted: count - blank - invalid.count, rejected: invalid.count, invalid: invalid.listed, bodyBytes: bytes.length }
 }
