@@ -107,8 +107,10 @@ export class EventScanner {
     let field = -1 // the watched field whose value comes next, at depth 1
     let c: number | undefined
     let escaped = false
+    // Whether the next string is an object's key (then a ':' and its value follow).
+    let readingKey = false
 
-    // Each turn reads one value at b[i] (after whitespace), then what follows it.
+    // Each turn reads one key or value at b[i] (after whitespace), then what follows it.
     for (;;) {
       c = b[i]
       if (SPACE_BYTE[c!] === 1) {
@@ -119,7 +121,7 @@ export class EventScanner {
       const valueStart = i
       let valueKind: ValueKind = ValueKind.Other
       if (c === QUOTE) {
-        // A string value: plain bytes skipped in a tight loop, escapes checked one by one.
+        // A string: plain bytes skipped in a tight loop, escapes checked one by one.
         escaped = false
         c = b[++i]
         for (;;) {
@@ -132,7 +134,28 @@ export class EventScanner {
           c = b[i]
         }
         i++
+        if (readingKey) {
+          readingKey = false
+          if (depth === 1) {
+            // An escaped key may spell a watched name in disguise: the exact path reads it.
+            if (escaped) return NOT_CLEAN
+            field = this.watched(b, valueStart + 1, i - 1)
+            if (field === single && field >= 0) {
+              if (singleSeen) return NOT_CLEAN
+              singleSeen = true
+            }
+          }
+          c = b[i]
+          if (c !== COLON) {
+            i = skipSpace(b, i)
+            if (i < 0 || b[i] !== COLON) return NOT_CLEAN
+          }
+          i++
+          continue
+        }
         valueKind = escaped ? ValueKind.EscapedString : ValueKind.PlainString
+      } else if (readingKey) {
+        return NOT_CLEAN
       } else if (c === LBRACE || c === LBRACKET) {
         if (depth === maxDepth) return NOT_CLEAN
         if (field >= 0) {
@@ -149,21 +172,12 @@ export class EventScanner {
           if (i < 0) return NOT_CLEAN
           c = b[i]
         }
-        if (c === (isObject ? RBRACE : RBRACKET)) {
-          depth--
-          i++
-        } else {
-          if (isObject) {
-            i = this.key(b, i, depth)
-            if (i < 0) return NOT_CLEAN
-            field = this.field
-            if (field === single && field >= 0) {
-              if (singleSeen) return NOT_CLEAN
-              singleSeen = true
-            }
-          }
+        if (c !== (isObject ? RBRACE : RBRACKET)) {
+          readingKey = isObject
           continue
         }
+        depth--
+        i++
       } else if (c === MINUS || (c! >= ZERO && c! <= NINE)) {
         i = number(b, i)
         if (i < 0) return NOT_CLEAN
@@ -186,7 +200,7 @@ export class EventScanner {
         field = -1
       }
 
-      // After a value: a comma and the next value (or key), or closers.
+      // After a value: a comma and the next key or value, or closers.
       for (;;) {
         if (depth === 0) return i
         c = b[i]
@@ -197,20 +211,8 @@ export class EventScanner {
         }
         const inObject = stack[depth - 1] === 1
         if (c === COMMA) {
-          c = b[++i]
-          if (SPACE_BYTE[c!] === 1) {
-            i = skipSpace(b, i)
-            if (i < 0) return NOT_CLEAN
-          }
-          if (inObject) {
-            i = this.key(b, i, depth)
-            if (i < 0) return NOT_CLEAN
-            field = this.field
-            if (field === single && field >= 0) {
-              if (singleSeen) return NOT_CLEAN
-              singleSeen = true
-            }
-          }
+          i++
+          readingKey = inObject
           break
         }
         if (c !== (inObject ? RBRACE : RBRACKET)) return NOT_CLEAN
@@ -218,43 +220,6 @@ export class EventScanner {
         i++
       }
     }
-  }
-
-  /** Set by key(): the watched field the key names, or -1. */
-  private field = -1
-
-  /**
-   * Reads `"key"` and the ':' after it at b[at], inside an object at `depth`; returns the offset
-   * of the value, or NOT_CLEAN. At the top level it notes (in this.field) which watched field the
-   * key names.
-   */
-  private key(b: Uint8Array, at: number, depth: number): number {
-    if (b[at] !== QUOTE) return NOT_CLEAN
-    let i = at + 1
-    let c = b[i]
-    let escaped = false
-    for (;;) {
-      while (PLAIN[c!] === 1) c = b[++i]
-      if (c === QUOTE) break
-      if (c !== BACKSLASH) return NOT_CLEAN
-      escaped = true
-      i = escapeEnd(b, i)
-      if (i < 0) return NOT_CLEAN
-      c = b[i]
-    }
-    this.field = -1
-    if (depth === 1) {
-      // An escaped key may spell a watched name in disguise: the exact path reads it.
-      if (escaped) return NOT_CLEAN
-      this.field = this.watched(b, at + 1, i)
-    }
-    c = b[++i]
-    if (c !== COLON) {
-      i = skipSpace(b, i)
-      if (i < 0 || b[i] !== COLON) return NOT_CLEAN
-    }
-    c = b[++i]
-    return SPACE_BYTE[c!] === 1 ? skipSpace(b, i) : i
   }
 
   /** The watched field named by the key bytes b[from, to), or -1. */
