@@ -9,6 +9,7 @@ import { eventTimeMs } from '../../src/ingest/enrich'
 import { EventReader, LiteralStrings } from '../../src/ingest/event-fields'
 import { ElementRun, VALID } from '../../src/ingest/element-run'
 import { checkEvent, type EventLimits } from '../../src/ingest/validate'
+import { elementPool } from '../support/fuzz-requests'
 import { ODD_STORED_EVENTS, POISON_EVENTS } from '../support/odd-events'
 
 const encoder = new TextEncoder()
@@ -142,6 +143,19 @@ describe('the fast reader', () => {
     // over every exponent, so about one number in thirty is near 1e300 and goes to the exact rule).
     expect(fastValid).toBeGreaterThan(0.7 * valid)
     expect(valid).toBeGreaterThan(100)
+  })
+
+  test("agrees with the exact path on the fuzz test's odd events, and reads most valid ones itself", () => {
+    const receivedMs = Date.now()
+    let valid = 0
+    let fastValid = 0
+    for (const { text } of elementPool(receivedMs, 20_000, 20261126)) {
+      const bytes = bytesOf(text.trim())
+      if (agrees(bytes, LIMITS, receivedMs).valid) fastValid++
+      if (exact(bytes, LIMITS, receivedMs).valid) valid++
+    }
+    expect(valid).toBeGreaterThan(2000)
+    expect(fastValid).toBeGreaterThan(0.5 * valid)
   })
 
   test('never calls valid what a mutation broke', () => {
