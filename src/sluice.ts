@@ -186,6 +186,8 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     runner,
     metrics,
     logger,
+    // Ingest keys are public, so the console may write one into its send examples.
+    console: config.consoleEnabled ? { database: config.clickhouse.database, exampleIngestKey: generated?.key ?? config.apiKeys.find((k) => !k.startsWith('sha256:')) } : undefined,
     readiness: async () => {
       const [nats, ch] = await Promise.all([
         answersWithin(async () => natsLink.usable && (await nc.flush().then(() => true, () => false)), READY_CHECK_TIMEOUT_MS),
