@@ -61,9 +61,15 @@ export const histogramSql = (database: string, dataset: string, range: TimeRange
   `SELECT toUnixTimestamp(toStartOfInterval(_timestamp, INTERVAL ${Math.floor(stepS)} SECOND)) AS t, ifNull(toString(data.level), '') AS level, count() AS n ` +
   `FROM ${datasetTable(database, dataset)} WHERE ${rangeWhere(range)} GROUP BY t, level ORDER BY t LIMIT ${HISTOGRAM_BUCKETS * 4 * 50}`
 
+/** Bytes of an event's `_raw` the console is sent (events reach 256 KB; a page of 100 of them would be 25 MB). */
+export const MAX_RAW_BYTES = 16 * 1024
+
+/** Columns of an event as the console shows it: `raw` cut at MAX_RAW_BYTES, `bytes` its whole length. */
+const EVENT_COLUMNS = `toUnixTimestamp64Milli(_timestamp) AS ts, _service AS service, _id AS id, substring(_raw, 1, ${MAX_RAW_BYTES}) AS raw, length(_raw) AS bytes`
+
 /** The newest events of a range, as sent (`_raw`). */
 export const eventsSql = (database: string, dataset: string, range: TimeRange | undefined, limit = EVENTS_PAGE_ROWS): string =>
-  `SELECT toUnixTimestamp64Milli(_timestamp) AS ts, _service AS service, _id AS id, _raw AS raw FROM ${datasetTable(database, dataset)}` +
+  `SELECT ${EVENT_COLUMNS} FROM ${datasetTable(database, dataset)}` +
   `${range ? ` WHERE ${rangeWhere(range)}` : ''} ORDER BY _timestamp DESC LIMIT ${Math.floor(limit)}`
 
 /** How far back a tail looks for events it has not shown: events whose own time is older are not tailed. */
@@ -71,5 +77,5 @@ export const TAIL_LOOKBACK_S = 600
 
 /** One tail poll: the newest events whose time is within the look-back. */
 export const tailSql = (database: string, dataset: string, rows: number): string =>
-  `SELECT toUnixTimestamp64Milli(_timestamp) AS ts, _service AS service, _id AS id, _raw AS raw FROM ${datasetTable(database, dataset)} ` +
+  `SELECT ${EVENT_COLUMNS} FROM ${datasetTable(database, dataset)} ` +
   `WHERE _timestamp >= now64(3) - INTERVAL ${TAIL_LOOKBACK_S} SECOND ORDER BY _timestamp DESC LIMIT ${Math.floor(rows)}`

@@ -37,7 +37,10 @@ export interface ConsoleEvent {
   ts: number
   service: string
   id: string
+  /** `_raw`, cut at MAX_RAW_BYTES: compare with `bytes` to know. */
   raw: string
+  /** Length of the whole `_raw`. */
+  bytes: number
 }
 
 type Row = Record<string, unknown>
@@ -118,4 +121,4 @@ export class ConsoleReader {
   }
 }
 
-const toEvent = (r: Row): ConsoleEvent => ({ ts: Number(r.ts), service: String(r.service), id: String(r.id), raw: String(r.raw) })
+const toEvent = (r: Row): ConsoleEvent => ({ ts: Number(r.ts), service: String(r.service), id: String(r.id), raw: String(r.raw), bytes: Number(r.bytes) })

@@ -11,9 +11,13 @@ export interface TailLimits {
   pollMs: number
   /** A tail ends after this long (the console reconnects), so a forgotten tab does not poll forever. */
   maxLifetimeMs: number
+  /** Bytes queued for a client that does not read; past them the tail stops polling until it does. */
+  maxQueuedBytes: number
+  /** A client that reads nothing for this long is dropped. */
+  stalledClientMs: number
 }
 
-export const DEFAULT_TAIL_LIMITS: TailLimits = { maxConcurrent: 4, rowsPerPoll: 200, pollMs: 1000, maxLifetimeMs: 30 * 60 * 1000 }
+export const DEFAULT_TAIL_LIMITS: TailLimits = { maxConcurrent: 4, rowsPerPoll: 200, pollMs: 1000, maxLifetimeMs: 30 * 60 * 1000, maxQueuedBytes: 4 * 1024 * 1024, stalledClientMs: 30_000 }
 
 /** Events sent when a tail opens, so a person sees at once that it works. */
 const BACKLOG_EVENTS = 10
@@ -56,9 +60,18 @@ export class LiveTails {
         // Ids of the previous poll's answer: a row is new when it was not in it. The look-back window
         // slides, so the set stays at most rowsPerPoll ids.
         let seen: Set<string> | undefined
+        let fullSince: number | undefined
         try {
           controller.enqueue(sse('open', { dataset, pollMs: limits.pollMs, rowsPerPoll: limits.rowsPerPoll }))
           while (!stop.signal.aborted && Date.now() < endAt) {
+            // A client that does not read must not make sluice hold its events: no poll until it does.
+            if ((controller.desiredSize ?? 1) <= 0) {
+              fullSince ??= Date.now()
+              if (Date.now() - fullSince > limits.stalledClientMs) break
+              await sleep(limits.pollMs, stop.signal)
+              continue
+            }
+            fullSince = undefined
             let rows: ConsoleEvent[] | undefined
             try {
               rows = await reader.tail(dataset, limits.rowsPerPoll, stop.signal)
@@ -74,7 +87,7 @@ export class LiveTails {
             }
             await sleep(limits.pollMs, stop.signal)
           }
-          if (!stop.signal.aborted) controller.enqueue(sse('end', { reason: 'The tail reached its maximum lifetime; reconnect to go on.' }))
+          if (!stop.signal.aborted && fullSince === undefined) controller.enqueue(sse('end', { reason: 'The tail reached its maximum lifetime; reconnect to go on.' }))
           controller.close()
         } catch {
           // The client went away while a chunk was being written: nothing left to tell it.
@@ -85,7 +98,7 @@ export class LiveTails {
       cancel() {
         release()
       },
-    })
+    }, { highWaterMark: limits.maxQueuedBytes, size: (chunk) => chunk?.byteLength ?? 0 })
   }
 }
 

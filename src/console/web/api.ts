@@ -72,7 +72,9 @@ export interface ConsoleEvent {
   ts: number
   service: string
   id: string
+  /** The event as sent, cut at 16 KB when `bytes` is larger. */
   raw: string
+  bytes: number
 }
 export interface SendExamples {
   curl: string

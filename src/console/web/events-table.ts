@@ -30,7 +30,8 @@ export function eventRow(e: ConsoleEvent): HTMLTableRowElement {
     try {
       pretty = JSON.stringify(JSON.parse(e.raw), null, 2)
     } catch {}
-    row.after(h('tr', { class: 'detail' }, h('td', { colspan: 4 }, h('pre', {}, pretty), h('span', { class: 'muted' }, `_id ${e.id}`))))
+    const cut = e.bytes > e.raw.length ? ` · the first ${e.raw.length} of ${e.bytes} bytes: query _raw for the whole event` : ''
+    row.after(h('tr', { class: 'detail' }, h('td', { colspan: 4 }, h('pre', {}, pretty), h('span', { class: 'muted' }, `_id ${e.id}${cut}`))))
   })
   return row
 }
