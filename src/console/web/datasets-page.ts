@@ -48,9 +48,13 @@ function renderDetail(root: HTMLElement, dataset: string, closed: () => boolean)
       h('table', { id: 'fields' }, h('tbody', {}, ...list.map((f) => h('tr', {}, h('td', {}, h('code', {}, `data.${f.path}`)), h('td', { class: 'muted' }, f.types.join(', ')))))))
   }, (error) => clear(fields, h('p', { class: 'error' }, (error as Error).message)))
 
+  // Only the latest request draws: an earlier, slower answer (all events) must not replace a range's.
+  let latest = 0
   const showEvents = (range?: { fromMs: number; toMs: number }) => {
+    const mine = ++latest
+    const current = () => !closed() && mine === latest
     clear(filter, range ? `Showing ${formatTime(range.fromMs)} to ${formatTime(range.toMs)} ` : 'Showing the newest 100 events. ', range ? h('button', { class: 'link', onclick: () => showEvents() }, 'show all') : null)
-    void api.events(dataset, range).then((rows) => !closed() && clear(events, rows.length ? eventsTable(rows) : h('p', { class: 'muted' }, 'No events in this range.')), (error: ApiError) => clear(events, h('p', { class: 'error' }, error.message)))
+    void api.events(dataset, range).then((rows) => current() && clear(events, rows.length ? eventsTable(rows) : h('p', { class: 'muted' }, 'No events in this range.')), (error: ApiError) => current() && clear(events, h('p', { class: 'error' }, error.message)))
   }
   void api.histogram(dataset).then((histogram) => {
     if (closed() || !histogram) return
