@@ -204,7 +204,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     const finished = await inFlight.drained(deadline - Date.now())
     if (!finished) void server.stop(true)
   })
-  logger.info({ port: server.port, role: config.role, clickhouse: config.clickhouse.url ?? 'embedded chDB', nats: natsUrl }, 'sluice is running')
+  logger.info({ port: server.port, role: config.role, clickhouse: config.clickhouse.url ?? 'embedded chDB', nats: natsUrl, console: config.consoleEnabled ? `http://localhost:${server.port}/` : 'off' }, 'sluice is running')
 
   return {
     url: `http://127.0.0.1:${server.port}`,

@@ -185,3 +185,38 @@ describe('the console', () => {
     await page.screenshot({ path: join(SHOTS, 'send.png'), fullPage: true })
   }, 20_000)
 })
+
+describe('the console of a sluice without events', () => {
+  let empty: SluiceProcess
+  let emptyDir: string
+  beforeAll(async () => {
+    emptyDir = mkdtempSync(join(tmpdir(), 'sluice-console-empty-'))
+    empty = spawnSluice({ dataDir: emptyDir, port: await freePort() })
+    await empty.ready()
+  }, 30_000)
+  afterAll(async () => {
+    try {
+      process.kill(-empty.pid, 'SIGTERM')
+    } catch {}
+    await Promise.race([empty?.proc.exited, Bun.sleep(10_000)])
+    try {
+      process.kill(-empty.pid, 'SIGKILL')
+    } catch {}
+    rmSync(emptyDir, { recursive: true, force: true })
+  })
+
+  test('says how to send the first events', async () => {
+    const fresh = await (await browser.newContext({ viewport: VIEWPORT })).newPage()
+    try {
+      await fresh.goto(empty.url)
+      await fresh.fill('#key', PROCESS_QUERY_KEY)
+      await fresh.click('button[type=submit]')
+      await fresh.waitForSelector('text=No events yet')
+      await fresh.waitForSelector('pre.code[data-language=curl]')
+      expect(await fresh.textContent('pre.code[data-language=curl]')).toContain(`${empty.url}/v1/logs`)
+      await fresh.screenshot({ path: join(SHOTS, 'empty.png') })
+    } finally {
+      await fresh.context().close()
+    }
+  }, 20_000)
+})
