@@ -135,6 +135,15 @@ describe('the console', () => {
     expect(await page.textContent('ul.history')).toContain('GROUP BY requestId')
   }, 20_000)
 
+  test("offers the dataset's fields as completions in the editor", async () => {
+    await page.click('#editor .cm-content')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.type('SELECT data.data.us')
+    await page.waitForSelector('.cm-tooltip-autocomplete')
+    expect(await page.textContent('.cm-tooltip-autocomplete')).toContain('data.data.userId')
+    await page.keyboard.press('Escape')
+  }, 20_000)
+
   test("marks ClickHouse's error where it points in the editor", async () => {
     await page.click('#editor .cm-content')
     await page.keyboard.press('Control+A')
@@ -158,9 +167,9 @@ describe('the console', () => {
     const latencyMs = Date.now() - sent
     console.log(`live tail: an event appeared ${latencyMs} ms after its 202 request was sent`)
     expect(latencyMs).toBeLessThan(3000)
+    await page.screenshot({ path: join(SHOTS, 'tail.png') })
     await page.fill('#tail-filter', marker)
     expect(await page.locator('#tail tr.event:visible').count()).toBe(1)
-    await page.screenshot({ path: join(SHOTS, 'tail.png') })
     await page.fill('#tail-filter', '')
 
     await page.click('#tail-pause')
