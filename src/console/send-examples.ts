@@ -24,7 +24,7 @@ export function consoleSendExamples({ baseUrl, dataset, apiKey }: SendExampleInp
     curl: [
       `echo '${events}' | gzip | curl -X POST '${url}' \\`,
       `  -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' -H 'content-encoding: gzip' \\`,
-      `  -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)" -H 'x-service: my-service' --data-binary @-`,
+      `  -H "Idempotency-Key: batch-$(date +%s)-$RANDOM" -H 'x-service: my-service' --data-binary @-`,
     ].join('\n'),
     javascript: [
       `// Node.js 18+, Bun, Deno or a browser: the same Idempotency-Key on every retry of one batch`,

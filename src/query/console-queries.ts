@@ -18,6 +18,13 @@ export function datasetTable(database: string, dataset: string): string {
 export const FIELD_SAMPLE_ROWS = 1000
 /** Fields listed at most; a dataset of ever-new keys would otherwise answer thousands. */
 export const MAX_FIELDS = 500
+/** Longer paths are left out of the list (a sender may invent any key; the list is for people). */
+export const MAX_FIELD_PATH_CHARS = 200
+/** Levels a histogram shows apart, the commonest; the rest are counted together as LEVEL_OTHER. */
+export const HISTOGRAM_LEVELS = 8
+export const LEVEL_OTHER = '(other)'
+/** Characters of a level kept (a sender may put anything there). */
+const LEVEL_CHARS = 40
 /** Buckets a histogram aims at (fewer when the range is short). */
 export const HISTOGRAM_BUCKETS = 60
 /** Events one page of the events table shows. */
@@ -36,7 +43,7 @@ export const datasetSpansSql = (database: string, datasets: readonly string[]): 
 /** Paths seen in `data` of the newest rows, each with the ClickHouse types it took. */
 export const fieldsSql = (database: string, dataset: string): string =>
   `SELECT path, groupUniqArray(type) AS types FROM (SELECT JSONAllPathsWithTypes(data) AS m FROM ${datasetTable(database, dataset)} ORDER BY _timestamp DESC LIMIT ${FIELD_SAMPLE_ROWS}) ` +
-  `ARRAY JOIN mapKeys(m) AS path, mapValues(m) AS type GROUP BY path ORDER BY path LIMIT ${MAX_FIELDS}`
+  `ARRAY JOIN mapKeys(m) AS path, mapValues(m) AS type WHERE length(path) <= ${MAX_FIELD_PATH_CHARS} GROUP BY path ORDER BY path LIMIT ${MAX_FIELDS}`
 
 /** A time range in ms since the epoch, end exclusive. */
 export interface TimeRange {
@@ -56,10 +63,20 @@ export function bucketSeconds({ fromMs, toMs }: TimeRange): number {
   return STEPS_S.find((s) => spanS / s <= HISTOGRAM_BUCKETS) ?? Math.ceil(spanS / HISTOGRAM_BUCKETS / 86400) * 86400
 }
 
-/** Counts per bucket and level (`''` when an event has none); `t` is the bucket start in seconds. */
-export const histogramSql = (database: string, dataset: string, range: TimeRange, stepS: number): string =>
-  `SELECT toUnixTimestamp(toStartOfInterval(_timestamp, INTERVAL ${Math.floor(stepS)} SECOND)) AS t, ifNull(toString(data.level), '') AS level, count() AS n ` +
-  `FROM ${datasetTable(database, dataset)} WHERE ${rangeWhere(range)} GROUP BY t, level ORDER BY t LIMIT ${HISTOGRAM_BUCKETS * 4 * 50}`
+/**
+ * Counts per bucket and level (`''` when an event has none); `t` is the bucket start in seconds.
+ * Levels are whatever senders wrote: the commonest HISTOGRAM_LEVELS are kept apart and the rest
+ * counted as LEVEL_OTHER, so the answer is at most (buckets x levels + 1) rows however many there are.
+ */
+export function histogramSql(database: string, dataset: string, range: TimeRange, stepS: number): string {
+  const table = datasetTable(database, dataset)
+  const level = `substring(ifNull(toString(data.level), ''), 1, ${LEVEL_CHARS})`
+  return (
+    `WITH (SELECT groupArray(l) FROM (SELECT ${level} AS l FROM ${table} WHERE ${rangeWhere(range)} GROUP BY l ORDER BY count() DESC LIMIT ${HISTOGRAM_LEVELS})) AS top ` +
+    `SELECT toUnixTimestamp(toStartOfInterval(_timestamp, INTERVAL ${Math.floor(stepS)} SECOND)) AS t, if(has(top, ${level}), ${level}, ${stringLiteral(LEVEL_OTHER)}) AS level, count() AS n ` +
+    `FROM ${table} WHERE ${rangeWhere(range)} GROUP BY t, level ORDER BY t LIMIT ${(HISTOGRAM_BUCKETS + 2) * (HISTOGRAM_LEVELS + 1)}`
+  )
+}
 
 /** Bytes of an event's `_raw` the console is sent (events reach 256 KB; a page of 100 of them would be 25 MB). */
 export const MAX_RAW_BYTES = 16 * 1024
