@@ -93,10 +93,11 @@ describe('the console', () => {
   }, 20_000)
 
   test('shows event text as text: markup sent with the public ingest key never runs', async () => {
-    expect((await send('logs', JSON.stringify([{ message: XSS, level: 'error', requestId: 'r-5', timestamp: Date.now() - 30_000 }]))).status).toBe(202)
+    expect((await send('logs', JSON.stringify([{ message: XSS, level: '<svg onload="window.__injected=2">', requestId: 'r-5', timestamp: Date.now() - 30_000 }]))).status).toBe(202)
     await until(async () => Number((await landed())[0]?.n ?? 0) === 6, 15_000, 'the event to land')
     await page.reload()
     await page.waitForSelector('#events tr.event:has-text("onerror")')
+    await page.waitForSelector('.u-legend:has-text("<svg")')
     expect(await page.textContent('#events')).toContain(XSS)
     expect(await page.evaluate("[window.__injected ?? null, document.querySelectorAll('img[src=x]').length]")).toEqual([null, 0])
   }, 20_000)
