@@ -73,10 +73,12 @@ export function consoleRoutes(deps: ConsoleRoutesDependencies) {
 
   return app
     .get('/', async () => new Response((await consoleBundle()).html, { headers: PAGE_HEADERS }))
-    .get('/console/:asset', async ({ params }) => {
+    .get('/console/:asset', async ({ params, request }) => {
       const asset = (await consoleBundle()).assets.get(params.asset)
       if (!asset) return statusResponse(400, { error: 'No such console asset.' })
-      return new Response(asset.body, { headers: { 'content-type': asset.type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' } })
+      const headers = { 'content-type': asset.type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache', vary: 'accept-encoding' }
+      if (/\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')) return new Response(asset.gzipped, { headers: { ...headers, 'content-encoding': 'gzip' } })
+      return new Response(asset.body, { headers })
     })
     .get('/console/api/session', ({ request }) => answer(request, undefined, async () => ({ database: options.database })))
     .get('/console/api/datasets', ({ request }) => answer(request, undefined, (r) => r.datasets(request.signal)))

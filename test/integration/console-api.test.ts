@@ -55,6 +55,9 @@ describe('console endpoints', () => {
     expect(js).toContain('cm-editor')
     expect(js).not.toMatch(/https:\/\/(cdn|unpkg|esm\.sh|jsdelivr)/)
     expect((await get('/console/main.css', null)).status).toBe(200)
+    const gzipped = await fetch(`${p.sluice.url}/console/main.js`, { headers: { 'accept-encoding': 'gzip' }, decompress: false } as RequestInit)
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip')
+    expect(new TextDecoder().decode(Bun.gunzipSync(new Uint8Array(await gzipped.arrayBuffer())))).toBe(js)
   })
 
   test('lists each dataset with its events, bytes, first and last time', async () => {
