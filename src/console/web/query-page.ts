@@ -14,8 +14,8 @@ import type { Page, Shell } from './main'
 
 const HISTORY_ITEM = 'sluice.history'
 const HISTORY_SIZE = 20
-/** Rows drawn in the table; the JSON view and the count tell the whole answer. */
-const TABLE_ROWS = 1000
+/** Rows drawn, as a table or as JSON: an answer may hold 500,000 rows, more than a page can draw. */
+const SHOWN_ROWS = 1000
 
 const history = (): string[] => {
   try {
@@ -75,11 +75,12 @@ export const queryPage: Page = (root, shell) => {
   function showResults() {
     toggle.textContent = view === 'table' ? 'JSON' : 'Table'
     if (!last) return clear(results)
-    if (view === 'json') return clear(results, h('pre', { class: 'json' }, JSON.stringify(last.data, null, 2)))
+    const more = last.data.length > SHOWN_ROWS ? h('p', { class: 'muted' }, `The first ${SHOWN_ROWS.toLocaleString('en')} of ${last.data.length.toLocaleString('en')} rows are shown: add a LIMIT, or use POST /query for all of them.`) : null
+    if (view === 'json') return clear(results, h('pre', { class: 'json' }, JSON.stringify(last.data.slice(0, SHOWN_ROWS), null, 2)), more)
     const head = h('tr', {}, ...last.meta.map((m) => h('th', { title: m.type }, m.name)))
     const body = h('tbody')
-    for (const row of last.data.slice(0, TABLE_ROWS)) body.append(h('tr', {}, ...last.meta.map((m) => h('td', {}, cell(row[m.name])))))
-    clear(results, h('table', { class: 'results' }, h('thead', {}, head), body), last.data.length > TABLE_ROWS ? h('p', { class: 'muted' }, `The first ${TABLE_ROWS} rows are shown; the JSON view has them all.`) : null)
+    for (const row of last.data.slice(0, SHOWN_ROWS)) body.append(h('tr', {}, ...last.meta.map((m) => h('td', {}, cell(row[m.name])))))
+    clear(results, h('table', { class: 'results' }, h('thead', {}, head), body), more)
   }
 
   async function run() {
