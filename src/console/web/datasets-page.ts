@@ -32,7 +32,7 @@ function renderList(root: HTMLElement, datasets: DatasetSummary[], chosen: strin
       h('td', {}, d.name), h('td', { class: 'num' }, d.events.toLocaleString('en')), h('td', { class: 'num' }, formatBytes(d.bytes)), h('td', {}, formatTime(d.first)), h('td', {}, formatTime(d.last))),
   )
   clear(root, h('h2', {}, 'Datasets'),
-    h('table', { id: 'datasets' }, h('thead', {}, h('tr', {}, h('th', {}, 'dataset'), h('th', {}, 'events'), h('th', {}, 'bytes'), h('th', {}, 'first event'), h('th', {}, 'last event'))), h('tbody', {}, ...rows)))
+    h('table', { id: 'datasets' }, h('thead', {}, h('tr', {}, h('th', {}, 'dataset'), h('th', {}, 'events'), h('th', {}, 'bytes'), h('th', {}, 'first event'), h('th', {}, 'last event'))), h('tbody', {}, ...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No dataset yet: the first event sent to /v1/<dataset> creates it.'))]))))
 }
 
 function renderDetail(root: HTMLElement, dataset: string, closed: () => boolean): void {
