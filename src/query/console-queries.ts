@@ -51,8 +51,14 @@ export interface TimeRange {
   toMs: number
 }
 
+/** An integer as SQL text; a huge number would print as `1e+300`, so it is refused rather than written. */
+function msLiteral(ms: number): string {
+  if (!Number.isSafeInteger(ms)) throw new Error(`not a time in ms: ${ms}`)
+  return String(ms)
+}
+
 const rangeWhere = ({ fromMs, toMs }: TimeRange): string =>
-  `_timestamp >= fromUnixTimestamp64Milli(toInt64(${Math.floor(fromMs)})) AND _timestamp < fromUnixTimestamp64Milli(toInt64(${Math.ceil(toMs)}))`
+  `_timestamp >= fromUnixTimestamp64Milli(toInt64(${msLiteral(Math.floor(fromMs))})) AND _timestamp < fromUnixTimestamp64Milli(toInt64(${msLiteral(Math.ceil(toMs))}))`
 
 /** Bucket widths a person reads easily, in seconds. */
 const STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000]
