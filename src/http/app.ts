@@ -4,12 +4,13 @@ import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { SluiceError } from '../errors'
 import type { Logger } from '../log'
+import { consoleRoutes, type ConsoleRoutesDependencies } from './console-routes'
 import { eventsRoute, type EventsRouteDependencies } from './events-route'
 import { opsRoutes, type OpsRoutesDependencies } from './ops-routes'
 import { queryRoute, type QueryRouteDependencies } from './query-route'
 import { statusResponse } from './responses'
 
-export type AppDependencies = EventsRouteDependencies & QueryRouteDependencies & OpsRoutesDependencies & { logger: Logger }
+export type AppDependencies = EventsRouteDependencies & QueryRouteDependencies & OpsRoutesDependencies & ConsoleRoutesDependencies & { logger: Logger }
 
 export function createApp(deps: AppDependencies) {
   return new Elysia()
@@ -22,6 +23,7 @@ export function createApp(deps: AppDependencies) {
     .use(eventsRoute(deps))
     .use(queryRoute(deps))
     .use(opsRoutes(deps))
+    .use(consoleRoutes(deps))
     .onError(({ code, error }) => {
       // The spec: a missing or invalid `v1` or `<dataset>` path parameter is 400 Bad Request.
       if (code === 'NOT_FOUND') return statusResponse(400, { error: 'Unknown path: send events with POST /v1/<dataset>.' })
