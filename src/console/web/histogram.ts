@@ -27,8 +27,12 @@ export function drawHistogram(root: HTMLElement, histogram: Histogram, onSelect:
         setSelect: [
           (u) => {
             if (u.select.width < 2) return
-            const fromMs = u.posToVal(u.select.left, 'x') * 1000
-            const toMs = u.posToVal(u.select.left + u.select.width, 'x') * 1000 + histogram.stepS * 1000
+            // Each bar is drawn centred on its bucket's start: a selection takes every bucket whose
+            // bar it touches, whole (ending a pixel short of a bar's middle still takes that bar).
+            const step = histogram.stepS
+            const bucketAt = (px: number) => Math.round(u.posToVal(px, 'x') / step) * step
+            const fromMs = bucketAt(u.select.left) * 1000
+            const toMs = (bucketAt(u.select.left + u.select.width) + step) * 1000
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false)
             onSelect({ fromMs, toMs })
           },
