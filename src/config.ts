@@ -4,6 +4,7 @@ import { Type as T, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from './errors'
 import { keyDigestHex } from './http/api-keys'
+import { parseCorsOrigins, type CorsOrigins } from './http/cors'
 import type { QueryLimits } from './query/limits'
 
 const Int = (min: number, max: number, def: number, description: string) =>
@@ -50,6 +51,8 @@ export const Env = T.Object({
   NATS_SYNC_INTERVAL: T.Optional(T.String({ pattern: '^(always|[0-9]+(ms|s|m|h))$', description: 'local nats-server only: how often JetStream fsyncs its store ("always", or a duration such as 10s); unset: the server default' })),
   SHUTDOWN_TIMEOUT_MS: Int(1000, 600_000, 30_000, 'one budget for the whole shutdown: draining requests, flushing the batcher, stopping NATS'),
   LOG_LEVEL: T.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => T.Literal(l)), { default: 'info' }),
+  LOG_FORMAT: T.Union([T.Literal('auto'), T.Literal('json'), T.Literal('pretty')], { default: 'auto', description: 'auto: coloured lines when stdout is a terminal, JSON lines otherwise' }),
+  CORS_ORIGINS: T.String({ default: '*', description: 'origins whose browser pages may POST events to /v1/<dataset>: *, none, or comma-separated scheme://host[:port]; /query never answers CORS' }),
 })
 export type Env = Static<typeof Env>
 
@@ -67,6 +70,10 @@ export interface Config {
   dataDir: string
   role: Role
   logLevel: string
+  /** auto: pretty when stdout is a terminal. */
+  logFormat: Env['LOG_FORMAT']
+  /** Origins allowed to send events from a browser (CORS on /v1 only); empty: none. */
+  corsOrigins: CorsOrigins
   /** One budget shared by every shutdown step. */
   shutdownTimeoutMs: number
   ingest: {
@@ -149,6 +156,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (queryKeys.some((k) => ingestDigests.has(keyDigestHex(k)))) {
     problems.push('QUERY_KEYS: a key is also in API_KEYS; ingest keys are public, so a query key must be a different, secret key')
   }
+  const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS ?? '*')
+  if (typeof corsOrigins === 'object' && 'problem' in corsOrigins) problems.push(`CORS_ORIGINS=${JSON.stringify(source.CORS_ORIGINS)}: ${corsOrigins.problem}`)
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     port: e.PORT,
@@ -169,6 +178,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR,
     role: e.ROLE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    corsOrigins: corsOrigins as CorsOrigins,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     ingest: {
       maxInflightBytes: e.INGEST_MAX_INFLIGHT_BYTES,

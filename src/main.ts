@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     }
     throw error
   }
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(config.logLevel, config.logFormat)
   const budgetMs = config.shutdownTimeoutMs
   let sluice: RunningSluice | undefined
   let signalled = false

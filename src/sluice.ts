@@ -186,6 +186,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     runner,
     metrics,
     logger,
+    corsOrigins: config.corsOrigins,
     readiness: async () => {
       const [nats, ch] = await Promise.all([
         answersWithin(async () => natsLink.usable && (await nc.flush().then(() => true, () => false)), READY_CHECK_TIMEOUT_MS),
