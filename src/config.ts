@@ -217,3 +217,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 }
 
 const keyList = (value: string | undefined): string[] => (value ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)
+
+/** Whether the environment gives `name` a value (a default would be used otherwise). */
+export const isSet = (name: keyof Env, source: Record<string, string | undefined> = process.env): boolean => (source[name] ?? '') !== ''

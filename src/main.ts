@@ -2,6 +2,7 @@
 // SIGTERM / SIGINT / SIGHUP or when the process that started it dies, within SHUTDOWN_TIMEOUT_MS.
 import { loadConfig } from './config'
 import { ConfigError, SluiceError } from './errors'
+import { recordServerAddress } from './cli/server-address'
 import { createLogger } from './log'
 import { startSluice, type RunningSluice } from './sluice'
 
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     console.error(`sluice failed to start: ${(error as Error)?.message ?? error}`)
     process.exit(1)
   }
+  recordServerAddress(config.dataDir, sluice.port)
   if (sluice.generatedKey || sluice.generatedQueryKey) printFirstRequest(sluice.port, sluice.generatedKey, sluice.generatedQueryKey, config.dataDir, config.clickhouse.database)
 }
 
