@@ -45,7 +45,8 @@ export function notFoundAnswer(request: Request, allowed: AllowedMethods): Respo
   const at = pathStart(url)
   const query = url.indexOf('?', at)
   const path = url.slice(at, query === -1 ? undefined : query)
-  const allow = allowed.of(path)
+  // POST / is an events request missing both path parameters, even where a console serves GET /.
+  const allow = path === '/' && request.method === 'POST' ? undefined : allowed.of(path)
   if (allow !== undefined) {
     return json(405, { message: Message.methodNotAllowed, error: `${path} answers ${allow}.` }, { allow })
   }

@@ -1,6 +1,6 @@
 // GET /openapi: the API reference page, and GET /openapi/json: the OpenAPI document. The page's
-// viewer (Scalar's standalone bundle) is served from node_modules, with its web fonts and telemetry
-// off, so the page works on a machine without internet.
+// viewer (Scalar's standalone bundle) is served from node_modules, with everything that would reach
+// another host off, so the page works on a machine without internet (test/browser/openapi-offline.test.ts).
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { SECURITY_SCHEMES, eventsOperation, healthOperation, metricsOperation, queryOperation, readyOperation } from './model'
@@ -20,7 +20,7 @@ export function apiReference() {
             title: 'sluice',
             version: '1',
             description:
-              'The Events API: send JSON events to POST /v1/<dataset> with an ingest key; query them with ClickHouse SQL on POST /query with a query key. ' +
+              'The Events API: send JSON events to `POST /v1/{dataset}` with an ingest key; query them with ClickHouse SQL on `POST /query` with a query key. ' +
               'Every event answered 202 lands in ClickHouse exactly once; retry a 503 after Retry-After with the same Idempotency-Key.',
           },
           components: { securitySchemes: SECURITY_SCHEMES },
@@ -39,7 +39,9 @@ export function apiReference() {
             { name: 'Operations', description: 'Liveness, readiness and Prometheus metrics' },
           ],
         },
-        scalar: { cdn: VIEWER_SCRIPT_PATH, withDefaultFonts: false, telemetry: false } as never,
+        // Each of these reaches a Scalar host: its fonts, its telemetry, and its AI agent (on by
+        // default when the page is on localhost; it fetches a registry through proxy.scalar.com).
+        scalar: { cdn: VIEWER_SCRIPT_PATH, withDefaultFonts: false, telemetry: false, agent: { disabled: true }, showDeveloperTools: 'never', authentication: { preferredSecurityScheme: 'ingestKey' } } as never,
       }),
     )
     .get(VIEWER_SCRIPT_PATH, () => new Response(viewer, { headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' } }), {

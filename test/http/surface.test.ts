@@ -38,7 +38,7 @@ describe('/openapi works without internet', () => {
     expect(urls).toEqual(['/openapi/viewer.js'])
     expect(html).not.toMatch(/https?:\/\/(?!localhost)/)
     const config = JSON.parse(html.match(/data-configuration='([^']*)'/)![1]!)
-    expect(config).toMatchObject({ withDefaultFonts: false, telemetry: false })
+    expect(config).toMatchObject({ withDefaultFonts: false, telemetry: false, agent: { disabled: true } })
     const script = await a.handle(get('/openapi/viewer.js'))
     expect(script.status).toBe(200)
     expect(script.headers.get('content-type')).toContain('javascript')
