@@ -2,7 +2,8 @@
 // than prom-client's global one, so tests can build several apps side by side. The output passes
 // `promtool check metrics` (test/integration/metrics-promtool.test.ts).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { HTTP_ROUTES, type HttpRoute } from './http/route-names'
+import { RequestCounter, RouteLatency } from './http-metrics'
+import type { HttpRoute } from './http/route-names'
 
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
@@ -16,17 +17,9 @@ const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_r
 
 export class Metrics {
   readonly registry = new Registry()
-  readonly requests = new Counter({ name: 'sluice_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'] as const, registers: [this.registry] })
-  readonly httpSeconds = new Histogram({
-    name: 'sluice_http_request_duration_seconds',
-    help: 'Time from a request arriving to its response being ready (before its body is sent), by route',
-    labelNames: ['route'] as const,
-    buckets: LATENCY_BUCKETS_SECONDS,
-    registers: [this.registry],
-  })
-  /** Label children bound once, so counting a request builds no label object. */
-  private readonly requestChildren = new Map<string, { inc(): void }[]>()
-  private readonly latencyChildren = Object.fromEntries(HTTP_ROUTES.map((r) => [r, this.httpSeconds.labels(r)])) as unknown as Record<HttpRoute, { observe(seconds: number): void }>
+  /** Requests by route and status, and latency by route: counted without building anything per request. */
+  readonly requests = new RequestCounter(this.registry)
+  readonly httpSeconds = new RouteLatency(this.registry, LATENCY_BUCKETS_SECONDS)
   readonly bodyBytes = new Counter({ name: 'sluice_ingest_body_bytes_total', help: 'Uncompressed request body bytes read by ingest', registers: [this.registry] })
   readonly eventsAccepted = new Counter({ name: 'sluice_events_accepted_total', help: 'Events accepted and stored in JetStream', registers: [this.registry] })
   readonly eventsRejected = new Counter({ name: 'sluice_events_rejected_total', help: 'Events refused by validation (listed under invalid)', registers: [this.registry] })
@@ -75,16 +68,13 @@ export class Metrics {
 
   /** Counts an HTTP response under its route and status, and passes it on. */
   counted(route: 'events' | 'query', response: Response): Response {
-    const status = response.status
-    let children = this.requestChildren.get(route)
-    if (children === undefined) this.requestChildren.set(route, (children = []))
-    ;(children[status] ??= this.requests.labels(route, String(status))).inc()
+    this.requests.inc(route, response.status)
     return response
   }
 
   /** Records how long a request to `route` took to answer. */
   observeLatency(route: HttpRoute, seconds: number): void {
-    this.latencyChildren[route].observe(seconds)
+    this.httpSeconds.observe(route, seconds)
   }
 
   observeLag(read: () => Promise<number>): void {

@@ -248,6 +248,21 @@ describe('metrics', () => {
     expect(gauges.filter((g) => g.endsWith('_total'))).toEqual([])
   })
 
+  test('the latency histogram counts cumulatively, with +Inf, _sum and _count per route', async () => {
+    const m = new Metrics()
+    m.observeLatency('query', 0.003)
+    m.observeLatency('query', 20)
+    const text = await m.registry.metrics()
+    expect(text).toContain('# TYPE sluice_http_request_duration_seconds histogram')
+    expect(text).toContain('sluice_http_request_duration_seconds_bucket{le="0.001",route="query"} 0')
+    expect(text).toContain('sluice_http_request_duration_seconds_bucket{le="0.005",route="query"} 1')
+    expect(text).toContain('sluice_http_request_duration_seconds_bucket{le="10",route="query"} 1')
+    expect(text).toContain('sluice_http_request_duration_seconds_bucket{le="+Inf",route="query"} 2')
+    expect(text).toContain('sluice_http_request_duration_seconds_sum{route="query"} 20.003')
+    expect(text).toContain('sluice_http_request_duration_seconds_count{route="query"} 2')
+    expect(text).not.toContain('route="events"')
+  })
+
   test('an HTTP latency histogram per route', async () => {
     const a = app()
     await a.app.handle(post('/v1/logs', '[{"a":1}]'))
