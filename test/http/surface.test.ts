@@ -2,30 +2,10 @@
 // 404 / 405 answers that say where to look, the access log, and metrics names. In-process (app.handle).
 import { describe, expect, test } from 'bun:test'
 import { Writable } from 'node:stream'
-import { ApiKeys } from '../../src/http/api-keys'
-import { createApp } from '../../src/http/app'
-import type { CorsOrigins } from '../../src/http/cors'
-import { ingestRequest } from '../../src/ingest/ingest-request'
-import { createLogger, quietLogger, type Logger } from '../../src/log'
+import { createLogger } from '../../src/log'
 import { Metrics } from '../../src/metrics'
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/queue/message-format'
-import { RecordingPublisher, TEST_KEY, TEST_QUERY_KEY, post } from '../support/http-app'
-
-function app(options: { corsOrigins?: CorsOrigins; logger?: Logger; metrics?: Metrics } = {}) {
-  const publisher = new RecordingPublisher()
-  const metrics = options.metrics ?? new Metrics()
-  const built = createApp({
-    keys: new ApiKeys([TEST_KEY]),
-    queryKeys: new ApiKeys([TEST_QUERY_KEY]),
-    ingest: (request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }),
-    runner: undefined,
-    metrics,
-    logger: options.logger ?? quietLogger,
-    readiness: async () => ({ nats: true, clickhouse: true }),
-    corsOrigins: options.corsOrigins,
-  })
-  return { app: built, publisher, metrics }
-}
+import { TEST_QUERY_KEY, post } from '../support/http-app'
+import { surfaceApp as app } from '../support/surface-app'
 
 const get = (path: string, init: RequestInit = {}) => new Request(`http://localhost${path}`, init)
 
