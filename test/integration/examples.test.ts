@@ -2,6 +2,7 @@
 // console and examples/ show) run as a person would, against a live sluice; its events must land.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EXAMPLE_FILES, EXAMPLE_TARGET } from '../../examples/generate'
@@ -10,10 +11,35 @@ import { sendExamples, type SendExamples } from '../../src/http/send-examples'
 import { PIPELINE_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'
 
 let p: TestPipeline
+/** What reached sluice through the front below, per dataset: each attempt's headers and inflated body. */
+const attempts = new Map<string, { key: string | null; encoding: string | null; body: string; answered: number }[]>()
+let front: ReturnType<typeof Bun.serve>
 beforeAll(async () => {
   p = await startTestPipeline()
+  // In front of the live sluice: the first attempt of each batch reaches sluice and is stored, but
+  // its answer is replaced by a 503 with Retry-After: 1 (as when an answer is lost, or a node fails
+  // part way), so each program shows it retries with the same key and body, and sluice stores once.
+  front = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    async fetch(request) {
+      const dataset = new URL(request.url).pathname.split('/')[2]!
+      const body = new Uint8Array(await request.arrayBuffer())
+      const seen = attempts.get(dataset) ?? []
+      attempts.set(dataset, seen)
+      const encoding = request.headers.get('content-encoding')
+      const attempt = { key: request.headers.get('idempotency-key'), encoding, body: encoding === 'gzip' ? gunzipSync(body).toString() : Buffer.from(body).toString(), answered: 503 }
+      seen.push(attempt)
+      const answer = await fetch(`${p.sluice.url}${new URL(request.url).pathname}`, { method: 'POST', headers: request.headers, body })
+      const answerBody = await answer.arrayBuffer()
+      if (seen.length === 1) return new Response('{"message":"Service Unavailable"}', { status: 503, headers: { 'retry-after': '1', 'content-type': 'application/json' } })
+      attempt.answered = answer.status
+      return new Response(answerBody, { status: answer.status, headers: answer.headers })
+    },
+  })
 })
 afterAll(async () => {
+  front?.stop(true)
   await p?.stop()
 })
 
@@ -39,12 +65,12 @@ describe('send from your language', () => {
   })
 
   test.each(Object.keys(RUN) as (keyof SendExamples)[])(
-    'the %s example sends gzip with an Idempotency-Key, gets 202, and its events land as sent',
+    'the %s example sends gzip with an Idempotency-Key, retries a 503 after Retry-After with the same key, gets 202, and its events land once as sent',
     async (language) => {
       const tool = RUN[language]('x')[0]!
       requireTool(tool)
       const dataset = `examples_${language}`
-      const source = sendExamples({ baseUrl: p.sluice.url, dataset, apiKey: PIPELINE_KEY, service: `example-${language}` })[language]
+      const source = sendExamples({ baseUrl: front.url.origin, dataset, apiKey: PIPELINE_KEY, service: `example-${language}` })[language]
       const dir = mkdtempSync(join(tmpdir(), 'sluice-example-'))
       const file = join(dir, EXAMPLE_FILES[language])
       await Bun.write(file, source)
@@ -54,7 +80,15 @@ describe('send from your language', () => {
       clearTimeout(killer)
       expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' })
       expect(out).toContain('Request Accepted')
+      const tries = attempts.get(dataset)!
+      expect(tries.map((t) => t.answered)).toEqual([503, 202])
+      expect(tries[0]!.key).toMatch(/^[0-9a-f-]{16,}$/)
+      expect(tries[1]!.key).toBe(tries[0]!.key)
+      expect(tries.map((t) => t.encoding)).toEqual(['gzip', 'gzip'])
+      expect(JSON.parse(tries[1]!.body)).toEqual(EXAMPLE_EVENTS)
       expect(await p.waitForCount(dataset, EXAMPLE_EVENTS.length)).toBe(EXAMPLE_EVENTS.length)
+      // Both attempts reached sluice: the second must not have stored the events again.
+      expect(await p.waitForCount(dataset, EXAMPLE_EVENTS.length + 1, 600)).toBe(EXAMPLE_EVENTS.length)
       const rows = await p.query(`SELECT _service, _raw FROM ${p.clickhouse.database}.${dataset} ORDER BY data.message`)
       expect(rows.map((r) => r._service)).toEqual(EXAMPLE_EVENTS.map(() => `example-${language}`))
       expect(rows.map((r) => JSON.parse(r._raw))).toEqual(EXAMPLE_EVENTS)
