@@ -88,7 +88,7 @@ class AccessLog {
       // The reason a client was given, read from a copy of the (small) answer, after it is sent.
       void response.clone().text().then((text) => {
         line.bytesOut = Buffer.byteLength(text)
-        if (response.status >= 400) line.error = reasonOf(text)
+        if (response.status >= 400) line.reason = reasonOf(text)
         this.logger.debug(line, message)
       }, () => this.logger.debug(line, message))
       return
