@@ -70,12 +70,12 @@ export interface Config {
   dataDir: string
   role: Role
   logLevel: string
+  /** One budget shared by every shutdown step. */
+  shutdownTimeoutMs: number
   /** auto: pretty when stdout is a terminal. */
   logFormat: Env['LOG_FORMAT']
   /** Origins allowed to send events from a browser (CORS on /v1 only); empty: none. */
   corsOrigins: CorsOrigins
-  /** One budget shared by every shutdown step. */
-  shutdownTimeoutMs: number
   ingest: {
     /** Bytes of requests in flight on this node (bodies and encoded rows) before it answers 503. */
     maxInflightBytes: number
@@ -178,9 +178,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR,
     role: e.ROLE,
     logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logFormat: e.LOG_FORMAT,
     corsOrigins: corsOrigins as CorsOrigins,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     ingest: {
       maxInflightBytes: e.INGEST_MAX_INFLIGHT_BYTES,
       maxDatasets: e.MAX_DATASETS,

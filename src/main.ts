@@ -65,6 +65,8 @@ async function main(): Promise<void> {
 
   try {
     sluice = await startSluice(config, { logger })
+    // Where `npm run query` finds this server without being told its PORT.
+    recordServerAddress(config.dataDir, sluice.port)
   } catch (error) {
     if (error instanceof SluiceError && !error.retryable) {
       // A start-up error the operator must fix (port taken, DATA_DIR in use, unsupported setting): say it plainly.
@@ -77,7 +79,6 @@ async function main(): Promise<void> {
     console.error(`sluice failed to start: ${(error as Error)?.message ?? error}`)
     process.exit(1)
   }
-  recordServerAddress(config.dataDir, sluice.port)
   if (sluice.generatedKey || sluice.generatedQueryKey) printFirstRequest(sluice.port, sluice.generatedKey, sluice.generatedQueryKey, config.dataDir, config.clickhouse.database)
 }
 
