@@ -3,26 +3,25 @@
 // (alone on its port).
 import { Elysia } from 'elysia'
 import { SluiceError } from '../errors'
-import type { IngestOutcome } from '../ingest/ingest-request'
 import type { Logger } from '../log'
-import { CorsPolicy, type CorsOrigins } from './cors'
 import { eventsRoute, type EventsRouteDependencies } from './events-route'
-import { AllowedMethods, notFoundAnswer } from './not-found'
-import { apiReference } from './openapi'
 import { opsRoutes, type OpsRoutesDependencies } from './ops-routes'
 import { queryRoute, type QueryRouteDependencies } from './query-route'
-import { requestSurface } from './request-surface'
 import { statusResponse } from './responses'
+import type { IngestOutcome } from '../ingest/ingest-request'
+import { CorsPolicy, type CorsOrigins } from './cors'
+import { AllowedMethods, notFoundAnswer } from './not-found'
+import { apiReference } from './openapi'
+import { requestSurface } from './request-surface'
 
-export type AppDependencies = EventsRouteDependencies &
-  QueryRouteDependencies &
-  OpsRoutesDependencies & {
-    logger: Logger
-    /** Origins whose pages may send events from a browser (CORS_ORIGINS); default `*`: the ingest key is public. */
-    corsOrigins?: CorsOrigins
-  }
+export type AppDependencies = EventsRouteDependencies & QueryRouteDependencies & OpsRoutesDependencies & { logger: Logger }
 
-export function createApp(deps: AppDependencies) {
+export interface SurfaceOptions {
+  /** Origins whose pages may send events from a browser (CORS_ORIGINS); default `*`: the ingest key is public. */
+  corsOrigins?: CorsOrigins
+}
+
+export function createApp(deps: AppDependencies & SurfaceOptions) {
   // The access log reports each request's events; recorded only when it is on (debug).
   const outcomes = deps.logger.isLevelEnabled('debug') ? new WeakMap<object, IngestOutcome>() : undefined
   const ingest: AppDependencies['ingest'] = outcomes
@@ -32,17 +31,19 @@ export function createApp(deps: AppDependencies) {
   const allowed = new AllowedMethods(() => app.routes)
   return app
     .wrap(requestSurface({ metrics: deps.metrics, logger: deps.logger, cors: new CorsPolicy(deps.corsOrigins ?? '*'), outcomes }) as never)
+    // First of the error hooks: a path no route takes is 400, 404 or 405 (not-found.ts), never a 500.
+    .onError(({ code, request }) => (code === 'NOT_FOUND' ? notFoundAnswer(request, allowed) : undefined))
     .use(apiReference())
     .use(eventsRoute({ ...deps, ingest }))
     .use(queryRoute(deps))
     .use(opsRoutes(deps))
-    .onError(({ code, error, request }) => {
-      if (code === 'NOT_FOUND') return notFoundAnswer(request, allowed)
+    .onError(({ code, error }) => {
       if (code === 'PARSE' || code === 'VALIDATION') return statusResponse(400, { error: String((error as Error).message ?? error) })
       deps.logger.error({ err: error, code }, 'unhandled HTTP error')
       return statusResponse(500)
     })
 }
+
 /** PORT is taken by another process. */
 export class PortInUseError extends SluiceError {
   readonly code = 'PORT_IN_USE'
