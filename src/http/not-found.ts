@@ -2,8 +2,7 @@
 // 400 under /v1, and for a POST anywhere else (the spec: a missing or invalid `v1` or `<dataset>`
 // path parameter is Bad Request, and a POST is an Events API request); 404 elsewhere (a person
 // browsing, a probe), with where to look.
-import { Message } from './responses'
-import { json, statusResponse } from './responses'
+import { json, Message, statusResponse } from './responses'
 import { pathStart } from './route-names'
 
 /** Where a lost person should look: the same words in every 404. */
