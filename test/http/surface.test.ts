@@ -30,6 +30,13 @@ describe('/openapi works without internet', () => {
 describe('the OpenAPI document', () => {
   const doc = async () => (await (await app().app.handle(get('/openapi/json'))).json()) as any
 
+  test('is a valid OpenAPI 3.1 document (the viewer\'s own validator: @scalar/openapi-parser, which @scalar/api-reference brings)', async () => {
+    const { validate } = await import('@scalar/openapi-parser')
+    const result = await validate(await doc())
+    expect(result.errors ?? []).toEqual([])
+    expect(result.valid).toBe(true)
+  })
+
   test('declares x-api-key as two security schemes: the ingest key for /v1, the query key for /query', async () => {
     const d = await doc()
     expect(d.components.securitySchemes.ingestKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' })
