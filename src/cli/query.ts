@@ -4,7 +4,7 @@ import { isSet, loadConfig } from '../config'
 import { QUERY_KEY_FILE, readQueryKey } from '../embedded/default-api-key'
 import { formatRows, ROW_FORMATS, type Row, type RowFormat } from './rows-format'
 import { readServerAddress } from './server-address'
-import { MissingTableError, tail } from './tail'
+import { MissingTableError, tail, TransientError } from './tail'
 
 const USAGE = `usage: npm run query -- [--url http://host:port] [--format table|json|ndjson|csv] "SELECT ..."
        npm run query -- --watch <dataset> [--where "<condition>"] [--format ...] [--interval-ms 1000] [--overlap-ms 5000]
@@ -115,19 +115,23 @@ async function askSluice(url: string, key: string, sql: string): Promise<{ rows:
   try {
     response = await fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': key } })
   } catch (error) {
-    throw new Error(`cannot reach sluice at ${url}: ${(error as Error).message} (is \`npm start\` running? else pass --url or set PORT)`)
+    throw new TransientError(`cannot reach sluice at ${url}: ${(error as Error).message} (is \`npm start\` running? else pass --url or set PORT)`)
   }
   const text = await response.text()
   let body: { data?: Row[]; meta?: { name: string }[]; rows?: number; message?: string; error?: string }
   try {
     body = JSON.parse(text)
   } catch {
-    // Not sluice answering (a wrong --url, a proxy's error page): show what came back.
-    throw new Error(`${response.status} from ${url}, not a sluice answer: ${text.slice(0, 200)}`)
+    // Not sluice answering (a wrong --url, a proxy's error page): show what came back. A proxy's
+    // 502 / 504 while sluice restarts passes; a tail waits for it.
+    const message = `${response.status} from ${url}, not a sluice answer: ${text.slice(0, 200)}`
+    throw response.status >= 502 && response.status <= 504 ? new TransientError(message) : new Error(message)
   }
   if (!response.ok) {
     const message = `${response.status} ${body.message ?? ''}${body.error ? `: ${body.error}` : ''}`
     if (response.status === 400 && /UNKNOWN_TABLE|does not exist/.test(body.error ?? '')) throw new MissingTableError(message)
+    // Busy, or ClickHouse / NATS away for a moment: a tail waits for it; a one-off query reports it.
+    if (response.status === 429 || response.status === 503) throw new TransientError(message)
     throw new Error(message)
   }
   return { rows: body.data ?? [], columns: (body.meta ?? []).map((m) => m.name), count: body.rows ?? 0 }

@@ -30,7 +30,10 @@ export interface TailOptions {
 /** Runs SQL on /query: the rows, or an error whose message is the server's. */
 export type Ask = (sql: string) => Promise<Row[]>
 
+/** The dataset has no table yet (no event has landed). */
 export class MissingTableError extends Error {}
+/** sluice cannot answer now (unreachable, restarting, busy): the tail waits and asks again. */
+export class TransientError extends Error {}
 
 export async function tail(ask: Ask, o: TailOptions): Promise<void> {
   if (!isValidDataset(o.dataset)) throw new Error(`"${o.dataset}" is not a dataset name: 1 to 64 letters, digits, _ or -, starting with a letter or digit`)
@@ -59,10 +62,18 @@ export async function tail(ask: Ask, o: TailOptions): Promise<void> {
     return fresh.length
   }
 
+  let outage: string | undefined
   const run = async (sql: string): Promise<Row[] | undefined> => {
     try {
-      return await ask(sql)
+      const rows = await ask(sql)
+      if (outage !== undefined) o.notice('sluice answers again'), (outage = undefined)
+      return rows
     } catch (error) {
+      if (error instanceof TransientError) {
+        if (outage === undefined) o.notice(`${error.message}; asking again every ${o.intervalMs} ms`)
+        outage = error.message
+        return undefined
+      }
       if (!(error instanceof MissingTableError)) throw error
       if (!waitingTold) o.notice(`waiting for the first event of ${o.dataset} (${table} does not exist yet)`), (waitingTold = true)
       return undefined
