@@ -1,6 +1,6 @@
 // Prometheus metrics of one sluice process (GET /metrics). A registry per process object rather
 // than prom-client's global one, so tests can build several apps side by side. The output passes
-// `promtool check metrics` (test/integration/metrics-promtool.test.ts).
+// `promtool check metrics` (test/integration/surface-live.test.ts).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { RequestCounter, RouteLatency } from './http-metrics'
 import type { HttpRoute } from './http/route-names'
@@ -13,7 +13,6 @@ const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  * the suffix (nodejs_active_handles, ...) that stays.
  */
 const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']
-
 
 export class Metrics {
   readonly registry = new Registry()
