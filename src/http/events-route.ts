@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia'
 import { QueueUnavailableError, SluiceError } from '../errors'
 import { IngestOverloadedError } from '../ingest/inflight-budget'
+import { bodyFormatOf } from '../ingest/body-format'
 import { parseContentEncoding } from '../ingest/decompress'
 import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import type { Logger } from '../log'
@@ -43,6 +44,7 @@ export function eventsRoute(deps: EventsRouteDependencies) {
             namespace: headers.get('x-namespace') ?? undefined,
             body: request.body,
             encoding: parseContentEncoding(headers.get('content-encoding')),
+            format: bodyFormatOf(headers.get('content-type')),
             contentLength: lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined,
             receivedMs,
           })

@@ -37,7 +37,8 @@
 
 import { BadBodyError } from '../errors'
 
-export type ElementKind = 'object' | 'other' | 'empty'
+/** 'valid': the element is an event the fast reader (the splitter's `read` hook) found valid. */
+export type ElementKind = 'object' | 'other' | 'empty' | 'valid'
 export interface ElementRange { start: number; end: number; kind: ElementKind }
 /** Called once per top-level element, in order; index counts from 0. */
 export type OnElement = (start: number, end: number, kind: ElementKind, index: number) => void
@@ -122,8 +123,14 @@ export class ArraySplitter {
   private arrs = 0
   private error: ArrayBodyError | undefined
 
-  /** onElement runs synchronously inside push(); if it throws, discard this splitter. */
-  constructor(private readonly onElement: OnElement) {}
+  /**
+   * onElement runs synchronously inside push(); if it throws, discard this splitter.
+   * read: an optional fast reader for elements that start with '{': it returns the offset after
+   *   the element when it is a complete valid event (then the element is reported as 'valid',
+   *   right after the read, so the reader's results are still its own), or -1, and the element is
+   *   then delimited by the rules above, as if no reader were there.
+   */
+  constructor(private readonly onElement: OnElement, private readonly read?: (b: Uint8Array, start: number) => number) {}
 
   /**
    * Scans buffer[previous position .. length) and reports the elements completed in it.
@@ -218,6 +225,20 @@ export class ArraySplitter {
           state = DONE
           i++
         } else {
+          if (c === LBRACE && this.read !== undefined) {
+            // The single pass: a valid event is read once, and its end found on the way.
+            const end = this.read(b, i)
+            if (end >= 0) {
+              let j = end
+              while (isWs(b[j])) j++
+              if (b[j] === COMMA || b[j] === RBRACKET) {
+                emit(i, end, 'valid', index++)
+                if (b[j] === RBRACKET) state = DONE
+                i = j + 1
+                continue
+              }
+            }
+          }
           start = i
           kind = c === LBRACE ? 'object' : 'other'
           state = ELEMENT // the ELEMENT loop reads this byte again, as an opener if it is one

@@ -7,43 +7,11 @@
 // Keeps the BOM if an element starts with one: JSON.parse then refuses it, as JSON must.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-/** Start and end offsets of the elements of a body, in typed arrays that grow by doubling. */
-export class ElementRun {
-  starts = new Int32Array(1024)
-  ends = new Int32Array(1024)
-  count = 0
-
-  /** onAllocate: told the bytes each growth adds, before it happens (the in-flight budget); it may throw. */
-  constructor(private readonly onAllocate?: (bytes: number) => void) {
-    onAllocate?.(this.bytes)
-  }
-
-  push(start: number, end: number): void {
-    if (this.count === this.starts.length) {
-      // A body of 6 MB of `0,` is 3M elements: 24 MB of offsets, so they are budgeted like the body.
-      this.onAllocate?.(this.bytes)
-      const starts = new Int32Array(this.count * 2)
-      const ends = new Int32Array(this.count * 2)
-      starts.set(this.starts)
-      ends.set(this.ends)
-      this.starts = starts
-      this.ends = ends
-    }
-    this.starts[this.count] = start
-    this.ends[this.count++] = end
-  }
-
-  /** Memory the offsets take. */
-  get bytes(): number {
-    return this.starts.byteLength + this.ends.byteLength
-  }
-}
-
 /**
  * Elements [from, to) parsed in one go, or undefined when that text is not a JSON array of
  * exactly to - from values (a bad element among them, an empty one, invalid UTF-8).
  */
-export function parseRun(bytes: Uint8Array, run: ElementRun, from: number, to: number): unknown[] | undefined {
+export function parseRun(bytes: Uint8Array, run: { starts: Int32Array; ends: Int32Array }, from: number, to: number): unknown[] | undefined {
   if (to <= from) return []
   try {
     const text = decoder.decode(bytes.subarray(run.starts[from]!, run.ends[to - 1]!))

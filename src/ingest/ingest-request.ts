@@ -1,22 +1,29 @@
-// One Events API request from body to queue: read and split the body, check each event, encode
-// the accepted ones as rows and publish them, then report what was accepted and what was not.
+// One Events API request from body to queue: read the body and, in one pass as it arrives, find
+// its elements and read the valid events among them without building them (event-fields.ts);
+// check the rest on the exact path (JSON.parse and validate.ts), encode the accepted events as
+// rows and publish them, then report what was accepted and what was not.
 //
 // Memory per request is bounded whatever the event count: the body (at most 6 MB, counted
-// against the node's in-flight budget as it grows), the elements' offsets (8 bytes each, split
-// once as the body arrives), one slice of parsed elements at a time
+// against the node's in-flight budget as it grows), what the pass keeps per element (17 bytes,
+// element-run.ts, counted as it grows), one slice of the exact path's parsed elements at a time
 // (element-slices.ts), a window of chunks awaiting their PubAck (publish-window.ts), and the
 // first MAX_LISTED_INVALID invalid entries (invalid-list.ts).
+import { isUtf8 } from 'node:buffer'
 import { BadBodyError } from '../errors'
 import type { EventPublisher } from '../queue/types'
-import { ArraySplitter } from './array-splitter'
+import { ArraySplitter, type OnElement } from './array-splitter'
+import type { BodyFormat } from './body-format'
 import { readBody } from './body-reader'
 import { sharedPool } from './buffer-pool'
 import type { ContentEncoding } from './decompress'
-import { ElementRun, parseElement, parseRun } from './element-slices'
+import { ElementRun, VALID } from './element-run'
+import { parseElement, parseRun } from './element-slices'
+import { EventReader, LiteralStrings } from './event-fields'
 import { eventTimeMs, requestIdBase } from './enrich'
 import type { InvalidEvent } from './event-schema'
 import { type InflightBudget, Reservation } from './inflight-budget'
 import { InvalidList } from './invalid-list'
+import { LineSplitter } from './line-splitter'
 import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './limits'
 import { PUBLISH_WINDOW_CHUNKS, PublishWindow } from './publish-window'
 import { RowEncoder } from './row-encoder'
@@ -31,6 +38,8 @@ export interface IngestRequest {
   namespace?: string
   body: ReadableStream<Uint8Array> | null
   encoding: ContentEncoding
+  /** A JSON array (the default) or one event per line (body-format.ts). */
+  format?: BodyFormat
   contentLength?: number
   receivedMs: number
 }
@@ -66,8 +75,14 @@ const IDLE_CHUNKS = 32
 const SLICE_BYTES = 64 * 1024
 /** Row text around each event (timestamp, service, namespace, id), for sizing the rows' budget. */
 const ROW_OVERHEAD_BYTES = 128
-/** Memory of parsing, per body byte, that the runtime frees only at its next collection. */
-const PARSE_BYTES_PER_BODY_BYTE = 3
+const OPEN_OBJECT = 0x7b
+/**
+ * Memory per body byte that the runtime frees only at its next collection: values the exact path
+ * parses, strings, and the rows' copies the NATS client keeps after their ack. Measured with
+ * test/integration/ingest-memory.test.ts: counting only what the exact path parses let a node's
+ * peak RSS reach 682 MB under 1M-tiny-event bodies; 3 per body byte holds it near 400 MB.
+ */
+const GARBAGE_BYTES_PER_BODY_BYTE = 3
 /**
  * Rows counted at most per request: the window holds (PUBLISH_WINDOW_CHUNKS + 1) messages, but
  * each one published leaves copies behind until collected; 1M tiny events are ~100 MB of rows.
@@ -92,11 +107,15 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
 }
 
 async function ingest(request: IngestRequest, deps: IngestDependencies, reservation: Reservation): Promise<IngestOutcome> {
-  // First pass, as the body arrives: is it one JSON array, and of how many elements? Nothing is
-  // published before the whole body is known to be usable. The elements' offsets are kept (8 bytes
-  // each), so the body is split once.
+  // The single pass, as the body arrives: is it one JSON array, where are its elements, and which
+  // of them are valid events (read without being built, event-fields.ts)? Nothing is published
+  // before the whole body is known to be usable.
+  const reader = new EventReader(request.receivedMs, deps.eventLimits)
   const elements = new ElementRun((bytes) => reservation.grow(bytes))
-  const splitter = new ArraySplitter((start, end) => elements.push(start, end))
+  const onElement: OnElement = (start, end, kind) => (kind === 'valid' ? elements.pushValid(start, end, reader) : elements.push(start, end))
+  const read = (b: Uint8Array, start: number) => reader.read(b, start)
+  const lines = request.format === 'lines'
+  const splitter = lines ? new LineSplitter(onElement, read) : new ArraySplitter(onElement, read)
   const body = await readBody(request.body, {
     encoding: request.encoding,
     contentLength: request.contentLength,
@@ -106,24 +125,44 @@ async function ingest(request: IngestRequest, deps: IngestDependencies, reservat
     onData: (buffer) => splitter.push(buffer.bytes, buffer.length),
   })
   try {
-    // Throws ArrayBodyError (a 400) when the body is not one complete JSON array.
+    // Throws ArrayBodyError (a 400) when the body is not one complete JSON array (or has no lines).
     splitter.finish()
     if (elements.count === 0) throw new BadBodyError('The request body is an empty array: send at least one event.')
-    return await encodeAndPublish(request, deps, reservation, body.view(), elements)
+    const bytes = body.view()
+    settle(bytes, elements, reader)
+    return await encodeAndPublish(request, deps, reservation, bytes, elements, lines)
   } finally {
     // Nothing reads the body after this: rows are copies, chunks in flight have their own buffers.
     body.release()
   }
 }
 
-/** Parses, checks, encodes and publishes the elements of a body that is one JSON array. */
-async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies, reservation: Reservation, bytes: Uint8Array, elements: ElementRun): Promise<IngestOutcome> {
+/**
+ * Completes the single pass once the whole body is there: reads the events that arrived cut in two
+ * (the pass stops at the end of the data), and takes back the validity of events that are not
+ * UTF-8 (checked here once for the whole body, natively).
+ */
+function settle(bytes: Uint8Array, elements: ElementRun, reader: EventReader): void {
+  const { starts, ends, state, count } = elements
+  const utf8 = isUtf8(bytes)
+  for (let n = 0; n < count; n++) {
+    const start = starts[n]!
+    const end = ends[n]!
+    if (state[n] !== VALID) {
+      // The reader sees only the element, so no read runs on past it into later lines.
+      if (bytes[start] === OPEN_OBJECT && end - start < MAX_EVENT_BYTES && reader.read(bytes.subarray(0, end), start) === end) elements.setValid(n, reader)
+    }
+    if (state[n] === VALID && !utf8 && !isUtf8(bytes.subarray(start, end))) state[n] = 0
+  }
+}
+
+/** Encodes and publishes the valid events of a body that is one JSON array; checks the rest on the exact path. */
+async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies, reservation: Reservation, bytes: Uint8Array, elements: ElementRun, lines: boolean): Promise<IngestOutcome> {
   const count = elements.count
   // What encoding costs beyond the body (measured: VmHWM of an ingest node under 16 clients of
-  // 6 MB bodies and of 1M-tiny-event bodies, test/integration/ingest-memory.test.ts): parsed
-  // values and decoded text, about three times the body, and rows, whose copies in the NATS client
-  // outlive their ack until the runtime collects them.
-  reservation.grow(PARSE_BYTES_PER_BODY_BYTE * bytes.length + Math.min(MAX_ROWS_RESERVED_BYTES, bytes.length + count * ROW_OVERHEAD_BYTES))
+  // 6 MB bodies and of 1M-tiny-event bodies, test/integration/ingest-memory.test.ts): garbage, and
+  // rows, whose copies in the NATS client outlive their ack until the runtime collects them.
+  reservation.grow(GARBAGE_BYTES_PER_BODY_BYTE * bytes.length + Math.min(MAX_ROWS_RESERVED_BYTES, bytes.length + count * ROW_OVERHEAD_BYTES))
   const chunkPool = sharedPool('chunks', deps.maxMessageBytes, IDLE_CHUNKS)
   const window = new PublishWindow(deps.publisher, PUBLISH_WINDOW_CHUNKS, chunkPool)
   const headers = { service: request.service ?? '', namespace: request.namespace ?? '' }
@@ -136,53 +175,71 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
     chunkPool,
   )
   const invalid = new InvalidList()
+  // Blank lines of a line-delimited body: no events, so neither accepted nor refused.
+  let blank = 0
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
   // One source record per request, moved from event to event: no object per event on this path.
   const source: EventSource = { bytes, start: 0, end: 0, receivedMs: request.receivedMs, limits: deps.eventLimits }
-  // The elements a slice at a time, each slice parsed in one go.
-  const { starts, ends } = elements
+  const { starts, ends, state, times } = elements
+  const services = new LiteralStrings(text, elements.services)
+  const namespaces = new LiteralStrings(text, elements.namespaces)
   for (let from = 0; from < count; ) {
-    let to = from + 1
-    const sliceEnd = starts[from]! + SLICE_BYTES
-    while (to < count && ends[to]! <= sliceEnd) to++
-    // An oversized element is refused unparsed, so such a slice is parsed element by element.
-    // Only a slice's first element can be that large: the others end within SLICE_BYTES of its start.
-    const parsed = ends[from]! - starts[from]! >= MAX_EVENT_BYTES ? undefined : parseRun(bytes, elements, from, to)
-    for (let index = from; index < to; index++) {
-      const start = starts[index]!
-      const end = ends[index]!
-      const size = end - start
-      if (size >= MAX_EVENT_BYTES) {
-        invalid.add({ index, bytes: size, error: `The event is ${size} bytes; an event must be smaller than ${MAX_EVENT_BYTES} bytes (256 KB).` })
-        continue
-      }
-      let event: unknown
-      if (parsed !== undefined) event = parsed[index - from]
-      else {
-        const result = parseElement(bytes, start, end)
-        if (typeof result === 'string') {
-          invalid.add({ index, error: result })
+    if (state[from] === VALID) {
+      encoder.add(from, starts[from]!, ends[from]!, times[from]!, services.at(from), namespaces.at(from))
+      from++
+    } else {
+      // A run of elements for the exact path, a slice at a time, each slice parsed in one go.
+      let to = from + 1
+      const sliceEnd = starts[from]! + SLICE_BYTES
+      while (to < count && state[to] !== VALID && ends[to]! <= sliceEnd) to++
+      // An oversized element is refused unparsed, so such a slice is parsed element by element.
+      // Only a slice's first element can be that large: the others end within SLICE_BYTES of its start.
+      // Lines are always parsed one by one: only an array's commas make a slice's text an array of
+      // exactly its elements (joined lines `{"a":1},{"b":[1` and `2]}` would parse as two events).
+      const parsed = lines || ends[from]! - starts[from]! >= MAX_EVENT_BYTES ? undefined : parseRun(bytes, elements, from, to)
+      for (let index = from; index < to; index++) {
+        const start = starts[index]!
+        const end = ends[index]!
+        const size = end - start
+        if (lines && size === 0) {
+          blank++
           continue
         }
-        event = result.value
+        if (size >= MAX_EVENT_BYTES) {
+          invalid.add({ index, bytes: size, error: `The event is ${size} bytes; an event must be smaller than ${MAX_EVENT_BYTES} bytes (256 KB).` })
+          continue
+        }
+        let event: unknown
+        if (parsed !== undefined) event = parsed[index - from]
+        else {
+          const result = parseElement(bytes, start, end)
+          if (typeof result === 'string') {
+            invalid.add({ index, error: result })
+            continue
+          }
+          event = result.value
+        }
+        source.start = start
+        source.end = end
+        const problem = checkEvent(event, source)
+        if (problem !== undefined) {
+          invalid.add({ index, ...problem })
+          continue
+        }
+        const e = event as Record<string, unknown>
+        encoder.add(index, start, end, eventTimeMs(e.timestamp, request.receivedMs), e.service as string | undefined, e.namespace as string | undefined)
+        if (window.full) await window.room()
+        if (window.failed) await window.drain()
       }
-      source.start = start
-      source.end = end
-      const problem = checkEvent(event, source)
-      if (problem !== undefined) {
-        invalid.add({ index, ...problem })
-        continue
-      }
-      const e = event as Record<string, unknown>
-      encoder.add(index, start, end, eventTimeMs(e.timestamp, request.receivedMs), e.service as string | undefined, e.namespace as string | undefined)
-      // Only when a chunk was just sealed into a full window: an await per chunk, not per event.
-      if (window.full) await window.room()
-      // JetStream refused a chunk: the request fails with it, so stop encoding the rest.
-      if (window.failed) await window.drain()
+      from = to
     }
-    from = to
+    // Only when a chunk was just sealed into a full window: an await per chunk, not per event.
+    if (window.full) await window.room()
+    // JetStream refused a chunk: the request fails with it, so stop encoding the rest.
+    if (window.failed) await window.drain()
   }
   encoder.finish()
   await window.drain()
-  return { accepted: count - invalid.count, rejected: invalid.count, invalid: invalid.listed, bodyBytes: bytes.length }
+  return { accepted: count - blank - invalid.count, rejected: invalid.count, invalid: invalid.listed, bodyBytes: bytes.length }
 }

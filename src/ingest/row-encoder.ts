@@ -10,6 +10,7 @@ const TIMESTAMP_OPEN = encoder.encode('{"_timestamp":')
 const RAW_OPEN = encoder.encode('","_raw":')
 const ROW_CLOSE = encoder.encode('}\n')
 const MAX_CACHED_MIDDLES = 1024
+const RECENT_MIDDLES = 8
 // Upper bound for the variable parts of a row: timestamp and index digits.
 const ROW_DIGITS_MAX = 16 + 16
 
@@ -115,7 +116,30 @@ export class RowEncoder {
     return Buffer.allocUnsafeSlow(size)
   }
 
+  /**
+   * The last few middles looked up, by the identity of their strings: events of a request name a
+   * handful of services, and the strings they come with are the same objects
+   * (event-fields.ts LiteralStrings), so this skips hashing them per event.
+   */
+  private readonly recentServices: (string | undefined)[] = new Array(RECENT_MIDDLES).fill(null)
+  private readonly recentNamespaces: (string | undefined)[] = new Array(RECENT_MIDDLES).fill(null)
+  private readonly recentMiddles: Uint8Array[] = []
+  private nextRecent = 0
+
   private middleFor(service: string | undefined, namespace: string | undefined): Uint8Array {
+    for (let k = 0; k < this.recentMiddles.length; k++) {
+      if (this.recentServices[k] === service && this.recentNamespaces[k] === namespace) return this.recentMiddles[k]!
+    }
+    const middle = this.lookUpMiddle(service, namespace)
+    const slot = this.nextRecent
+    this.nextRecent = (slot + 1) % RECENT_MIDDLES
+    this.recentServices[slot] = service
+    this.recentNamespaces[slot] = namespace
+    this.recentMiddles[slot] = middle
+    return middle
+  }
+
+  private lookUpMiddle(service: string | undefined, namespace: string | undefined): Uint8Array {
     const s = service ?? this.context.service
     const n = namespace ?? this.context.namespace
     let middle = this.middles.get(s)?.get(n)

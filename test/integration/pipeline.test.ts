@@ -32,6 +32,21 @@ describe('events land in ClickHouse', () => {
     expect(detail.map((r) => JSON.parse(r._raw))).toEqual(JSON.parse(specExample))
   })
 
+  test('NDJSON lines land like array elements, with their line numbers in their ids', async () => {
+    const lines = ['{"message":"one","level":"info"}', '', '{"message":"two","duration":5}', '{"broken":', '{"message":"three","service":"own"}']
+    const sent = await p.send('ndjson', lines.join('\n'), { 'content-type': 'application/x-ndjson', 'x-service': 'shipper', 'idempotency-key': 'nd-1' })
+    expect(sent.status).toBe(400)
+    expect(sent.body.invalid.map((e: { index: number }) => e.index)).toEqual([3])
+    expect(await p.waitForCount('ndjson', 3, 5000)).toBe(3)
+    const rows = await p.query(`SELECT _raw, _service, splitByChar('-', _id)[2] AS line, data.duration AS duration FROM ${db}.ndjson ORDER BY line`)
+    expect(rows.map((r) => [r._raw, r._service, r.line])).toEqual([
+      [lines[0], 'shipper', '0'],
+      [lines[2], 'shipper', '2'],
+      [lines[4], 'own', '4'],
+    ])
+    expect(rows[1]!.duration).toBe(5)
+  })
+
   test('the table has the documented layout', async () => {
     const columns = await p.query(`SELECT name, type FROM system.columns WHERE database = '${db}' AND table = 'logs' ORDER BY position`)
     const types = Object.fromEntries(columns.map((c) => [c.name, c.type]))

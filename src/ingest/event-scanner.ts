@@ -1,0 +1,308 @@
+// Reads one event's bytes in a single pass, without building it: checks the JSON grammar
+// (RFC 8259; UTF-8 is checked once per body, natively, see ingest-request.ts), the storage rules
+// that keep ingest and ClickHouse agreeing (storage-rules.ts: depth, numbers, surrogate escapes,
+// a repeated single key, an empty line) and notes where the values of the well-known top-level
+// fields are. It allocates nothing: a valid event costs one read of its bytes.
+//
+// It answers only "certainly clean" or "not certainly clean". A clean event is accepted on the
+// spot (after event-fields.ts has checked the noted fields against the schema); anything else,
+// including what is merely unusual (an escaped top-level key, a number near ClickHouse's limits),
+// goes to the exact path (JSON.parse and validate.ts), which decides and words the error. So the
+// scanner never has to be right about a refusal, only never wrong about an acceptance; the
+// property tests in test/unit/event-scanner.test.ts hold it to JSON.parse and validate.ts.
+
+const TAB = 0x09, LF = 0x0a, CR = 0x0d, SPACE = 0x20, QUOTE = 0x22, PLUS = 0x2b, COMMA = 0x2c
+const MINUS = 0x2d, DOT = 0x2e, ZERO = 0x30, NINE = 0x39, COLON = 0x3a, UPPER_E = 0x45
+const LBRACKET = 0x5b, BACKSLASH = 0x5c, RBRACKET = 0x5d, LOWER_E = 0x65, LOWER_U = 0x75
+const LBRACE = 0x7b, RBRACE = 0x7d
+
+/** scan() result: the event is not certainly clean (invalid, unusual, or cut off by the data's end). */
+export const NOT_CLEAN = -1
+
+/** How a noted field's value was written. */
+export const enum ValueKind {
+  Absent = 0,
+  /** A string without escapes: its text is its bytes, between the quotes. */
+  PlainString = 1,
+  /** A string with escapes. */
+  EscapedString = 2,
+  Number = 3,
+  /** true, false, null, an object or an array. */
+  Other = 4,
+}
+
+/** Limits an event must keep for ClickHouse to store it as JSON.parse reads it (storage-rules.ts). */
+export interface ScanRules {
+  /** Deepest nesting of objects and arrays, the event object being level 1. */
+  maxDepth: number
+  /** A top-level key that must not appear twice. */
+  singleKey: string
+}
+
+// Number literals that cannot come near ClickHouse's limits (±1e308, 309 integer digits, a scale
+// of 308) are clean: at most 200 integer digits, and below 1e300 (integer digits plus a positive
+// exponent under 300). The rest are left to the exact rule (storage-rules.ts).
+const SAFE_INTEGER_DIGITS = 200
+const SAFE_MAGNITUDE_DIGITS = 300
+
+/** Bytes a string may hold unescaped: everything from 0x20 except the quote and the backslash. */
+const PLAIN = new Uint8Array(256)
+for (let c = 0x20; c < 256; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1
+/** JSON's four whitespace bytes. */
+const SPACE_BYTE = new Uint8Array(256)
+SPACE_BYTE[SPACE] = SPACE_BYTE[LF] = SPACE_BYTE[CR] = SPACE_BYTE[TAB] = 1
+/** Bytes allowed after a backslash, besides 'u'. */
+const SIMPLE_ESCAPE = new Uint8Array(256)
+for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1
+const HEX = new Int8Array(256).fill(-1)
+for (let c = 0; c < 10; c++) HEX[ZERO + c] = c
+for (let c = 0; c < 6; c++) HEX[0x61 + c] = HEX[0x41 + c] = 10 + c
+
+/**
+ * Scans events and keeps, for the last one scanned, where each watched top-level field's value is.
+ * One per request (it is reused from event to event); not reentrant.
+ */
+export class EventScanner {
+  /** Per watched field: the value's [start, end) and kind, for the last event scanned. */
+  readonly valueStart: Int32Array
+  readonly valueEnd: Int32Array
+  readonly kind: Uint8Array
+  /** Watched names as bytes, grouped by length for the key lookup. */
+  private readonly byLength: number[][]
+  private readonly names: Uint8Array[]
+  private readonly single: number
+  /** Open containers: 1 object, 0 array; index 0 is the event object. */
+  private readonly stack: Uint8Array
+
+  /** watched: the top-level field names whose values are noted (the event schema's properties). */
+  constructor(watched: readonly string[], private readonly rules: ScanRules) {
+    this.names = watched.map((name) => new TextEncoder().encode(name))
+    this.byLength = []
+    this.names.forEach((name, field) => (this.byLength[name.length] ??= []).push(field))
+    this.single = watched.indexOf(rules.singleKey)
+    if (this.single < 0) throw new Error(`the single key "${rules.singleKey}" must be a watched field`)
+    this.valueStart = new Int32Array(watched.length)
+    this.valueEnd = new Int32Array(watched.length)
+    this.kind = new Uint8Array(watched.length)
+    this.stack = new Uint8Array(rules.maxDepth + 1)
+  }
+
+  /**
+   * Reads the event that starts with '{' at b[start]. Returns the offset just after its closing
+   * '}' when it is certainly clean, otherwise NOT_CLEAN. `b` must end where the data ends (reading
+   * past it gives undefined, which no rule accepts).
+   *
+   * One function with its state in locals, strings scanned inline: this loop is most of ingest's
+   * work per byte, and calls or property writes per string cost measurably here.
+   */
+  scan(b: Uint8Array, start: number): number {
+    const kind = this.kind
+    kind.fill(ValueKind.Absent)
+    const stack = this.stack
+    const maxDepth = this.rules.maxDepth
+    const single = this.single
+    let singleSeen = false
+    let depth = 0
+    let i = start
+    let field = -1 // the watched field whose value comes next, at depth 1
+    let c: number | undefined
+    let escaped = false
+    // Whether the next string is an object's key (then a ':' and its value follow).
+    let readingKey = false
+
+    // Each turn reads one key or value at b[i] (after whitespace), then what follows it.
+    for (;;) {
+      c = b[i]
+      if (SPACE_BYTE[c!] === 1) {
+        i = skipSpace(b, i)
+        if (i < 0) return NOT_CLEAN
+        c = b[i]
+      }
+      const valueStart = i
+      let valueKind: ValueKind = ValueKind.Other
+      if (c === QUOTE) {
+        // A string: plain bytes skipped in a tight loop, escapes checked one by one.
+        escaped = false
+        c = b[++i]
+        for (;;) {
+          while (PLAIN[c!] === 1) c = b[++i]
+          if (c === QUOTE) break
+          if (c !== BACKSLASH) return NOT_CLEAN
+          escaped = true
+          i = escapeEnd(b, i)
+          if (i < 0) return NOT_CLEAN
+          c = b[i]
+        }
+        i++
+        if (readingKey) {
+          readingKey = false
+          if (depth === 1) {
+            // An escaped key may spell a watched name in disguise: the exact path reads it.
+            if (escaped) return NOT_CLEAN
+            field = this.watched(b, valueStart + 1, i - 1)
+            if (field === single && field >= 0) {
+              if (singleSeen) return NOT_CLEAN
+              singleSeen = true
+            }
+          }
+          c = b[i]
+          if (c !== COLON) {
+            i = skipSpace(b, i)
+            if (i < 0 || b[i] !== COLON) return NOT_CLEAN
+          }
+          i++
+          continue
+        }
+        valueKind = escaped ? ValueKind.EscapedString : ValueKind.PlainString
+      } else if (readingKey) {
+        return NOT_CLEAN
+      } else if (c === LBRACE || c === LBRACKET) {
+        if (depth === maxDepth) return NOT_CLEAN
+        if (field >= 0) {
+          // A watched field holding an object or an array: noted as Other (the exact path words it).
+          this.valueStart[field] = this.valueEnd[field] = i
+          kind[field] = ValueKind.Other
+          field = -1
+        }
+        const isObject = c === LBRACE
+        stack[depth++] = isObject ? 1 : 0
+        c = b[++i]
+        if (SPACE_BYTE[c!] === 1) {
+          i = skipSpace(b, i)
+          if (i < 0) return NOT_CLEAN
+          c = b[i]
+        }
+        if (c !== (isObject ? RBRACE : RBRACKET)) {
+          readingKey = isObject
+          continue
+        }
+        depth--
+        i++
+      } else if (c === MINUS || (c! >= ZERO && c! <= NINE)) {
+        i = number(b, i)
+        if (i < 0) return NOT_CLEAN
+        valueKind = ValueKind.Number
+      } else if (c === 0x74 /* t */) {
+        if (b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return NOT_CLEAN
+        i += 4
+      } else if (c === 0x66 /* f */) {
+        if (b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65) return NOT_CLEAN
+        i += 5
+      } else if (c === 0x6e /* n */) {
+        if (b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return NOT_CLEAN
+        i += 4
+      } else return NOT_CLEAN
+      if (field >= 0) {
+        // A repeated key: JSON.parse keeps the last value, so the last one is what is noted.
+        this.valueStart[field] = valueStart
+        this.valueEnd[field] = i
+        kind[field] = valueKind
+        field = -1
+      }
+
+      // After a value: a comma and the next key or value, or closers.
+      for (;;) {
+        if (depth === 0) return i
+        c = b[i]
+        if (SPACE_BYTE[c!] === 1) {
+          i = skipSpace(b, i)
+          if (i < 0) return NOT_CLEAN
+          c = b[i]
+        }
+        const inObject = stack[depth - 1] === 1
+        if (c === COMMA) {
+          i++
+          readingKey = inObject
+          break
+        }
+        if (c !== (inObject ? RBRACE : RBRACKET)) return NOT_CLEAN
+        depth--
+        i++
+      }
+    }
+  }
+
+  /** The watched field named by the key bytes b[from, to), or -1. */
+  private watched(b: Uint8Array, from: number, to: number): number {
+    const candidates = this.byLength[to - from]
+    if (candidates === undefined) return -1
+    next: for (const field of candidates) {
+      const name = this.names[field]!
+      for (let k = 0; k < name.length; k++) if (b[from + k] !== name[k]) continue next
+      return field
+    }
+    return -1
+  }
+}
+
+/**
+ * Checks the escape at b[i] (a backslash) and returns the offset after it, or NOT_CLEAN: an
+ * unknown escape, bad hex digits, or an unpaired surrogate escape (ClickHouse refuses those).
+ */
+function escapeEnd(b: Uint8Array, i: number): number {
+  const e = b[i + 1]!
+  if (SIMPLE_ESCAPE[e] === 1) return i + 2
+  if (e !== LOWER_U) return NOT_CLEAN
+  const unit = hex4(b, i + 2)
+  if (unit < 0) return NOT_CLEAN
+  if (unit < 0xd800 || unit > 0xdfff) return i + 6
+  // A high surrogate must be followed at once by an escaped low one; a lone low one is refused too.
+  if (unit > 0xdbff || b[i + 6] !== BACKSLASH || b[i + 7] !== LOWER_U) return NOT_CLEAN
+  const low = hex4(b, i + 8)
+  return low >= 0xdc00 && low <= 0xdfff ? i + 12 : NOT_CLEAN
+}
+
+/** Skips whitespace from b[i]; NOT_CLEAN at an empty line, which ClickHouse cannot read inside an event. */
+function skipSpace(b: Uint8Array, i: number): number {
+  for (;;) {
+    const c = b[i]!
+    if (SPACE_BYTE[c] !== 1) return i
+    if (c === LF && b[i + 1] === LF) return NOT_CLEAN
+    i++
+  }
+}
+
+/**
+ * Reads a number literal at b[i]; returns the offset after it, or NOT_CLEAN when it is not JSON's
+ * grammar or might be beyond what ClickHouse reads as JSON.parse does.
+ */
+function number(b: Uint8Array, i: number): number {
+  if (b[i] === MINUS) i++
+  let c = b[i]
+  const intStart = i
+  if (c === ZERO) c = b[++i]
+  else if (c! > ZERO && c! <= NINE) {
+    do c = b[++i]
+    while (c! >= ZERO && c! <= NINE)
+  } else return NOT_CLEAN
+  const intDigits = i - intStart
+  if (intDigits > SAFE_INTEGER_DIGITS) return NOT_CLEAN
+  if (c === DOT) {
+    c = b[++i]
+    if (!(c! >= ZERO && c! <= NINE)) return NOT_CLEAN
+    do c = b[++i]
+    while (c! >= ZERO && c! <= NINE)
+  }
+  if (c === LOWER_E || c === UPPER_E) {
+    c = b[++i]
+    const negative = c === MINUS
+    if (negative || c === PLUS) c = b[++i]
+    if (!(c! >= ZERO && c! <= NINE)) return NOT_CLEAN
+    let exponent = 0
+    do {
+      if (exponent < SAFE_MAGNITUDE_DIGITS) exponent = exponent * 10 + (c! - ZERO)
+      c = b[++i]
+    } while (c! >= ZERO && c! <= NINE)
+    // A negative exponent only makes the number smaller; a positive one must keep it below 1e300.
+    if (!negative && intDigits + exponent >= SAFE_MAGNITUDE_DIGITS) return NOT_CLEAN
+  }
+  return i
+}
+
+/** The code unit of the 4 hex digits at b[at], or -1. */
+function hex4(b: Uint8Array, at: number): number {
+  if (at + 4 > b.length) return -1
+  const h0 = HEX[b[at]!]!, h1 = HEX[b[at + 1]!]!, h2 = HEX[b[at + 2]!]!, h3 = HEX[b[at + 3]!]!
+  if ((h0 | h1 | h2 | h3) < 0) return -1
+  return (h0 << 12) | (h1 << 8) | (h2 << 4) | h3
+}
