@@ -1,5 +1,6 @@
 // TypeBox schemas of the HTTP API, used for the OpenAPI document (GET /openapi).
 import { Type as T } from '@sinclair/typebox'
+import { LINE_MEDIA_TYPES } from '../ingest/body-format'
 import { EventBatch, InvalidEvent } from '../ingest/event-schema'
 import { MAX_LISTED_INVALID } from '../ingest/invalid-list'
 import { QueryResult } from '../query/run-query'
@@ -107,7 +108,13 @@ export const eventsOperation = {
     required: true,
     content: {
       'application/json': { schema: EventBatch, examples: { 'the spec\'s example': { value: EXAMPLE_EVENTS } } },
-      'application/x-ndjson': { schema: { type: 'string', description: 'One JSON event per line, same limits; invalid lines are listed by their 0-based line index' }, examples: { 'the spec\'s example': { value: NDJSON_EXAMPLE } } },
+      // Newline-delimited JSON under each name it goes by (src/ingest/body-format.ts).
+      ...Object.fromEntries(
+        LINE_MEDIA_TYPES.map((type) => [
+          type,
+          { schema: { type: 'string', description: 'One JSON event per line, same limits; blank lines are skipped; invalid lines are listed by their 0-based line index' }, examples: { 'the spec\'s example': { value: NDJSON_EXAMPLE } } },
+        ]),
+      ),
     },
   },
   responses: Object.fromEntries(

@@ -2,6 +2,7 @@
 // 404 / 405 answers that say where to look, the access log, and metrics names. In-process (app.handle).
 import { describe, expect, test } from 'bun:test'
 import { Writable } from 'node:stream'
+import { LINE_MEDIA_TYPES } from '../../src/ingest/body-format'
 import { createLogger } from '../../src/log'
 import { Metrics } from '../../src/metrics'
 import { TEST_QUERY_KEY, post } from '../support/http-app'
@@ -50,7 +51,7 @@ describe('the OpenAPI document', () => {
     const names = op.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)
     expect(names).toEqual(['path:dataset', 'header:x-service', 'header:x-namespace', 'header:Idempotency-Key', 'header:Content-Encoding'])
     expect(op.parameters[0].schema.pattern).toBe('^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$')
-    expect(Object.keys(op.requestBody.content)).toEqual(['application/json', 'application/x-ndjson'])
+    expect(Object.keys(op.requestBody.content)).toEqual(['application/json', ...LINE_MEDIA_TYPES])
   })
 
   test('lists every status each route can answer, with a body schema, and Retry-After / Allow where sent', async () => {
@@ -82,6 +83,12 @@ describe('the OpenAPI document', () => {
       expect(await response.json()).toEqual(op.responses['202'].content['application/json'].examples.accepted.value)
     }
     expect(a.publisher.rows()).toHaveLength(2)
+    for (const type of LINE_MEDIA_TYPES) {
+      const example = op.requestBody.content[type].examples["the spec's example"].value
+      const response = await a.app.handle(post(`/v1/${dataset}`, example, { ...headers, 'content-type': type }))
+      expect(response.status, type).toBe(202)
+    }
+    expect(a.publisher.rows()).toHaveLength(2 + 2 * LINE_MEDIA_TYPES.length)
     // The 400 examples are what sluice says: the invalid-event one is reproduced by its request.
     const bad = await a.app.handle(post('/v1/logs', '[{"ok":1},{"duration":"slow"}]'))
     expect(await bad.json()).toEqual(op.responses['400'].content['application/json'].examples['some events invalid'].value)
