@@ -50,6 +50,7 @@ export const Env = T.Object({
   EVENT_MAX_FUTURE_DAYS: Int(0, 36500, 1, 'refuse events whose timestamp is more than this many days in the future (0: no limit)'),
   NATS_SYNC_INTERVAL: T.Optional(T.String({ pattern: '^(always|[0-9]+(ms|s|m|h))$', description: 'local nats-server only: how often JetStream fsyncs its store ("always", or a duration such as 10s); unset: the server default' })),
   SHUTDOWN_TIMEOUT_MS: Int(1000, 600_000, 30_000, 'one budget for the whole shutdown: draining requests, flushing the batcher, stopping NATS'),
+  CONSOLE_ENABLED: T.Boolean({ default: true, description: 'serve the console (GET /): a browser page that reads stored events, opened with a query key' }),
   LOG_LEVEL: T.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => T.Literal(l)), { default: 'info' }),
   LOG_FORMAT: T.Union([T.Literal('auto'), T.Literal('json'), T.Literal('pretty')], { default: 'auto', description: 'auto: coloured lines when stdout is a terminal, JSON lines otherwise' }),
   CORS_ORIGINS: T.String({ default: '*', description: 'origins whose browser pages may POST events to /v1/<dataset>: *, none, or comma-separated scheme://host[:port]; /query never answers CORS' }),
@@ -70,6 +71,8 @@ export interface Config {
   dataDir: string
   role: Role
   logLevel: string
+  /** Serve the console at GET / (it signs in with a query key). */
+  consoleEnabled: boolean
   /** One budget shared by every shutdown step. */
   shutdownTimeoutMs: number
   /** auto: pretty when stdout is a terminal. */
@@ -178,6 +181,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR,
     role: e.ROLE,
     logLevel: e.LOG_LEVEL,
+    consoleEnabled: e.CONSOLE_ENABLED,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logFormat: e.LOG_FORMAT,
     corsOrigins: corsOrigins as CorsOrigins,

@@ -79,14 +79,14 @@ async function main(): Promise<void> {
     console.error(`sluice failed to start: ${(error as Error)?.message ?? error}`)
     process.exit(1)
   }
-  if (sluice.generatedKey || sluice.generatedQueryKey) printFirstRequest(sluice.port, sluice.generatedKey, sluice.generatedQueryKey, config.dataDir, config.clickhouse.database)
+  if (sluice.generatedKey || sluice.generatedQueryKey) printFirstRequest(sluice.port, sluice.generatedKey, sluice.generatedQueryKey, config.dataDir, config.clickhouse.database, config.consoleEnabled)
 }
 
 /**
  * For the newcomer: the generated keys, which is which, and requests that work as pasted. A key
  * that came from the environment is not printed (the operator has it, and logs are not the place).
  */
-function printFirstRequest(port: number, ingestKey: string | undefined, queryKey: string | undefined, dataDir: string, database: string): void {
+function printFirstRequest(port: number, ingestKey: string | undefined, queryKey: string | undefined, dataDir: string, database: string, consoleEnabled: boolean): void {
   const example = `[{"message":"hello from sluice","requestId":"r-1"},{"message":"second event","duration":127}]`
   const lines = ['', `sluice is listening on http://localhost:${port}`]
   if (ingestKey) lines.push(`Ingest key, PUBLIC (generated, kept in ${dataDir}/api-key; set API_KEYS to use your own): ${ingestKey}`, '  it only sends events: ship it in your applications.')
@@ -94,6 +94,7 @@ function printFirstRequest(port: number, ingestKey: string | undefined, queryKey
   lines.push('')
   if (ingestKey) lines.push('Send events:', `  curl -X POST 'http://localhost:${port}/v1/logs' -H 'x-api-key: ${ingestKey}' -H 'content-type: application/json' -H 'x-service: my-service' -d '${example}'`)
   if (queryKey) lines.push('Query them:', `  curl -X POST 'http://localhost:${port}/query' -H 'x-api-key: ${queryKey}' -d 'SELECT _timestamp, _service, data.message FROM ${database}.logs ORDER BY _timestamp'`)
+  if (queryKey && consoleEnabled) lines.push('Look at them in the console:', `  http://localhost:${port}/   (sign in with the query key: ${queryKey})`)
   lines.push('')
   console.log(lines.join('\n'))
 }

@@ -188,6 +188,8 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     runner,
     metrics,
     logger,
+    // Ingest keys are public, so the console may write one into its send examples.
+    console: config.consoleEnabled ? { database: config.clickhouse.database, exampleIngestKey: generated?.key ?? config.apiKeys.find((k) => !k.startsWith('sha256:')) } : undefined,
     readiness: async () => {
       const [nats, ch] = await Promise.all([
         answersWithin(async () => natsLink.usable && (await nc.flush().then(() => true, () => false)), READY_CHECK_TIMEOUT_MS),
@@ -204,7 +206,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     const finished = await inFlight.drained(deadline - Date.now())
     if (!finished) void server.stop(true)
   })
-  logger.info({ port: server.port, role: config.role, clickhouse: config.clickhouse.url ?? 'embedded chDB', nats: natsUrl }, 'sluice is running')
+  logger.info({ port: server.port, role: config.role, clickhouse: config.clickhouse.url ?? 'embedded chDB', nats: natsUrl, console: config.consoleEnabled ? `http://localhost:${server.port}/` : 'off' }, 'sluice is running')
 
   return {
     url: `http://127.0.0.1:${server.port}`,

@@ -4,6 +4,7 @@
 import { Elysia } from 'elysia'
 import { SluiceError } from '../errors'
 import type { Logger } from '../log'
+import { consoleRoutes, type ConsoleRoutesDependencies } from './console-routes'
 import { eventsRoute, type EventsRouteDependencies } from './events-route'
 import { opsRoutes, type OpsRoutesDependencies } from './ops-routes'
 import { queryRoute, type QueryRouteDependencies } from './query-route'
@@ -14,7 +15,7 @@ import { AllowedMethods, notFoundAnswer } from './not-found'
 import { apiReference } from './openapi'
 import { requestSurface } from './request-surface'
 
-export type AppDependencies = EventsRouteDependencies & QueryRouteDependencies & OpsRoutesDependencies & { logger: Logger }
+export type AppDependencies = EventsRouteDependencies & QueryRouteDependencies & OpsRoutesDependencies & ConsoleRoutesDependencies & { logger: Logger }
 
 export interface SurfaceOptions {
   /** Origins whose pages may send events from a browser (CORS_ORIGINS); default `*`: the ingest key is public. */
@@ -37,6 +38,7 @@ export function createApp(deps: AppDependencies & SurfaceOptions) {
     .use(eventsRoute({ ...deps, ingest }))
     .use(queryRoute(deps))
     .use(opsRoutes(deps))
+    .use(consoleRoutes(deps))
     .onError(({ code, error }) => {
       if (code === 'PARSE' || code === 'VALIDATION') return statusResponse(400, { error: String((error as Error).message ?? error) })
       deps.logger.error({ err: error, code }, 'unhandled HTTP error')

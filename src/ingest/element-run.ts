@@ -6,11 +6,13 @@ import type { EventReader } from './event-fields'
 
 /** The element was read in the single pass and is a valid event; its results are kept. */
 export const VALID = 1
+/** The single pass found the element certainly refused; the exact path only words why. */
+export const REFUSED = 2
 
 export class ElementRun {
   starts = new Int32Array(1024)
   ends = new Int32Array(1024)
-  /** VALID, or 0: the element still needs the exact path (validate.ts). */
+  /** VALID, REFUSED, or 0: the element needs the exact path (validate.ts) to decide. */
   state = new Uint8Array(1024)
   /** Of valid events: the event time (epoch ms). */
   times = new Float64Array(1024)

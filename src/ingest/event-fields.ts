@@ -49,6 +49,12 @@ export class EventReader {
   private source: Uint8Array = new Uint8Array(0)
   /** Results for the last event read() passed: its time, and where its service and namespace strings are ([-1, -1]: absent). */
   timeMs = 0
+  /**
+   * After a read that returned -1: whether the event is certainly refused on the exact path too
+   * (only the wording is left to find), rather than unusual. Size and schema refusals are
+   * certain; so is a scan that failed other than for something unusual.
+   */
+  certainlyInvalid = false
   serviceStart = -1
   serviceEnd = -1
   namespaceStart = -1
@@ -63,9 +69,12 @@ export class EventReader {
    */
   read(b: Uint8Array, start: number): number {
     const scanner = this.scanner
+    this.certainlyInvalid = false
     const end = scanner.scan(b, start)
+    if (end < 0) this.certainlyInvalid = !scanner.wasUnusual
     // An event must be smaller than 256 KB: a larger one is refused, by the exact path's words.
-    if (end < 0 || end - start >= MAX_EVENT_BYTES) return -1
+    if (end < 0) return -1
+    if (end - start >= MAX_EVENT_BYTES) return this.refuse()
     this.source = b
     const kind = scanner.kind
     for (let field = 0; field < kind.length; field++) {
@@ -73,18 +82,23 @@ export class EventReader {
       if (k === ValueKind.Absent) continue
       const rule = RULES[field]
       if (rule === Rule.AnyString) {
-        if (k !== ValueKind.PlainString && k !== ValueKind.EscapedString) return -1
+        if (k !== ValueKind.PlainString && k !== ValueKind.EscapedString) return this.refuse()
       } else if (rule === Rule.AnyNumber) {
-        if (k !== ValueKind.Number) return -1
-      } else if (field !== TIMESTAMP && !this.compiledCheck(field, k)) return -1
+        if (k !== ValueKind.Number) return this.refuse()
+      } else if (field !== TIMESTAMP && !this.compiledCheck(field, k)) return this.refuse()
     }
     if (kind[TIMESTAMP] === ValueKind.Absent) this.timeMs = this.receivedMs
-    else if (!this.readTimestamp(kind[TIMESTAMP]!)) return -1
+    else if (!this.readTimestamp(kind[TIMESTAMP]!)) return this.refuse()
     if (kind[SERVICE] === ValueKind.Absent) this.serviceStart = this.serviceEnd = -1
     else (this.serviceStart = scanner.valueStart[SERVICE]!), (this.serviceEnd = scanner.valueEnd[SERVICE]!)
     if (kind[NAMESPACE] === ValueKind.Absent) this.namespaceStart = this.namespaceEnd = -1
     else (this.namespaceStart = scanner.valueStart[NAMESPACE]!), (this.namespaceEnd = scanner.valueEnd[NAMESPACE]!)
     return end
+  }
+
+  private refuse(): number {
+    this.certainlyInvalid = true
+    return -1
   }
 
   /** Checks the timestamp against its schema and the time window, and keeps its time. */

@@ -98,6 +98,7 @@ export class EventScanner {
   scan(b: Uint8Array, start: number): number {
     const kind = this.kind
     kind.fill(ValueKind.Absent)
+    this.wasUnusual = false
     const stack = this.stack
     const maxDepth = this.rules.maxDepth
     const single = this.single
@@ -138,7 +139,7 @@ export class EventScanner {
           readingKey = false
           if (depth === 1) {
             // An escaped key may spell a watched name in disguise: the exact path reads it.
-            if (escaped) return NOT_CLEAN
+            if (escaped) return this.unusual()
             field = this.watched(b, valueStart + 1, i - 1)
             if (field === single && field >= 0) {
               if (singleSeen) return NOT_CLEAN
@@ -180,7 +181,7 @@ export class EventScanner {
         i++
       } else if (c === MINUS || (c! >= ZERO && c! <= NINE)) {
         i = number(b, i)
-        if (i < 0) return NOT_CLEAN
+        if (i < 0) return i === UNUSUAL_NUMBER ? this.unusual() : NOT_CLEAN
         valueKind = ValueKind.Number
       } else if (c === 0x74 /* t */) {
         if (b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return NOT_CLEAN
@@ -220,6 +221,19 @@ export class EventScanner {
         i++
       }
     }
+  }
+
+  /**
+   * Whether the last NOT_CLEAN was for something merely unusual (an escaped top-level key, a
+   * number near ClickHouse's limits) rather than a certain refusal (bad JSON, or a storage rule
+   * broken: too deep, an unpaired surrogate, a repeated single key, an empty line; or the data
+   * ended inside the event).
+   */
+  wasUnusual = false
+
+  private unusual(): number {
+    this.wasUnusual = true
+    return NOT_CLEAN
   }
 
   /** The watched field named by the key bytes b[from, to), or -1. */
@@ -262,9 +276,12 @@ function skipSpace(b: Uint8Array, i: number): number {
   }
 }
 
+/** number(): a number literal that might be beyond what ClickHouse reads as JSON.parse does. */
+const UNUSUAL_NUMBER = -2
+
 /**
- * Reads a number literal at b[i]; returns the offset after it, or NOT_CLEAN when it is not JSON's
- * grammar or might be beyond what ClickHouse reads as JSON.parse does.
+ * Reads a number literal at b[i]; returns the offset after it, NOT_CLEAN when it is not JSON's
+ * grammar, or UNUSUAL_NUMBER.
  */
 function number(b: Uint8Array, i: number): number {
   if (b[i] === MINUS) i++
@@ -276,7 +293,7 @@ function number(b: Uint8Array, i: number): number {
     while (c! >= ZERO && c! <= NINE)
   } else return NOT_CLEAN
   const intDigits = i - intStart
-  if (intDigits > SAFE_INTEGER_DIGITS) return NOT_CLEAN
+  if (intDigits > SAFE_INTEGER_DIGITS) return UNUSUAL_NUMBER
   if (c === DOT) {
     c = b[++i]
     if (!(c! >= ZERO && c! <= NINE)) return NOT_CLEAN
@@ -294,7 +311,7 @@ function number(b: Uint8Array, i: number): number {
       c = b[++i]
     } while (c! >= ZERO && c! <= NINE)
     // A negative exponent only makes the number smaller; a positive one must keep it below 1e300.
-    if (!negative && intDigits + exponent >= SAFE_MAGNITUDE_DIGITS) return NOT_CLEAN
+    if (!negative && intDigits + exponent >= SAFE_MAGNITUDE_DIGITS) return UNUSUAL_NUMBER
   }
   return i
 }

@@ -16,7 +16,7 @@ import type { BodyFormat } from './body-format'
 import { readBody } from './body-reader'
 import { sharedPool } from './buffer-pool'
 import type { ContentEncoding } from './decompress'
-import { ElementRun, VALID } from './element-run'
+import { ElementRun, REFUSED, VALID } from './element-run'
 import { parseElement, parseRun } from './element-slices'
 import { EventReader, LiteralStrings } from './event-fields'
 import { eventTimeMs, requestIdBase } from './enrich'
@@ -149,10 +149,15 @@ function settle(bytes: Uint8Array, elements: ElementRun, reader: EventReader): v
     const start = starts[n]!
     const end = ends[n]!
     if (state[n] !== VALID) {
-      // The reader sees only the element, so no read runs on past it into later lines.
-      if (bytes[start] === OPEN_OBJECT && end - start < MAX_EVENT_BYTES && reader.read(bytes.subarray(0, end), start) === end) elements.setValid(n, reader)
+      if (bytes[start] !== OPEN_OBJECT || end - start >= MAX_EVENT_BYTES) state[n] = REFUSED
+      else {
+        // The reader sees only the element, so no read runs on past it into later lines.
+        const read = reader.read(bytes.subarray(0, end), start)
+        if (read === end) elements.setValid(n, reader)
+        else if (read >= 0 || reader.certainlyInvalid) state[n] = REFUSED
+      }
     }
-    if (state[n] === VALID && !utf8 && !isUtf8(bytes.subarray(start, end))) state[n] = 0
+    if (!utf8 && state[n] !== REFUSED && !isUtf8(bytes.subarray(start, end))) state[n] = REFUSED
   }
 }
 
@@ -189,10 +194,18 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
       encoder.add(from, starts[from]!, ends[from]!, times[from]!, services.at(from), namespaces.at(from))
       from++
     } else {
+      // Once the invalid list is full, a certain refusal is only counted: its wording is not needed,
+      // so a body of millions of bad elements costs no parse of them (nor an exception each).
+      if (state[from] === REFUSED && invalid.full) {
+        if (!(lines && starts[from] === ends[from])) invalid.countOne()
+        else blank++
+        from++
+        continue
+      }
       // A run of elements for the exact path, a slice at a time, each slice parsed in one go.
       let to = from + 1
       const sliceEnd = starts[from]! + SLICE_BYTES
-      while (to < count && state[to] !== VALID && ends[to]! <= sliceEnd) to++
+      while (to < count && state[to] !== VALID && !(state[to] === REFUSED && invalid.full) && ends[to]! <= sliceEnd) to++
       // An oversized element is refused unparsed, so such a slice is parsed element by element.
       // Only a slice's first element can be that large: the others end within SLICE_BYTES of its start.
       // Lines are always parsed one by one: only an array's commas make a slice's text an array of

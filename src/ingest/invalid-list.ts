@@ -14,6 +14,16 @@ export class InvalidList {
     if (this.count++ < MAX_LISTED_INVALID) this.listed.push(entry)
   }
 
+  /** Whether the list is full: a further refusal is only counted, so its wording is not needed. */
+  get full(): boolean {
+    return this.count >= MAX_LISTED_INVALID
+  }
+
+  /** Counts a refusal once the list is full. */
+  countOne(): void {
+    this.count++
+  }
+
   /** Whether some entries were counted but not listed. */
   get truncated(): boolean {
     return this.count > this.listed.length

@@ -83,3 +83,25 @@ describe('NDJSON bodies', () => {
     }
   })
 })
+
+describe('bodies of many bad elements', () => {
+  // Past the first 1,000 refusals only their count is needed: certain refusals are then counted
+  // without being parsed, while events that are merely unusual are still read on the exact path.
+  const unusualButValid = ['{"dur\\u0061tion":5}', '{"a":1e305}', `{"big":${'9'.repeat(250)}}`, '{"\\u006dessage":"escaped key"}']
+  const bad = ['1', '{"a":', '[]', '{"a":1}}', '"x"', '{"a":"\\ud800"}', `{"x":${'['.repeat(70)}${']'.repeat(70)}}`, '{"message":5}']
+
+  for (const format of ['array', 'lines'] as const) {
+    test(`${format}: refusals past the listed ones are counted, and unusual valid events after them still land`, async () => {
+      const { app, publisher } = testApp()
+      const elements = [...Array.from({ length: 1600 }, (_, i) => bad[i % bad.length]!), ...unusualButValid, ...Array.from({ length: 400 }, (_, i) => bad[i % bad.length]!), '{"last":1}']
+      const body = format === 'array' ? `[${elements.join(',')}]` : elements.join('\n')
+      const res = await app.handle(post('/v1/many', body, { 'content-type': format === 'array' ? 'application/json' : 'application/x-ndjson' }))
+      const answer = (await res.json()) as { accepted: number; rejected: number; invalid: unknown[]; invalidTruncated?: boolean }
+      expect(answer.accepted).toBe(unusualButValid.length + 1)
+      expect(answer.rejected).toBe(2000)
+      expect(answer.invalid.length).toBe(1000)
+      expect(answer.invalidTruncated).toBe(true)
+      expect(publisher.rawTexts()).toEqual([...unusualButValid, '{"last":1}'])
+    })
+  }
+})

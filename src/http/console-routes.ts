@@ -1,0 +1,134 @@
+// The console (GET /): the page and its bundled assets, and the JSON and event-stream endpoints it
+// reads, every one of them behind a query key (never an ingest key) and run through the query
+// sandbox. Queries typed by a person go to POST /query itself.
+import { Elysia } from 'elysia'
+import { consoleBundle } from '../console/bundle'
+import { consoleSendExamples } from '../console/send-examples'
+import { QueryRejectedError, StoreUnavailableError } from '../errors'
+import type { Logger } from '../log'
+import { isDatasetName, type TimeRange } from '../query/console-queries'
+import { ConsoleReader } from '../query/console-reader'
+import { LiveTails, type TailLimits } from '../query/live-tail'
+import { BUSY_RETRY_AFTER_SECONDS, type QueryRunner } from '../query/run-query'
+import { AccessKeys, type ApiKeys } from './api-keys'
+import { json, statusResponse } from './responses'
+
+export interface ConsoleOptions {
+  /** The database holding the dataset tables (CLICKHOUSE_DATABASE). */
+  database: string
+  /** An ingest key to write into the send examples (ingest keys are public); unset: a placeholder. */
+  exampleIngestKey?: string
+  tailLimits?: TailLimits
+}
+
+export interface ConsoleRoutesDependencies {
+  keys: ApiKeys
+  queryKeys: ApiKeys
+  runner: QueryRunner | undefined
+  logger: Logger
+  /** Unset (CONSOLE_ENABLED=false, or a test app): no console routes at all. */
+  console?: ConsoleOptions
+}
+
+/** The page may load only what sluice serves; CodeMirror and uPlot set inline styles. No framing (clickjacking). */
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+}
+const NO_STORE = { 'cache-control': 'no-store' }
+
+const INGEST_KEY_REFUSED = 'This is an ingest key (API_KEYS): it is public and only sends events. The console opens with a query key (QUERY_KEYS, or data/query-key).'
+const UNKNOWN_KEY = 'This key is not a query key of this sluice. Use one from QUERY_KEYS (or data/query-key when QUERY_KEYS is unset).'
+
+export function consoleRoutes(deps: ConsoleRoutesDependencies) {
+  const app = new Elysia({ name: 'console' })
+  const options = deps.console
+  if (!options) return app
+  const access = new AccessKeys(deps.keys, deps.queryKeys)
+  const reader = deps.runner ? new ConsoleReader(deps.runner, options.database) : undefined
+  const tails = reader ? new LiveTails(reader, options.tailLimits) : undefined
+
+  /** The refusal for a request without a query key, or undefined when it has one. */
+  const refusal = (request: Request): Response | undefined => {
+    const kind = access.kindOf(request.headers.get('x-api-key'))
+    if (kind === 'query') return undefined
+    return statusResponse(401, { error: kind === 'ingest' ? INGEST_KEY_REFUSED : UNKNOWN_KEY })
+  }
+
+  /** Runs `read` for a request holding a query key, answering JSON or the error as /query would. */
+  const answer = async (request: Request, dataset: string | undefined, read: (reader: ConsoleReader) => Promise<unknown>): Promise<Response> => {
+    const refused = refusal(request)
+    if (refused) return refused
+    if (dataset !== undefined && !isDatasetName(dataset)) return statusResponse(400, { error: `${JSON.stringify(dataset)} is not a dataset name.` })
+    if (!reader) return statusResponse(503, { error: 'This node runs ROLE=ingest and has no ClickHouse connection.' })
+    try {
+      return json(200, await read(reader), NO_STORE)
+    } catch (error) {
+      return errorResponse(error, deps.logger)
+    }
+  }
+
+  return app
+    .get('/', async () => new Response((await consoleBundle()).html, { headers: PAGE_HEADERS }))
+    .get('/console/:asset', async ({ params, request }) => {
+      const asset = (await consoleBundle()).assets.get(params.asset)
+      if (!asset) return statusResponse(400, { error: 'No such console asset.' })
+      const headers = { 'content-type': asset.type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache', vary: 'accept-encoding' }
+      if (/\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')) return new Response(asset.gzipped, { headers: { ...headers, 'content-encoding': 'gzip' } })
+      return new Response(asset.body, { headers })
+    })
+    .get('/console/api/session', ({ request }) => answer(request, undefined, async () => ({ database: options.database })))
+    .get('/console/api/datasets', ({ request }) => answer(request, undefined, (r) => r.datasets(request.signal)))
+    .get('/console/api/datasets/:dataset/fields', ({ request, params }) => answer(request, params.dataset, (r) => r.fields(params.dataset, request.signal)))
+    .get('/console/api/datasets/:dataset/histogram', ({ request, params, query }) =>
+      answer(request, params.dataset, async (r) => {
+        const range = rangeOf(query) ?? (await r.span(params.dataset, request.signal))
+        return range ? r.histogram(params.dataset, widen(range), request.signal) : null
+      }),
+    )
+    .get('/console/api/datasets/:dataset/events', ({ request, params, query }) => answer(request, params.dataset, (r) => r.events(params.dataset, rangeOf(query), request.signal)))
+    .get('/console/api/datasets/:dataset/examples', ({ request, params }) =>
+      answer(request, params.dataset, async () =>
+        consoleSendExamples({ baseUrl: new URL(request.url).origin, dataset: params.dataset, apiKey: options.exampleIngestKey ?? '<your ingest key>' }),
+      ),
+    )
+    .get('/console/api/datasets/:dataset/tail', ({ request, params }) => {
+      // A stream read with fetch, so the key travels in a header and never in a URL that lands in logs.
+      const refused = refusal(request)
+      if (refused) return refused
+      if (!isDatasetName(params.dataset)) return statusResponse(400, { error: `${JSON.stringify(params.dataset)} is not a dataset name.` })
+      if (!tails) return statusResponse(503, { error: 'This node runs ROLE=ingest and has no ClickHouse connection.' })
+      const stream = tails.start(params.dataset, request.signal)
+      if (!stream) {
+        return json(429, { message: 'Too Many Requests', error: `${tails.limits.maxConcurrent} live tails are open on this node, as many as it runs at once: close one, or retry later.` }, { 'retry-after': '5' })
+      }
+      return new Response(stream, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' } })
+    })
+}
+
+/** `from` and `to` (ms since the epoch) from the query string, when both are given and sane. */
+function rangeOf(query: Record<string, string | undefined>): TimeRange | undefined {
+  const fromMs = Number(query.from)
+  const toMs = Number(query.to)
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || query.from === undefined || query.to === undefined || toMs <= fromMs) return undefined
+  // DateTime64(3) holds years 1900 to 2299.
+  const min = Date.UTC(1900, 0, 1)
+  const max = Date.UTC(2299, 11, 31)
+  return { fromMs: Math.max(min, fromMs), toMs: Math.min(max, toMs) }
+}
+
+/** A dataset's span, end exclusive, with a little room so one event still makes a bar. */
+const widen = (range: TimeRange): TimeRange => (range.toMs - range.fromMs < 60_000 ? { fromMs: range.fromMs - 30_000, toMs: range.toMs + 30_000 } : { fromMs: range.fromMs, toMs: range.toMs + 1 })
+
+function errorResponse(error: unknown, logger: Logger): Response {
+  if (error instanceof QueryRejectedError) {
+    if (error.status === 429) return json(429, { message: 'Too Many Requests', error: error.message }, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) })
+    return statusResponse(error.status, { error: error.message })
+  }
+  if (error instanceof StoreUnavailableError) return statusResponse(503, { error: error.message })
+  logger.error({ err: error }, 'console read failed')
+  return statusResponse(500)
+}
