@@ -4,6 +4,7 @@ import { Type as T, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from './errors'
 import { keyDigestHex } from './http/api-keys'
+import { parseCorsOrigins, type CorsOrigins } from './http/cors'
 import type { QueryLimits } from './query/limits'
 
 const Int = (min: number, max: number, def: number, description: string) =>
@@ -51,6 +52,8 @@ export const Env = T.Object({
   SHUTDOWN_TIMEOUT_MS: Int(1000, 600_000, 30_000, 'one budget for the whole shutdown: draining requests, flushing the batcher, stopping NATS'),
   CONSOLE_ENABLED: T.Boolean({ default: true, description: 'serve the console (GET /): a browser page that reads stored events, opened with a query key' }),
   LOG_LEVEL: T.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => T.Literal(l)), { default: 'info' }),
+  LOG_FORMAT: T.Union([T.Literal('auto'), T.Literal('json'), T.Literal('pretty')], { default: 'auto', description: 'auto: coloured lines when stdout is a terminal, JSON lines otherwise' }),
+  CORS_ORIGINS: T.String({ default: '*', description: 'origins whose browser pages may POST events to /v1/<dataset>: *, none, or comma-separated scheme://host[:port]; /query never answers CORS' }),
 })
 export type Env = Static<typeof Env>
 
@@ -72,6 +75,10 @@ export interface Config {
   consoleEnabled: boolean
   /** One budget shared by every shutdown step. */
   shutdownTimeoutMs: number
+  /** auto: pretty when stdout is a terminal. */
+  logFormat: Env['LOG_FORMAT']
+  /** Origins allowed to send events from a browser (CORS on /v1 only); empty: none. */
+  corsOrigins: CorsOrigins
   ingest: {
     /** Bytes of requests in flight on this node (bodies and encoded rows) before it answers 503. */
     maxInflightBytes: number
@@ -152,6 +159,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (queryKeys.some((k) => ingestDigests.has(keyDigestHex(k)))) {
     problems.push('QUERY_KEYS: a key is also in API_KEYS; ingest keys are public, so a query key must be a different, secret key')
   }
+  const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS ?? '*')
+  if (typeof corsOrigins === 'object' && 'problem' in corsOrigins) problems.push(`CORS_ORIGINS=${JSON.stringify(source.CORS_ORIGINS)}: ${corsOrigins.problem}`)
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     port: e.PORT,
@@ -174,6 +183,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     consoleEnabled: e.CONSOLE_ENABLED,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logFormat: e.LOG_FORMAT,
+    corsOrigins: corsOrigins as CorsOrigins,
     ingest: {
       maxInflightBytes: e.INGEST_MAX_INFLIGHT_BYTES,
       maxDatasets: e.MAX_DATASETS,
@@ -210,3 +221,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 }
 
 const keyList = (value: string | undefined): string[] => (value ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)
+
+/** Whether the environment gives `name` a value (a default would be used otherwise). */
+export const isSet = (name: keyof Env, source: Record<string, string | undefined> = process.env): boolean => (source[name] ?? '') !== ''

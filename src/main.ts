@@ -2,6 +2,7 @@
 // SIGTERM / SIGINT / SIGHUP or when the process that started it dies, within SHUTDOWN_TIMEOUT_MS.
 import { loadConfig } from './config'
 import { ConfigError, SluiceError } from './errors'
+import { recordServerAddress } from './cli/server-address'
 import { createLogger } from './log'
 import { startSluice, type RunningSluice } from './sluice'
 
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     }
     throw error
   }
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(config.logLevel, config.logFormat)
   const budgetMs = config.shutdownTimeoutMs
   let sluice: RunningSluice | undefined
   let signalled = false
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
 
   try {
     sluice = await startSluice(config, { logger })
+    // Where `npm run query` finds this server without being told its PORT.
+    recordServerAddress(config.dataDir, sluice.port)
   } catch (error) {
     if (error instanceof SluiceError && !error.retryable) {
       // A start-up error the operator must fix (port taken, DATA_DIR in use, unsupported setting): say it plainly.

@@ -1,12 +1,24 @@
 // Prometheus metrics of one sluice process (GET /metrics). A registry per process object rather
-// than prom-client's global one, so tests can build several apps side by side.
+// than prom-client's global one, so tests can build several apps side by side. The output passes
+// `promtool check metrics` (test/integration/surface-live.test.ts).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { RequestCounter, RouteLatency } from './http-metrics'
+import type { HttpRoute } from './http/route-names'
 
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+/**
+ * prom-client's default gauges that end in `_total`, which Prometheus reserves for counters
+ * (https://prometheus.io/docs/practices/naming/): promtool refuses them. Each has a twin without
+ * the suffix (nodejs_active_handles, ...) that stays.
+ */
+const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']
+
 export class Metrics {
   readonly registry = new Registry()
-  readonly requests = new Counter({ name: 'sluice_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'] as const, registers: [this.registry] })
+  /** Requests by route and status, and latency by route: counted without building anything per request. */
+  readonly requests = new RequestCounter(this.registry)
+  readonly httpSeconds = new RouteLatency(this.registry, LATENCY_BUCKETS_SECONDS)
   readonly bodyBytes = new Counter({ name: 'sluice_ingest_body_bytes_total', help: 'Uncompressed request body bytes read by ingest', registers: [this.registry] })
   readonly eventsAccepted = new Counter({ name: 'sluice_events_accepted_total', help: 'Events accepted and stored in JetStream', registers: [this.registry] })
   readonly eventsRejected = new Counter({ name: 'sluice_events_rejected_total', help: 'Events refused by validation (listed under invalid)', registers: [this.registry] })
@@ -46,13 +58,22 @@ export class Metrics {
   })
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' })
+    if (options.processMetrics) {
+      // No prefix: process_* and nodejs_* are standard names that dashboards and alerts expect.
+      collectDefaultMetrics({ register: this.registry })
+      for (const name of MISNAMED_DEFAULT_GAUGES) this.registry.removeSingleMetric(name)
+    }
   }
 
   /** Counts an HTTP response under its route and status, and passes it on. */
   counted(route: 'events' | 'query', response: Response): Response {
-    this.requests.inc({ route, status: response.status })
+    this.requests.inc(route, response.status)
     return response
+  }
+
+  /** Records how long a request to `route` took to answer. */
+  observeLatency(route: HttpRoute, seconds: number): void {
+    this.httpSeconds.observe(route, seconds)
   }
 
   observeLag(read: () => Promise<number>): void {

@@ -178,6 +178,8 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   const eventLimits = { ...config.ingest, ttlDays: config.clickhouse.ttlDays }
   const app = createApp({
     keys,
+    // Browsers may send events from these origins (CORS on /v1 only).
+    corsOrigins: config.corsOrigins,
     queryKeys,
     ingest: (request) => {
       if (config.role === 'batcher') return Promise.reject(new WrongRoleError('This node runs ROLE=batcher and takes no events: send them to a node with ROLE=ingest or ROLE=all.'))

@@ -1,6 +1,6 @@
-// The HTTP application: every route group composed, unknown paths answered as the spec asks; and
-// the one way sluice listens (alone on its port).
-import { openapi } from '@elysiajs/openapi'
+// The HTTP application: every route group composed, the request surface around them (CORS on /v1,
+// latency, access log), unknown paths answered as the spec asks; and the one way sluice listens
+// (alone on its port).
 import { Elysia } from 'elysia'
 import { SluiceError } from '../errors'
 import type { Logger } from '../log'
@@ -9,24 +9,37 @@ import { eventsRoute, type EventsRouteDependencies } from './events-route'
 import { opsRoutes, type OpsRoutesDependencies } from './ops-routes'
 import { queryRoute, type QueryRouteDependencies } from './query-route'
 import { statusResponse } from './responses'
+import type { IngestOutcome } from '../ingest/ingest-request'
+import { CorsPolicy, type CorsOrigins } from './cors'
+import { AllowedMethods, notFoundAnswer } from './not-found'
+import { apiReference } from './openapi'
+import { requestSurface } from './request-surface'
 
 export type AppDependencies = EventsRouteDependencies & QueryRouteDependencies & OpsRoutesDependencies & ConsoleRoutesDependencies & { logger: Logger }
 
-export function createApp(deps: AppDependencies) {
-  return new Elysia()
-    .use(
-      openapi({
-        path: '/openapi',
-        documentation: { info: { title: 'sluice', version: '1', description: 'Events API: send JSON events, query them with ClickHouse SQL.' } },
-      }),
-    )
-    .use(eventsRoute(deps))
+export interface SurfaceOptions {
+  /** Origins whose pages may send events from a browser (CORS_ORIGINS); default `*`: the ingest key is public. */
+  corsOrigins?: CorsOrigins
+}
+
+export function createApp(deps: AppDependencies & SurfaceOptions) {
+  // The access log reports each request's events; recorded only when it is on (debug).
+  const outcomes = deps.logger.isLevelEnabled('debug') ? new WeakMap<object, IngestOutcome>() : undefined
+  const ingest: AppDependencies['ingest'] = outcomes
+    ? (request) => deps.ingest(request).then((outcome) => (request.body !== null && outcomes.set(request.body, outcome), outcome))
+    : deps.ingest
+  const app = new Elysia()
+  const allowed = new AllowedMethods(() => app.routes)
+  return app
+    .wrap(requestSurface({ metrics: deps.metrics, logger: deps.logger, cors: new CorsPolicy(deps.corsOrigins ?? '*'), outcomes }) as never)
+    // First of the error hooks: a path no route takes is 400, 404 or 405 (not-found.ts), never a 500.
+    .onError(({ code, request }) => (code === 'NOT_FOUND' ? notFoundAnswer(request, allowed) : undefined))
+    .use(apiReference())
+    .use(eventsRoute({ ...deps, ingest }))
     .use(queryRoute(deps))
     .use(opsRoutes(deps))
     .use(consoleRoutes(deps))
     .onError(({ code, error }) => {
-      // The spec: a missing or invalid `v1` or `<dataset>` path parameter is 400 Bad Request.
-      if (code === 'NOT_FOUND') return statusResponse(400, { error: 'Unknown path: send events with POST /v1/<dataset>.' })
       if (code === 'PARSE' || code === 'VALIDATION') return statusResponse(400, { error: String((error as Error).message ?? error) })
       deps.logger.error({ err: error, code }, 'unhandled HTTP error')
       return statusResponse(500)

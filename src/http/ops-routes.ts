@@ -1,6 +1,7 @@
 // Operational routes outside /v1: liveness, readiness, Prometheus metrics.
 import { Elysia } from 'elysia'
 import type { Metrics } from '../metrics'
+import { healthOperation, metricsOperation, readyOperation } from './model'
 import { json } from './responses'
 
 export interface Readiness {
@@ -20,7 +21,7 @@ export interface OpsRoutesDependencies {
 
 export function opsRoutes(deps: OpsRoutesDependencies) {
   return new Elysia({ name: 'ops' })
-    .get('/health', () => json(200, { status: 'ok' }), { detail: { summary: 'Liveness', tags: ['Operations'] } })
+    .get('/health', () => json(200, { status: 'ok' }), { detail: healthOperation as never })
     .get(
       '/ready',
       async () => {
@@ -30,11 +31,11 @@ export function opsRoutes(deps: OpsRoutesDependencies) {
         const ok = ready.nats && ready.clickhouse
         return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', ...ready })
       },
-      { detail: { summary: 'Readiness: NATS and ClickHouse reachable', tags: ['Operations'] } },
+      { detail: readyOperation as never },
     )
     .get(
       '/metrics',
       async () => new Response(await deps.metrics.registry.metrics(), { headers: { 'content-type': deps.metrics.registry.contentType } }),
-      { detail: { summary: 'Prometheus metrics', tags: ['Operations'] } },
+      { detail: metricsOperation as never },
     )
 }

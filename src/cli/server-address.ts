@@ -1,0 +1,26 @@
+// Where the running sluice listens, kept in DATA_DIR so that `npm run query` finds it without being
+// told: a server started with PORT=8080 in one shell is found from another shell without PORT.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export const ADDRESS_FILE = 'sluice.url'
+
+/** Records the address of this server (best effort: a read-only DATA_DIR only costs the CLI a guess). */
+export function recordServerAddress(dataDir: string, port: number): void {
+  const path = join(dataDir, ADDRESS_FILE)
+  try {
+    // Written whole then renamed, so a reader never sees half an address.
+    writeFileSync(`${path}.tmp`, `http://127.0.0.1:${port}\n`)
+    renameSync(`${path}.tmp`, path)
+  } catch {}
+}
+
+/** The address the last sluice started on this DATA_DIR recorded, if any. */
+export function readServerAddress(dataDir: string): string | undefined {
+  try {
+    const url = readFileSync(join(dataDir, ADDRESS_FILE), 'utf8').trim()
+    return /^https?:\/\/\S+$/.test(url) ? url : undefined
+  } catch {
+    return undefined
+  }
+}
