@@ -4,7 +4,8 @@ import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { RowsRejectedError, StoreUnavailableError } from '../errors'
 import { classifyInsertError, isMissingTable } from './insert-errors'
-import { insertSettings } from './insert-settings'
+import { rawInsertFor } from './embedded-insert'
+import { insertSettings, insertSettingsMap } from './insert-settings'
 import { countRows, middleRowEnd, rowId } from './row-boundaries'
 import { DEAD_LETTER_TABLE, qualified, type TableManager } from './tables'
 
@@ -24,6 +25,9 @@ export interface DeadLetter {
 /** ClickHouse messages quote the failing expression at length; the row itself is kept beside it. */
 const MAX_ERROR_CHARS = 2000
 const NEWLINE = new Uint8Array([0x0a])
+/** What a v1 row carries (queue/message-format.ts); `data` is derived from `_raw` by the table. */
+const ROW_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw'] as const
+const DEAD_LETTER_COLUMNS = ['dataset', '_id', 'error', 'row'] as const
 /** Ids per lookup query: a server takes query parameters in the URL (http_max_uri_size, 1 MiB by default). */
 export const LANDED_IDS_PER_QUERY = 5000
 
@@ -93,7 +97,7 @@ export class RowWriter {
       .join('\n')
     try {
       await this.tables.ensureDeadLetter()
-      await this.#insert(qualified(this.tables.database, DEAD_LETTER_TABLE), '(dataset, _id, error, row)', [Buffer.from(body)], dedupToken)
+      await this.#insert(DEAD_LETTER_TABLE, DEAD_LETTER_COLUMNS, [Buffer.from(body)], dedupToken)
     } catch (err) {
       if (isMissingTable(err)) this.tables.forget(DEAD_LETTER_TABLE)
       // Even a "data" error here is ours, not the client's: keep the rows and retry.
@@ -106,7 +110,7 @@ export class RowWriter {
   async #insertOrBisect(dataset: string, chunks: Uint8Array[], token: string, path: string, signal: AbortSignal | undefined): Promise<WriteResult> {
     const segmentToken = path === '' ? token : `${token}:${path}`
     try {
-      await this.#insert(qualified(this.tables.database, dataset), '(_timestamp, _service, _namespace, _id, _raw)', chunks, segmentToken, signal)
+      await this.#insert(dataset, ROW_COLUMNS, chunks, segmentToken, signal)
       return { inserted: countAllRows(chunks), deadLettered: 0 }
     } catch (err) {
       // Cut short by the caller: nothing is known about the rows, so nothing is bisected or dead-lettered.
@@ -136,9 +140,12 @@ export class RowWriter {
    * background (chdb's wrapRawNative/withAbortTimeout). Either way the caller's messages go back to
    * JetStream and the redelivery check finds whatever landed.
    */
-  async #insert(table: string, columns: string, chunks: Uint8Array[], token: string, signal?: AbortSignal): Promise<void> {
+  async #insert(table: string, columns: readonly string[], chunks: Uint8Array[], token: string, signal?: AbortSignal): Promise<void> {
+    const database = this.tables.database
+    const raw = rawInsertFor(this.client, database, table)
+    if (raw) return raw({ database, table, columns, chunks, settings: insertSettingsMap(token), signal })
     const result = await this.client.exec({
-      query: `INSERT INTO ${table} ${columns} SETTINGS ${insertSettings(token)} FORMAT JSONEachRow`,
+      query: `INSERT INTO ${qualified(database, table)} (${columns.join(', ')}) SETTINGS ${insertSettings(token)} FORMAT JSONEachRow`,
       values: Readable.from(separated(chunks)),
       abort_signal: signal,
     })
