@@ -6,6 +6,7 @@ import { RowsRejectedError, StoreUnavailableError } from '../errors'
 import { classifyInsertError, isMissingTable } from './insert-errors'
 import { rawInsertFor } from './embedded-insert'
 import { insertSettings, insertSettingsMap } from './insert-settings'
+import { landedIds } from './landed'
 import { countRows, middleRowEnd, rowId } from './row-boundaries'
 import { DEAD_LETTER_TABLE, qualified, type TableManager } from './tables'
 
@@ -28,8 +29,6 @@ const NEWLINE = new Uint8Array([0x0a])
 /** What a v1 row carries (queue/message-format.ts); `data` is derived from `_raw` by the table. */
 const ROW_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw'] as const
 const DEAD_LETTER_COLUMNS = ['dataset', '_id', 'error', 'row'] as const
-/** Ids per lookup query: a server takes query parameters in the URL (http_max_uri_size, 1 MiB by default). */
-export const LANDED_IDS_PER_QUERY = 5000
 
 export class RowWriter {
   readonly #decoder = new TextDecoder()
@@ -56,37 +55,8 @@ export class RowWriter {
   }
 
   /** Which of `ids` are already stored, in the dataset's table or dead-lettered; empty when nothing exists yet. */
-  async landed(dataset: string, ids: string[]): Promise<Set<string>> {
-    const found = new Set<string>()
-    for (let from = 0; from < ids.length; from += LANDED_IDS_PER_QUERY) {
-      await this.#landed(dataset, ids.slice(from, from + LANDED_IDS_PER_QUERY), found)
-    }
-    return found
-  }
-
-  async #landed(dataset: string, ids: string[], found: Set<string>): Promise<void> {
-    const db = this.tables.database
-    // The ids sluice makes are plain words (hex, digits, '-'): written into the query as literals
-    // they cost nothing, where the client's parameter escaping of thousands of them per check took
-    // a fifth of the embedded engine's CPU after a start. Anything else goes as a parameter.
-    const literal = plainIdList(ids)
-    const inIds = literal ?? '{ids:Array(String)}'
-    const lookups: [string, Record<string, unknown>][] = [
-      [`SELECT DISTINCT _id FROM ${qualified(db, dataset)} WHERE _id IN ${inIds}`, literal ? {} : { ids }],
-      [
-        `SELECT DISTINCT _id FROM ${qualified(db, DEAD_LETTER_TABLE)} WHERE dataset = {dataset:String} AND _id IN ${inIds}`,
-        literal ? { dataset } : { ids, dataset },
-      ],
-    ]
-    for (const [query, query_params] of lookups) {
-      try {
-        const rows = await (await this.client.query({ query, query_params, format: 'JSONEachRow' })).json<{ _id: string }>()
-        for (const row of rows) found.add(row._id)
-      } catch (err) {
-        if (isMissingTable(err)) continue
-        throw new StoreUnavailableError(`cannot look up landed events of ${dataset}: ${messageOf(err)}`, { cause: err })
-      }
-    }
+  landed(dataset: string, ids: string[]): Promise<Set<string>> {
+    return landedIds(this.client, this.tables.database, dataset, ids)
   }
 
   /** Stores refused rows (or whole unreadable messages) with their reasons; idempotent per token. */
@@ -182,12 +152,3 @@ export function split(chunks: Uint8Array[]): [Uint8Array[], Uint8Array[]] | unde
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err))
-
-const PLAIN_ID = /^[A-Za-z0-9_-]{1,128}$/
-
-/** `('a','b',...)` when every id is a plain word that needs no escaping, else undefined. */
-export function plainIdList(ids: readonly string[]): string | undefined {
-  if (ids.length === 0) return undefined
-  for (const id of ids) if (!PLAIN_ID.test(id)) return undefined
-  return `('${ids.join("','")}')`
-}

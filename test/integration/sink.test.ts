@@ -188,6 +188,18 @@ describe('landed', () => {
     expect([...got].sort()).toEqual(["f'3\"", 'f1', 'f4'])
   })
 
+  test('looks rows up by their request: of many stored requests, exactly the asked ids that are stored', async () => {
+    const a = 'a'.repeat(32)
+    const b = 'b'.repeat(32)
+    const c = 'c'.repeat(32)
+    const rowsOf = (base: string, n: number, bad = -1) => Array.from({ length: n }, (_, i) => row(`${base}-${i}`, i === bad ? '"bad"' : '{}'))
+    await writer.write('by_request', [body(...rowsOf(a, 10, 7)), body(...rowsOf(b, 10))], 'by-request-1')
+    // Same request key, other rows; a stored request not asked about; rows of a request never stored;
+    // an id whose first 32 characters are a stored request's but that is no row of it.
+    const asked = [`${a}-3`, `${a}-7`, `${a}-10`, `${a}-99`, `${c}-0`, `${a}`, `${a}-3x`, 'short']
+    expect([...(await writer.landed('by_request', asked))].sort()).toEqual([`${a}-3`, `${a}-7`])
+  })
+
   test('returns nothing for a dataset that has no table yet', async () => {
     expect((await writer.landed('never_written', ['a'])).size).toBe(0)
     const fresh = new RowWriter(ch.client, new TableManager(ch.client, { database: `${db}_missing`, ttlDays: 0 }))
