@@ -22,10 +22,15 @@ export interface RawInsertRequest {
 export type RawInsert = (request: RawInsertRequest) => Promise<void>
 
 /** chDB's raw insert takes table and column names only as plain words ([A-Za-z0-9_], dotted for
- *  `db.table`); names with other characters (a dataset may hold `-`) go the client's way. */
+ *  `db.table`) and cannot quote them; names with other characters (a dataset may hold `-`) go the
+ *  client's way. */
 const PLAIN_NAME = /^[A-Za-z0-9_]+$/
+/** ClickHouse's SYNTAX_ERROR: raised by the SQL parser only, never by the rows of an insert. */
+const SYNTAX_ERROR = 62
 
 const inserters = new WeakMap<ClickHouseClient, RawInsert>()
+/** `db.table` names whose unquoted form ClickHouse cannot parse (a database named `function` or `1e5`). */
+const unparsable = new WeakMap<ClickHouseClient, Set<string>>()
 
 /** Remembers the raw insert of an embedded client (set by createClickHouse). */
 export function registerRawInsert(client: ClickHouseClient, insert: (params: RawInsertParams) => Promise<unknown>): void {
@@ -37,7 +42,27 @@ export function registerRawInsert(client: ClickHouseClient, insert: (params: Raw
 /** The raw insert for this client and table, or undefined when the client's own insert must do. */
 export function rawInsertFor(client: ClickHouseClient, database: string, table: string): RawInsert | undefined {
   const insert = inserters.get(client)
-  return insert && PLAIN_NAME.test(database) && PLAIN_NAME.test(table) ? insert : undefined
+  if (!insert || !PLAIN_NAME.test(database) || !PLAIN_NAME.test(table) || unparsable.get(client)?.has(`${database}.${table}`)) return undefined
+  return async (request) => {
+    try {
+      await insert(request)
+    } catch (err) {
+      if ((err as { clickhouseCode?: unknown } | null)?.clickhouseCode !== SYNTAX_ERROR) throw err
+      // Plain words that are still no identifier unquoted: this name goes the client's way from now
+      // on, and the caller's retry takes it at once (nothing was inserted).
+      let names = unparsable.get(client)
+      if (!names) unparsable.set(client, (names = new Set()))
+      names.add(`${database}.${table}`)
+      throw new UnparsableNameError(`${database}.${table}`, { cause: err })
+    }
+  }
+}
+
+/** The raw insert could not name the table; nothing was inserted and the client's insert will do. */
+export class UnparsableNameError extends Error {
+  constructor(name: string, options?: ErrorOptions) {
+    super(`chDB's raw insert cannot name ${name} unquoted`, options)
+  }
 }
 
 const NEWLINE = 0x0a

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { RowsRejectedError, StoreUnavailableError } from '../errors'
 import { classifyInsertError, isMissingTable } from './insert-errors'
-import { rawInsertFor } from './embedded-insert'
+import { rawInsertFor, UnparsableNameError } from './embedded-insert'
 import { insertSettings, insertSettingsMap } from './insert-settings'
 import { landedIds } from './landed'
 import { countRows, middleRowEnd, rowId } from './row-boundaries'
@@ -113,7 +113,13 @@ export class RowWriter {
   async #insert(table: string, columns: readonly string[], chunks: Uint8Array[], token: string, signal?: AbortSignal): Promise<void> {
     const database = this.tables.database
     const raw = rawInsertFor(this.client, database, table)
-    if (raw) return raw({ database, table, columns, chunks, settings: insertSettingsMap(token), signal })
+    if (raw) {
+      try {
+        return await raw({ database, table, columns, chunks, settings: insertSettingsMap(token), signal })
+      } catch (err) {
+        if (!(err instanceof UnparsableNameError)) throw err
+      }
+    }
     const result = await this.client.exec({
       query: `INSERT INTO ${qualified(database, table)} (${columns.join(', ')}) SETTINGS ${insertSettings(token)} FORMAT JSONEachRow`,
       values: Readable.from(separated(chunks)),

@@ -63,4 +63,16 @@ describe.if(embedded)('the embedded insert', () => {
     await expect(writer.write('dropped_raw', [enc.encode(row('d2', '{}'))], 'drop-2')).rejects.toBeInstanceOf(StoreUnavailableError)
     expect(await writer.write('dropped_raw', [enc.encode(row('d2', '{}'))], 'drop-2')).toEqual({ inserted: 1, deadLettered: 0 })
   })
+
+  test('a database name chDB cannot write unquoted (`function`, `1e5`) falls back to the client at once', async () => {
+    for (const database of ['function', '1e5']) {
+      const other = new RowWriter(ch.client, new TableManager(ch.client, { database, ttlDays: 0 }))
+      expect(rawInsertFor(ch.client, database, 'fallback')).toBeFunction()
+      expect(await other.write('fallback', [enc.encode(row('f1', '{}'))], 'fallback-1')).toEqual({ inserted: 1, deadLettered: 0 })
+      expect(rawInsertFor(ch.client, database, 'fallback')).toBeUndefined()
+      expect(await other.write('fallback', [enc.encode(row('f2', '{}'))], 'fallback-2')).toEqual({ inserted: 1, deadLettered: 0 })
+      const [{ n }] = await (await ch.client.query({ query: `SELECT count() AS n FROM \`${database}\`.fallback`, format: 'JSONEachRow' })).json<{ n: string }>()
+      expect(Number(n)).toBe(2)
+    }
+  })
 })
