@@ -81,8 +81,9 @@ export function markRestartSuspects(inner: EventConsumer, nc: NatsConnection, cf
     }
   })().catch(() => {})
 
-  const suspect = (m: QueuedMessage) =>
-    unsure || m.seq <= suspectUpTo || m.publishedMs === undefined || m.publishedMs < retryHorizonMs || Date.now() < suspectUntil
+  // Written so that an unknown or unreadable time (undefined, NaN) makes the message suspect.
+  const storedAfterHorizon = (m: QueuedMessage) => m.publishedMs !== undefined && m.publishedMs >= retryHorizonMs
+  const suspect = (m: QueuedMessage) => unsure || m.seq <= suspectUpTo || !storedAfterHorizon(m) || Date.now() < suspectUntil
   const mark = (m: QueuedMessage): QueuedMessage => (m.redelivered || !suspect(m) ? m : { ...m, redelivered: true })
   // Everything but the marking passes through untouched: the pull budget bounds the batcher's memory.
   return {

@@ -96,9 +96,10 @@ describe('restart suspects', () => {
       message(last.last_seq + 10, lastMs + windowMs - 1), // may be a retry JetStream no longer recognised
       message(last.last_seq + 11, lastMs + windowMs + 1), // a retry this late is stored again even without a restart
       message(last.last_seq + 12, undefined), // no time known: suspect
+      message(last.last_seq + 14, Number.NaN), // nor a time that is no number
       message(last.last_seq, lastMs + 10 * windowMs), // was in the stream at the start
     ])
-    expect(got).toEqual([true, false, true, true])
+    expect(got).toEqual([true, false, true, true, true])
     // Cluster nodes' clocks may differ: the allowance widens the window.
     expect(await marked({ stream, duplicateWindowMs: windowMs, clockSkewMs: 5000 }, [message(last.last_seq + 13, lastMs + windowMs + 1)])).toEqual([true])
   })
