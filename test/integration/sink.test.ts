@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { StoreUnavailableError } from '../../src/errors'
 import { pingClickHouse } from '../../src/sink/clickhouse'
 import { RowWriter, split } from '../../src/sink/row-writer'
-import { TableManager, datasetTableDDL } from '../../src/sink/tables'
+import { REQUEST_INDEX, TableManager, datasetTableDDL } from '../../src/sink/tables'
 import { testClickHouse } from '../support/clickhouse'
 
 const ch = testClickHouse()
@@ -198,6 +198,20 @@ describe('landed', () => {
     // an id whose first 32 characters are a stored request's but that is no row of it.
     const asked = [`${a}-3`, `${a}-7`, `${a}-10`, `${a}-99`, `${c}-0`, `${a}`, `${a}-3x`, 'short']
     expect([...(await writer.landed('by_request', asked))].sort()).toEqual([`${a}-3`, `${a}-7`])
+  })
+
+  test('a table created before the request index gets it, and rows written before it are still found', async () => {
+    const old = datasetTableDDL(db, 'before_index', 0).replace(`,\n  ${REQUEST_INDEX}`, '')
+    expect(old).not.toContain('idx_request')
+    await ch.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` })
+    await ch.client.command({ query: old })
+    const base = 'd'.repeat(32)
+    await ch.client.command({ query: `INSERT INTO ${db}.before_index (_timestamp, _service, _namespace, _id, _raw) VALUES (now64(3), 'api', 'ns', '${base}-0', '{}')` })
+    const upgraded = new RowWriter(ch.client, new TableManager(ch.client, ch.config))
+    await upgraded.write('before_index', [body(row(`${base}-1`, '{}'))], 'before-index-1')
+    const indices = await rows<{ name: string }>(`SELECT name FROM system.data_skipping_indices WHERE database = '${db}' AND table = 'before_index'`)
+    expect(indices.map((i) => i.name).sort()).toEqual(['idx_id', 'idx_request'])
+    expect([...(await upgraded.landed('before_index', [`${base}-0`, `${base}-1`, `${base}-2`]))].sort()).toEqual([`${base}-0`, `${base}-1`])
   })
 
   test('returns nothing for a dataset that has no table yet', async () => {
