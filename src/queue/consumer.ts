@@ -62,6 +62,7 @@ export function toQueuedMessage(m: JsMsg): QueuedMessage {
     lastId: h?.get(Header.lastId) ?? '',
     seq: m.seq,
     redelivered: m.redelivered, // info.redeliveryCount > 1
+    publishedMs: Math.floor(m.info.timestampNanos / 1e6),
     format: h?.get(Header.format) ?? '',
     ack: () => m.ack(),
     nak: (delayMs?: number) => m.nak(delayMs),

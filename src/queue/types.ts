@@ -27,6 +27,8 @@ export interface QueuedMessage {
   readonly seq: number
   /** True when JetStream delivered this message before (a batcher died or failed with it). */
   readonly redelivered: boolean
+  /** When JetStream stored it, in ms by the stream leader's clock (undefined: unknown, so suspect after a restart). */
+  readonly publishedMs?: number
   /** Header Sluice-Format; the batcher dead-letters formats it does not know. */
   readonly format: string
   ack(): void

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client'
 import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection'
 import type { Config } from '../config'
+import { registerRawInsert } from './embedded-insert'
 
 export type { ClickHouseClient }
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
@@ -52,8 +53,11 @@ export function createClickHouse(cfg: Config['clickhouse'], dataDir: string): Cl
   // Loaded here, not at the top: the native engine adds about 160 MB of RSS to every process that
   // imports it, and an ingest node or a ClickHouse-server set-up never uses it.
   const { createChdbConnection } = require('chdb/connection') as { createChdbConnection: typeof CreateChdbConnection }
-  const connection = createChdbConnection({ path }) as unknown as ClientConnection
-  return createClient({ connection, clickhouse_settings: DEFAULT_SETTINGS })
+  const connection = createChdbConnection({ path })
+  const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: DEFAULT_SETTINGS })
+  // Batches skip the client: chDB's raw insert takes their bytes as they are (embedded-insert.ts).
+  registerRawInsert(client, (params) => connection.chdb.rawInsert(params))
+  return client
 }
 
 /**

@@ -51,8 +51,11 @@ export const RETRY_CODES: ReadonlyMap<number, string> = new Map([
 ])
 
 /** The numeric ClickHouse error code, or undefined for network errors and the like. Duck-typed:
- *  chdb and @clickhouse/client each carry their own ClickHouseError class. */
+ *  chdb and @clickhouse/client each carry their own ClickHouseError class, and chDB's own errors
+ *  (its raw insert) keep the engine's code in `clickhouseCode` beside a `code` of their own. */
 export function clickhouseCode(err: unknown): number | undefined {
+  const engine = (err as { clickhouseCode?: unknown } | null)?.clickhouseCode
+  if (typeof engine === 'number') return engine
   const code = (err as { code?: unknown } | null)?.code
   if (typeof code === 'number') return code
   if (typeof code === 'string' && /^\d+$/.test(code)) return Number(code)

@@ -4,7 +4,9 @@ import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { RowsRejectedError, StoreUnavailableError } from '../errors'
 import { classifyInsertError, isMissingTable } from './insert-errors'
-import { insertSettings } from './insert-settings'
+import { rawInsertFor, UnparsableNameError } from './embedded-insert'
+import { insertSettings, insertSettingsMap } from './insert-settings'
+import { landedIds } from './landed'
 import { countRows, middleRowEnd, rowId } from './row-boundaries'
 import { DEAD_LETTER_TABLE, qualified, type TableManager } from './tables'
 
@@ -24,8 +26,9 @@ export interface DeadLetter {
 /** ClickHouse messages quote the failing expression at length; the row itself is kept beside it. */
 const MAX_ERROR_CHARS = 2000
 const NEWLINE = new Uint8Array([0x0a])
-/** Ids per lookup query: a server takes query parameters in the URL (http_max_uri_size, 1 MiB by default). */
-export const LANDED_IDS_PER_QUERY = 5000
+/** What a v1 row carries (queue/message-format.ts); `data` is derived from `_raw` by the table. */
+const ROW_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw'] as const
+const DEAD_LETTER_COLUMNS = ['dataset', '_id', 'error', 'row'] as const
 
 export class RowWriter {
   readonly #decoder = new TextDecoder()
@@ -52,37 +55,8 @@ export class RowWriter {
   }
 
   /** Which of `ids` are already stored, in the dataset's table or dead-lettered; empty when nothing exists yet. */
-  async landed(dataset: string, ids: string[]): Promise<Set<string>> {
-    const found = new Set<string>()
-    for (let from = 0; from < ids.length; from += LANDED_IDS_PER_QUERY) {
-      await this.#landed(dataset, ids.slice(from, from + LANDED_IDS_PER_QUERY), found)
-    }
-    return found
-  }
-
-  async #landed(dataset: string, ids: string[], found: Set<string>): Promise<void> {
-    const db = this.tables.database
-    // The ids sluice makes are plain words (hex, digits, '-'): written into the query as literals
-    // they cost nothing, where the client's parameter escaping of thousands of them per check took
-    // a fifth of the embedded engine's CPU after a start. Anything else goes as a parameter.
-    const literal = plainIdList(ids)
-    const inIds = literal ?? '{ids:Array(String)}'
-    const lookups: [string, Record<string, unknown>][] = [
-      [`SELECT DISTINCT _id FROM ${qualified(db, dataset)} WHERE _id IN ${inIds}`, literal ? {} : { ids }],
-      [
-        `SELECT DISTINCT _id FROM ${qualified(db, DEAD_LETTER_TABLE)} WHERE dataset = {dataset:String} AND _id IN ${inIds}`,
-        literal ? { dataset } : { ids, dataset },
-      ],
-    ]
-    for (const [query, query_params] of lookups) {
-      try {
-        const rows = await (await this.client.query({ query, query_params, format: 'JSONEachRow' })).json<{ _id: string }>()
-        for (const row of rows) found.add(row._id)
-      } catch (err) {
-        if (isMissingTable(err)) continue
-        throw new StoreUnavailableError(`cannot look up landed events of ${dataset}: ${messageOf(err)}`, { cause: err })
-      }
-    }
+  landed(dataset: string, ids: string[]): Promise<Set<string>> {
+    return landedIds(this.client, this.tables.database, dataset, ids)
   }
 
   /** Stores refused rows (or whole unreadable messages) with their reasons; idempotent per token. */
@@ -93,7 +67,7 @@ export class RowWriter {
       .join('\n')
     try {
       await this.tables.ensureDeadLetter()
-      await this.#insert(qualified(this.tables.database, DEAD_LETTER_TABLE), '(dataset, _id, error, row)', [Buffer.from(body)], dedupToken)
+      await this.#insert(DEAD_LETTER_TABLE, DEAD_LETTER_COLUMNS, [Buffer.from(body)], dedupToken)
     } catch (err) {
       if (isMissingTable(err)) this.tables.forget(DEAD_LETTER_TABLE)
       // Even a "data" error here is ours, not the client's: keep the rows and retry.
@@ -106,7 +80,7 @@ export class RowWriter {
   async #insertOrBisect(dataset: string, chunks: Uint8Array[], token: string, path: string, signal: AbortSignal | undefined): Promise<WriteResult> {
     const segmentToken = path === '' ? token : `${token}:${path}`
     try {
-      await this.#insert(qualified(this.tables.database, dataset), '(_timestamp, _service, _namespace, _id, _raw)', chunks, segmentToken, signal)
+      await this.#insert(dataset, ROW_COLUMNS, chunks, segmentToken, signal)
       return { inserted: countAllRows(chunks), deadLettered: 0 }
     } catch (err) {
       // Cut short by the caller: nothing is known about the rows, so nothing is bisected or dead-lettered.
@@ -136,9 +110,18 @@ export class RowWriter {
    * background (chdb's wrapRawNative/withAbortTimeout). Either way the caller's messages go back to
    * JetStream and the redelivery check finds whatever landed.
    */
-  async #insert(table: string, columns: string, chunks: Uint8Array[], token: string, signal?: AbortSignal): Promise<void> {
+  async #insert(table: string, columns: readonly string[], chunks: Uint8Array[], token: string, signal?: AbortSignal): Promise<void> {
+    const database = this.tables.database
+    const raw = rawInsertFor(this.client, database, table)
+    if (raw) {
+      try {
+        return await raw({ database, table, columns, chunks, settings: insertSettingsMap(token), signal })
+      } catch (err) {
+        if (!(err instanceof UnparsableNameError)) throw err
+      }
+    }
     const result = await this.client.exec({
-      query: `INSERT INTO ${table} ${columns} SETTINGS ${insertSettings(token)} FORMAT JSONEachRow`,
+      query: `INSERT INTO ${qualified(database, table)} (${columns.join(', ')}) SETTINGS ${insertSettings(token)} FORMAT JSONEachRow`,
       values: Readable.from(separated(chunks)),
       abort_signal: signal,
     })
@@ -175,12 +158,3 @@ export function split(chunks: Uint8Array[]): [Uint8Array[], Uint8Array[]] | unde
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err))
-
-const PLAIN_ID = /^[A-Za-z0-9_-]{1,128}$/
-
-/** `('a','b',...)` when every id is a plain word that needs no escaping, else undefined. */
-export function plainIdList(ids: readonly string[]): string | undefined {
-  if (ids.length === 0) return undefined
-  for (const id of ids) if (!PLAIN_ID.test(id)) return undefined
-  return `('${ids.join("','")}')`
-}

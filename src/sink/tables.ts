@@ -38,6 +38,16 @@ export const DATA_TYPE =
  */
 export const PART_SETTINGS = 'min_bytes_for_wide_part = 1099511627776, min_rows_for_wide_part = 1000000000000'
 
+/** Characters at the start of an `_id` that name its request (ingest/enrich.ts: `<32 hex>-<index>`). */
+export const REQUEST_KEY_CHARS = 32
+
+/**
+ * The landed check after a restart looks rows up by request (landed.ts: the first 32 characters of
+ * `_id`); without an index on that expression every check reads the whole `_id` column. Added to
+ * existing tables too (metadata only; parts written before stay unindexed and are read in full).
+ */
+export const REQUEST_INDEX = `INDEX idx_request substring(_id, 1, ${REQUEST_KEY_CHARS}) TYPE bloom_filter(0.01) GRANULARITY 4`
+
 export function datasetTableDDL(database: string, dataset: string, ttlDays: number): string {
   // Day partitions make the TTL a cheap whole-part drop (ttl_only_drop_parts).
   const ttl = ttlDays > 0 ? `TTL _timestamp + INTERVAL ${Math.floor(ttlDays)} DAY ` : ''
@@ -49,7 +59,8 @@ export function datasetTableDDL(database: string, dataset: string, ttlDays: numb
   _id String,
   _raw String CODEC(ZSTD(3)),
   data ${DATA_TYPE} DEFAULT _raw,
-  INDEX idx_id _id TYPE bloom_filter(0.01) GRANULARITY 4
+  INDEX idx_id _id TYPE bloom_filter(0.01) GRANULARITY 4,
+  ${REQUEST_INDEX}
 ) ENGINE = MergeTree
 PARTITION BY toDate(_timestamp)
 ORDER BY (_service, _timestamp)
@@ -67,6 +78,7 @@ export function upgradeTableDDL(database: string, dataset: string, ttlDays: numb
   const table = qualified(database, dataset)
   return [
     `ALTER TABLE ${table} MODIFY SETTING ${PART_SETTINGS}`,
+    `ALTER TABLE ${table} ADD INDEX IF NOT EXISTS ${REQUEST_INDEX.slice('INDEX '.length)}`,
     ttlDays > 0
       ? `ALTER TABLE ${table} MODIFY TTL _timestamp + INTERVAL ${Math.floor(ttlDays)} DAY SETTINGS materialize_ttl_after_modify = 0`
       : `ALTER TABLE ${table} REMOVE TTL`,

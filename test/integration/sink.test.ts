@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { StoreUnavailableError } from '../../src/errors'
 import { pingClickHouse } from '../../src/sink/clickhouse'
 import { RowWriter, split } from '../../src/sink/row-writer'
-import { TableManager, datasetTableDDL } from '../../src/sink/tables'
+import { REQUEST_INDEX, TableManager, datasetTableDDL } from '../../src/sink/tables'
 import { testClickHouse } from '../support/clickhouse'
 
 const ch = testClickHouse()
@@ -186,6 +186,32 @@ describe('landed', () => {
     await writer.write('found', [body(row('f1', '{}'), row('f2', '{}'), row("f'3\"", '{}'), row('f4', '"bad"'))], 'found-1')
     const got = await writer.landed('found', ['f1', "f'3\"", 'f4', 'missing'])
     expect([...got].sort()).toEqual(["f'3\"", 'f1', 'f4'])
+  })
+
+  test('looks rows up by their request: of many stored requests, exactly the asked ids that are stored', async () => {
+    const a = 'a'.repeat(32)
+    const b = 'b'.repeat(32)
+    const c = 'c'.repeat(32)
+    const rowsOf = (base: string, n: number, bad = -1) => Array.from({ length: n }, (_, i) => row(`${base}-${i}`, i === bad ? '"bad"' : '{}'))
+    await writer.write('by_request', [body(...rowsOf(a, 10, 7)), body(...rowsOf(b, 10))], 'by-request-1')
+    // Same request key, other rows; a stored request not asked about; rows of a request never stored;
+    // an id whose first 32 characters are a stored request's but that is no row of it.
+    const asked = [`${a}-3`, `${a}-7`, `${a}-10`, `${a}-99`, `${c}-0`, `${a}`, `${a}-3x`, 'short']
+    expect([...(await writer.landed('by_request', asked))].sort()).toEqual([`${a}-3`, `${a}-7`])
+  })
+
+  test('a table created before the request index gets it, and rows written before it are still found', async () => {
+    const old = datasetTableDDL(db, 'before_index', 0).replace(`,\n  ${REQUEST_INDEX}`, '')
+    expect(old).not.toContain('idx_request')
+    await ch.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` })
+    await ch.client.command({ query: old })
+    const base = 'd'.repeat(32)
+    await ch.client.command({ query: `INSERT INTO ${db}.before_index (_timestamp, _service, _namespace, _id, _raw) VALUES (now64(3), 'api', 'ns', '${base}-0', '{}')` })
+    const upgraded = new RowWriter(ch.client, new TableManager(ch.client, ch.config))
+    await upgraded.write('before_index', [body(row(`${base}-1`, '{}'))], 'before-index-1')
+    const indices = await rows<{ name: string }>(`SELECT name FROM system.data_skipping_indices WHERE database = '${db}' AND table = 'before_index'`)
+    expect(indices.map((i) => i.name).sort()).toEqual(['idx_id', 'idx_request'])
+    expect([...(await upgraded.landed('before_index', [`${base}-0`, `${base}-1`, `${base}-2`]))].sort()).toEqual([`${base}-0`, `${base}-1`])
   })
 
   test('returns nothing for a dataset that has no table yet', async () => {

@@ -25,6 +25,14 @@ describe('classifyInsertError', () => {
     expect(classifyInsertError('weird')).toBeInstanceOf(StoreUnavailableError)
   })
 
+  test("reads the engine's code from chDB's own errors, which carry a code of their own beside it", () => {
+    const chdbError = (clickhouseCode: number) => Object.assign(new Error(`Code: ${clickhouseCode}. DB::Exception`), { code: 'CHDB_INSERT', clickhouseCode })
+    expect(clickhouseCode(chdbError(117))).toBe(117)
+    expect(classifyInsertError(chdbError(117))).toBeInstanceOf(RowsRejectedError)
+    expect(classifyInsertError(chdbError(241))).toBeInstanceOf(StoreUnavailableError)
+    expect(isMissingTable(chdbError(60))).toBe(true)
+  })
+
   test('retries codes it does not know rather than refusing good rows', () => {
     expect(isRetryable(chError(62))).toBe(true)
   })
