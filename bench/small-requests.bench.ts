@@ -2,6 +2,7 @@
 // (ROLE=ingest, its own nats-server), against a bare Bun server that only drains the body, each a
 // process of its own. Rounds alternate between the two so both see the same machine load.
 //   bun bench/small-requests.bench.ts
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { benchOptions, figure, step } from './lib/figures'
 import { smallRequestBody } from './fixtures'
@@ -22,13 +23,26 @@ const sluiceUrl = `${sluice.url}/v1/small`
 await load({ url: sluiceUrl, bodyFile: file, headers: ingestHeaders(), concurrency: 64, durationMs: 1000 })
 
 const reqPerS = (r: LoadReport) => r.requests / (r.elapsedMs / 1000)
+/**
+ * CPU time (user + system) a process has used, in ms: what a request costs the ingest node holds
+ * still on a shared machine where req/s does not. Fields 14 and 15 of /proc/<pid>/stat, in clock
+ * ticks (100 per second on Linux; man 5 proc).
+ */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+const cpuUsPerRequest: number[] = []
 const sluiceRuns: LoadReport[] = []
 const drainRuns: LoadReport[] = []
 for (let round = 0; round < rounds; round++) {
   step(`round ${round + 1}/${rounds}: bare drain server`)
   drainRuns.push(await load({ url: `${drain.url}/`, bodyFile: file, headers: ingestHeaders(), concurrency: 64, durationMs }))
   step(`round ${round + 1}/${rounds}: sluice`)
+  const cpuBefore = cpuMs(sluice.pid)
   const r = await load({ url: sluiceUrl, bodyFile: file, headers: ingestHeaders(), concurrency: 64, durationMs })
+  cpuUsPerRequest.push(((cpuMs(sluice.pid) - cpuBefore) * 1000) / r.requests)
   expectOnly(r)
   sluiceRuns.push(r)
 }
@@ -45,6 +59,6 @@ figure({
   unit: 'req/s',
   better: 'higher',
   baseline: { name: 'bare Bun server draining the body', value: median(drainRuns.map(reqPerS)) },
-  detail: { eventsPerS: median(best) * 10, p50Ms: sluiceRuns[0]!.latencyMs.p50, p99Ms: sluiceRuns[0]!.latencyMs.p99, drainP99Ms: drainRuns[0]!.latencyMs.p99, peakRssMb: rssMb },
+  detail: { eventsPerS: median(best) * 10, cpuUsPerRequest: Math.round(median(cpuUsPerRequest)), p50Ms: sluiceRuns[0]!.latencyMs.p50, p99Ms: sluiceRuns[0]!.latencyMs.p99, drainP99Ms: drainRuns[0]!.latencyMs.p99, peakRssMb: rssMb },
 })
 process.exit(0)
