@@ -41,7 +41,7 @@ export function eventsRoute(deps: EventsRouteDependencies) {
             idempotencyKey: headers.get('idempotency-key') ?? undefined,
             service: headers.get('x-service') ?? undefined,
             namespace: headers.get('x-namespace') ?? undefined,
-            body: request.body,
+            body: request,
             encoding: parseContentEncoding(headers.get('content-encoding')),
             contentLength: lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined,
             receivedMs,

@@ -9,7 +9,7 @@
 import { BadBodyError } from '../errors'
 import type { EventPublisher } from '../queue/types'
 import { ArraySplitter } from './array-splitter'
-import { readBody } from './body-reader'
+import { type BodySource, readBody } from './body-reader'
 import { sharedPool } from './buffer-pool'
 import type { ContentEncoding } from './decompress'
 import { ElementRun, parseElement, parseRun } from './element-slices'
@@ -29,7 +29,7 @@ export interface IngestRequest {
   /** x-service / x-namespace headers. */
   service?: string
   namespace?: string
-  body: ReadableStream<Uint8Array> | null
+  body: BodySource
   encoding: ContentEncoding
   contentLength?: number
   receivedMs: number
