@@ -61,15 +61,19 @@ const tooLargeOnWire = (maxWireBytes: number) =>
 const lateBody = (timeoutMs: number) => new BadBodyError(`The request body did not arrive within ${timeoutMs / 1000} s; send it faster or in smaller requests.`)
 const brokenBody = (error: unknown) => new BadBodyError(`The request body could not be read to the end: ${(error as Error)?.message ?? error}.`)
 
-export async function readBody(source: BodySource, options: ReadBodyOptions): Promise<BodyBuffer> {
+export function readBody(source: BodySource, options: ReadBodyOptions): Promise<BodyBuffer> {
   const { encoding, contentLength, maxBytes } = options
   const maxWireBytes = options.maxWireBytes ?? MAX_WIRE_BYTES
-  if (encoding === 'identity' && contentLength !== undefined && contentLength > maxBytes) throw tooLarge(maxBytes)
-  if (encoding !== 'identity' && contentLength !== undefined && contentLength > maxWireBytes) throw tooLargeOnWire(maxWireBytes)
+  if (encoding === 'identity' && contentLength !== undefined && contentLength > maxBytes) return Promise.reject(tooLarge(maxBytes))
+  if (encoding !== 'identity' && contentLength !== undefined && contentLength > maxWireBytes) return Promise.reject(tooLargeOnWire(maxWireBytes))
   if (source instanceof Request && encoding === 'identity' && contentLength !== undefined && contentLength <= WHOLE_READ_MAX_BYTES) {
     return readWhole(source, contentLength, options)
   }
-  const body = source instanceof Request ? source.body : source
+  return readStreamed(source instanceof Request ? source.body : source, options, maxWireBytes)
+}
+
+async function readStreamed(body: ReadableStream<Uint8Array> | null, options: ReadBodyOptions, maxWireBytes: number): Promise<BodyBuffer> {
+  const { encoding, contentLength, maxBytes } = options
   // Sized by what arrives, not by what the client announces: a Content-Length of 6 MB followed by
   // a stall must not hold 6 MB of the node's budget.
   const buffer = new BodyBuffer(Math.min(encoding === 'identity' ? (contentLength ?? ANNOUNCED_BYTES_TRUSTED) : ANNOUNCED_BYTES_TRUSTED, ANNOUNCED_BYTES_TRUSTED), maxBytes, options.onAllocate, options.pool)
@@ -122,30 +126,37 @@ function guarded(reader: ByteReader, timeoutMs: number): ByteReader {
  * reads exactly Content-Length bytes and refuses a request that also sends Transfer-Encoding (400,
  * as RFC 9112 §6.3 allows), so the body cannot outgrow its reservation; one that differs is refused anyway.
  */
-async function readWhole(request: Request, contentLength: number, options: ReadBodyOptions): Promise<BodyBuffer> {
-  options.onAllocate?.(contentLength)
-  const timeoutMs = options.timeoutMs ?? BODY_READ_TIMEOUT_MS
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const reading = request.bytes()
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(lateBody(timeoutMs)), timeoutMs)
-  })
-  let bytes: Uint8Array
+function readWhole(request: Request, contentLength: number, options: ReadBodyOptions): Promise<BodyBuffer> {
   try {
-    bytes = await Promise.race([reading, late])
+    options.onAllocate?.(contentLength)
   } catch (error) {
-    // A late body's read settles when its client finally goes; nobody waits for it then.
-    reading.catch(() => {})
-    throw error instanceof BadBodyError ? error : brokenBody(error)
-  } finally {
-    clearTimeout(timer)
+    return Promise.reject(error)
   }
-  if (bytes.byteLength !== contentLength) {
-    throw new BadBodyError(`The request body is ${bytes.byteLength} bytes but its Content-Length says ${contentLength}.`)
-  }
-  const buffer = new BodyBuffer(bytes, options.maxBytes)
-  options.onData(buffer)
-  return buffer
+  const timeoutMs = options.timeoutMs ?? BODY_READ_TIMEOUT_MS
+  // Promises and callbacks rather than async and race: this runs for every small request.
+  return new Promise<BodyBuffer>((resolve, reject) => {
+    const timer = setTimeout(() => reject(lateBody(timeoutMs)), timeoutMs)
+    request.bytes().then(
+      (bytes) => {
+        clearTimeout(timer)
+        if (bytes.byteLength !== contentLength) {
+          return reject(new BadBodyError(`The request body is ${bytes.byteLength} bytes but its Content-Length says ${contentLength}.`))
+        }
+        const buffer = new BodyBuffer(bytes, options.maxBytes)
+        try {
+          options.onData(buffer)
+        } catch (error) {
+          return reject(error)
+        }
+        resolve(buffer)
+      },
+      // Also after the deadline, when the client finally goes (then nobody waits for it any more).
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(brokenBody(error))
+      },
+    )
+  })
 }
 
 async function readPlain(reader: ByteReader, buffer: BodyBuffer, options: ReadBodyOptions) {

@@ -59,7 +59,8 @@ function alone<P extends { readonly chunk: OutgoingChunk }>(part: P): Outgoing<P
 
 function shared<P extends { readonly chunk: OutgoingChunk }>(parts: P[], bytes: number): Outgoing<P> {
   if (parts.length === 1) return alone(parts[0]!)
-  const body = new Uint8Array(bytes)
+  // Not zeroed: every byte is written below.
+  const body = Buffer.allocUnsafe(bytes)
   let offset = 0
   let events = 0
   for (const { chunk } of parts) {
