@@ -7,6 +7,7 @@
 // sent without an Idempotency-Key are packed into shared messages (coalesce.ts).
 import { headers, type NatsConnection } from 'nats'
 import { QueueUnavailableError } from '../errors'
+import { type BufferPool, sharedPool } from '../ingest/buffer-pool'
 import type { Logger } from '../log'
 import { coalesce, type Outgoing } from './coalesce'
 import { DEFAULT_MAX_MESSAGE_BYTES, FORMAT_V1, Header, subjectFor } from './message-format'
@@ -16,6 +17,9 @@ import type { EventPublisher, OutgoingChunk } from './types'
 
 /** Longest wait for one PubAck; past it ingest answers 503 and the client retries (idempotently). */
 export const PUBLISH_TIMEOUT_MS = 5000
+
+/** Idle message buffers kept for shared bodies (the pool ingest takes its chunk buffers from). */
+const IDLE_MESSAGE_BUFFERS = 32
 
 /** JetStream's header naming the stream a publish must land in (else the server refuses it). */
 const EXPECTED_STREAM_HEADER = 'Nats-Expected-Stream'
@@ -43,6 +47,7 @@ export class JetStreamPublisher implements EventPublisher {
   private readonly link: NatsLink
   private readonly inbox: PubAckInbox
   private readonly maxMessageBytes: number
+  private readonly pool: BufferPool
   /** Chunks waiting for the end of this turn of the event loop. */
   private queued: Waiter[] = []
   private scheduled = false
@@ -52,6 +57,7 @@ export class JetStreamPublisher implements EventPublisher {
     this.inbox = new PubAckInbox(nc, options.timeoutMs ?? PUBLISH_TIMEOUT_MS)
     const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_MESSAGE_BYTES
     this.maxMessageBytes = options.maxMessageBytes ?? Math.min(DEFAULT_MAX_MESSAGE_BYTES, maxPayload - 4 * 1024)
+    this.pool = sharedPool('chunks', this.maxMessageBytes, IDLE_MESSAGE_BUFFERS)
   }
 
   /**
@@ -82,7 +88,7 @@ export class JetStreamPublisher implements EventPublisher {
     this.queued = []
     this.scheduled = false
     const acks: Promise<void>[] = []
-    for (const message of coalesce(waiters, this.maxMessageBytes)) acks.push(this.send(message))
+    for (const message of coalesce(waiters, this.maxMessageBytes, this.pool)) acks.push(this.send(message))
     // A dropped connection fails what is still waiting at once instead of at the timeout; a refusal
     // is each message's own, so settle all before looking.
     void this.link.guard(Promise.allSettled(acks)).catch((err: Error) => this.inbox.failAll(err))
@@ -105,6 +111,9 @@ export class JetStreamPublisher implements EventPublisher {
     }
     return acked.then(
       () => {
+        // nats.js copied the body into its write before the ack could come; after a failure it may
+        // still hold it (to send on reconnect), so then the buffer is left to the collector.
+        if (message.pooled !== undefined) this.pool.give(message.pooled)
         for (const w of message.parts) w.resolve()
       },
       (err: unknown) => {
