@@ -58,6 +58,8 @@ export class JetStreamPublisher implements EventPublisher {
     const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_MESSAGE_BYTES
     this.maxMessageBytes = options.maxMessageBytes ?? Math.min(DEFAULT_MAX_MESSAGE_BYTES, maxPayload - 4 * 1024)
     this.pool = sharedPool('chunks', this.maxMessageBytes, IDLE_MESSAGE_BUFFERS)
+    // A closed connection answers nothing more: fail what waits now rather than at its timeout.
+    void nc.closed().then(() => this.inbox.failAll(new PublishRefusedError('the NATS connection was closed')))
   }
 
   /**
