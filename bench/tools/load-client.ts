@@ -16,6 +16,8 @@ export interface LoadInput {
   ratePerS?: number
   /** Report the epoch ms of every 202 (end-to-end lag). */
   recordAccepted?: boolean
+  /** Send every request with an Idempotency-Key of its own (as a client that retries safely does). */
+  uniqueIdempotencyKeys?: boolean
 }
 
 export interface LoadReport {
@@ -43,12 +45,14 @@ const accepted: number[] = []
 const statuses: Record<string, number> = {}
 let started = 0
 let late = 0
+const keyPrefix = `load-${process.pid}-${Date.now()}`
 
 async function send(): Promise<void> {
   const t0 = performance.now()
   let status = 'error'
   try {
-    const response = await fetch(input.url, { method: 'POST', body, headers })
+    const requestHeaders = input.uniqueIdempotencyKeys ? { ...headers, 'idempotency-key': `${keyPrefix}-${started}` } : headers
+    const response = await fetch(input.url, { method: 'POST', body, headers: requestHeaders })
     await response.arrayBuffer()
     status = String(response.status)
   } catch {}

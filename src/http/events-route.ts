@@ -42,7 +42,7 @@ export function eventsRoute(deps: EventsRouteDependencies) {
             idempotencyKey: headers.get('idempotency-key') ?? undefined,
             service: headers.get('x-service') ?? undefined,
             namespace: headers.get('x-namespace') ?? undefined,
-            body: request.body,
+            body: request,
             encoding: parseContentEncoding(headers.get('content-encoding')),
             format: bodyFormatOf(headers.get('content-type')),
             contentLength: lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined,

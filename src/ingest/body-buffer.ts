@@ -13,17 +13,23 @@ export class BodyBuffer {
   private pooled = false
 
   /**
-   * initialBytes: a hint (the Content-Length when the body is not compressed).
+   * initial: a size hint (the Content-Length when the body is not compressed), or a whole body
+   *   read already, held as it is (its bytes were counted by whoever read it: onAllocate is not called).
    * pool: buffers of maxBytes to reuse for large bodies; call release() when the body is done with.
    */
   constructor(
-    initialBytes: number,
+    initial: number | Uint8Array,
     private readonly maxBytes: number,
     private readonly onAllocate?: OnAllocate,
     private readonly pool?: BufferPool,
   ) {
+    if (typeof initial !== 'number') {
+      this.bytes = initial
+      this.length = initial.byteLength
+      return
+    }
     this.bytes = new Uint8Array(0)
-    this.grow(Math.max(1024, Math.min(initialBytes, maxBytes)))
+    this.grow(Math.max(1024, Math.min(initial, maxBytes)))
   }
 
   /** Appends a chunk; returns false (and appends nothing) when it would pass maxBytes. */

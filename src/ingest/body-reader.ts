@@ -1,5 +1,6 @@
-// Reads a request body as a stream into one BodyBuffer, inflating it if compressed, and stops as
-// soon as the uncompressed size passes the limit: nothing beyond the limit is ever buffered.
+// Reads a request body into one BodyBuffer, inflating it if compressed, and stops as soon as the
+// uncompressed size passes the limit: nothing beyond the limit is ever buffered. A small plain body
+// whose size is announced is read in one native call; anything else as a stream, chunk by chunk.
 import { once } from 'node:events'
 import type { Transform } from 'node:stream'
 import { BadBodyError, SluiceError } from '../errors'
@@ -25,6 +26,12 @@ export interface ReadBodyOptions {
   onData(buffer: BodyBuffer): void
 }
 
+/**
+ * A request's body: the request itself (its body is read whole when it is small and its size
+ * announced, else as a stream), or just the stream, or nothing.
+ */
+export type BodySource = Request | ReadableStream<Uint8Array> | null
+
 /** The part of a default stream reader used here (bun-types overloads getReader confusingly). */
 interface ByteReader {
   read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>
@@ -38,16 +45,35 @@ interface ByteReader {
  */
 const ANNOUNCED_BYTES_TRUSTED = 16 * 1024
 
+/**
+ * Plain bodies of at most this many announced bytes are read whole (Request.bytes()), reserved in
+ * full before they arrive: no more than the streamed path's first buffer holds of the budget, so a
+ * stalled request costs the node no more either way. Read whole, a 3 KB body costs no stream, no
+ * reader and no promise per chunk (a sixth of an ingest node's CPU under 10-event requests).
+ */
+const WHOLE_READ_MAX_BYTES = ANNOUNCED_BYTES_TRUSTED
+
 const tooLarge = (maxBytes: number) =>
   new BadBodyError(`The request body is larger than ${maxBytes} bytes once uncompressed; send fewer events per request.`, 413)
 const tooLargeOnWire = (maxWireBytes: number) =>
   new BadBodyError(`The compressed request body is larger than ${maxWireBytes} bytes; a body that does not shrink when compressed is refused.`, 413)
 
-export async function readBody(body: ReadableStream<Uint8Array> | null, options: ReadBodyOptions): Promise<BodyBuffer> {
+const lateBody = (timeoutMs: number) => new BadBodyError(`The request body did not arrive within ${timeoutMs / 1000} s; send it faster or in smaller requests.`)
+const brokenBody = (error: unknown) => new BadBodyError(`The request body could not be read to the end: ${(error as Error)?.message ?? error}.`)
+
+export function readBody(source: BodySource, options: ReadBodyOptions): Promise<BodyBuffer> {
   const { encoding, contentLength, maxBytes } = options
   const maxWireBytes = options.maxWireBytes ?? MAX_WIRE_BYTES
-  if (encoding === 'identity' && contentLength !== undefined && contentLength > maxBytes) throw tooLarge(maxBytes)
-  if (encoding !== 'identity' && contentLength !== undefined && contentLength > maxWireBytes) throw tooLargeOnWire(maxWireBytes)
+  if (encoding === 'identity' && contentLength !== undefined && contentLength > maxBytes) return Promise.reject(tooLarge(maxBytes))
+  if (encoding !== 'identity' && contentLength !== undefined && contentLength > maxWireBytes) return Promise.reject(tooLargeOnWire(maxWireBytes))
+  if (source instanceof Request && encoding === 'identity' && contentLength !== undefined && contentLength <= WHOLE_READ_MAX_BYTES) {
+    return readWhole(source, contentLength, options)
+  }
+  return readStreamed(source instanceof Request ? source.body : source, options, maxWireBytes)
+}
+
+async function readStreamed(body: ReadableStream<Uint8Array> | null, options: ReadBodyOptions, maxWireBytes: number): Promise<BodyBuffer> {
+  const { encoding, contentLength, maxBytes } = options
   // Sized by what arrives, not by what the client announces: a Content-Length of 6 MB followed by
   // a stall must not hold 6 MB of the node's budget.
   const buffer = new BodyBuffer(Math.min(encoding === 'identity' ? (contentLength ?? ANNOUNCED_BYTES_TRUSTED) : ANNOUNCED_BYTES_TRUSTED, ANNOUNCED_BYTES_TRUSTED), maxBytes, options.onAllocate, options.pool)
@@ -78,12 +104,12 @@ function guarded(reader: ByteReader, timeoutMs: number): ByteReader {
       const left = deadline - Date.now()
       let timer: ReturnType<typeof setTimeout> | undefined
       const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new BadBodyError(`The request body did not arrive within ${timeoutMs / 1000} s; send it faster or in smaller requests.`)), Math.max(0, left))
+        timer = setTimeout(() => reject(lateBody(timeoutMs)), Math.max(0, left))
       })
       try {
         return await Promise.race([
           reader.read().catch((error: unknown) => {
-            throw new BadBodyError(`The request body could not be read to the end: ${(error as Error)?.message ?? error}.`)
+            throw brokenBody(error)
           }),
           late,
         ])
@@ -93,6 +119,44 @@ function guarded(reader: ByteReader, timeoutMs: number): ByteReader {
     },
     cancel: (reason) => reader.cancel(reason),
   }
+}
+
+/**
+ * A small plain body of a known size, in one read. Its bytes are reserved before they arrive. Bun
+ * reads exactly Content-Length bytes and refuses a request that also sends Transfer-Encoding (400,
+ * as RFC 9112 §6.3 allows), so the body cannot outgrow its reservation; one that differs is refused anyway.
+ */
+function readWhole(request: Request, contentLength: number, options: ReadBodyOptions): Promise<BodyBuffer> {
+  try {
+    options.onAllocate?.(contentLength)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  const timeoutMs = options.timeoutMs ?? BODY_READ_TIMEOUT_MS
+  // Promises and callbacks rather than async and race: this runs for every small request.
+  return new Promise<BodyBuffer>((resolve, reject) => {
+    const timer = setTimeout(() => reject(lateBody(timeoutMs)), timeoutMs)
+    request.bytes().then(
+      (bytes) => {
+        clearTimeout(timer)
+        if (bytes.byteLength !== contentLength) {
+          return reject(new BadBodyError(`The request body is ${bytes.byteLength} bytes but its Content-Length says ${contentLength}.`))
+        }
+        const buffer = new BodyBuffer(bytes, options.maxBytes)
+        try {
+          options.onData(buffer)
+        } catch (error) {
+          return reject(error)
+        }
+        resolve(buffer)
+      },
+      // Also after the deadline, when the client finally goes (then nobody waits for it any more).
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(brokenBody(error))
+      },
+    )
+  })
 }
 
 async function readPlain(reader: ByteReader, buffer: BodyBuffer, options: ReadBodyOptions) {

@@ -1,6 +1,28 @@
 // What sluice adds to each event: a stable _id, the event's time, its service and namespace.
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { parseIsoTimestamp } from './event-schema'
+
+/**
+ * Bases of requests without an Idempotency-Key: 80 random bits drawn once per process, then a
+ * counter (12 hex digits: 2^48 requests), 32 hex digits in all like a keyed base. Unique across
+ * processes and restarts as random ids are (two processes share a prefix with odds of 2^-80),
+ * without a random draw per request; and recognisable, so such a request's chunks may share
+ * JetStream messages (queue/coalesce.ts): a keyed base is a SHA-256 slice, which starts with this
+ * prefix with odds of 2^-80 (and no client can steer it there without breaking SHA-256).
+ */
+const ONE_OFF_PREFIX = randomBytes(10).toString('hex')
+const ONE_OFF_COUNTER_DIGITS = 12
+let oneOffCount = 0
+
+function oneOffBase(): string {
+  const n = oneOffCount++
+  // Past 2^48 a new prefix (not reached in practice: 89 years at 100,000 requests a second).
+  if (n >= 2 ** 48) return randomBytes(16).toString('hex')
+  return ONE_OFF_PREFIX + n.toString(16).padStart(ONE_OFF_COUNTER_DIGITS, '0')
+}
+
+/** Whether a row or message id (`<base>...`) belongs to a request sent without an Idempotency-Key, on this process. */
+export const isOneOffRequestId = (id: string): boolean => id.startsWith(ONE_OFF_PREFIX)
 
 /**
  * The per-request part of every `_id` and JetStream message id. With an Idempotency-Key it is
@@ -8,8 +30,8 @@ import { parseIsoTimestamp } from './event-schema'
  * part of every row) and the body as inflated, so a retry of the
  * same request (byte for byte, however it is compressed or split on the wire) produces the same
  * ids and lands once, while another body sent under a reused key is another request: its ids
- * differ and it lands in full beside the first. Without a key it is random, so two identical
- * bodies both land. Each event's `_id` is `<base>-<index in the request array>`.
+ * differ and it lands in full beside the first. Without a key it is new for every request
+ * (oneOffBase), so two identical bodies both land. Each event's `_id` is `<base>-<index in the request array>`.
  */
 export function requestIdBase(
   apiKey: string,
@@ -18,7 +40,7 @@ export function requestIdBase(
   body: Uint8Array,
   headers: { service: string; namespace: string } = { service: '', namespace: '' },
 ): string {
-  if (idempotencyKey === undefined || idempotencyKey === '') return randomUUID().replaceAll('-', '')
+  if (idempotencyKey === undefined || idempotencyKey === '') return oneOffBase()
   // Each part prefixed with its length, so no choice of parts can make two different inputs hash alike.
   const parts = [apiKey, dataset, idempotencyKey, headers.service, headers.namespace]
   return createHash('sha256')

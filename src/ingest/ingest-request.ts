@@ -13,7 +13,7 @@ import { BadBodyError } from '../errors'
 import type { EventPublisher } from '../queue/types'
 import { ArraySplitter, type OnElement } from './array-splitter'
 import type { BodyFormat } from './body-format'
-import { readBody } from './body-reader'
+import { type BodySource, readBody } from './body-reader'
 import { sharedPool } from './buffer-pool'
 import type { ContentEncoding } from './decompress'
 import { ElementRun, REFUSED, VALID } from './element-run'
@@ -36,7 +36,7 @@ export interface IngestRequest {
   /** x-service / x-namespace headers. */
   service?: string
   namespace?: string
-  body: ReadableStream<Uint8Array> | null
+  body: BodySource
   encoding: ContentEncoding
   /** A JSON array (the default) or one event per line (body-format.ts). */
   format?: BodyFormat

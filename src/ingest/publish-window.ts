@@ -9,8 +9,10 @@ import type { BufferPool } from './buffer-pool'
 export const PUBLISH_WINDOW_CHUNKS = 4
 
 export class PublishWindow {
-  /** Acknowledgements still awaited, oldest first. */
+  /** Acknowledgements still awaited, oldest first; they never reject (a failure is kept in `error`). */
   private readonly pending: Promise<void>[] = []
+  /** The first publish failure: drain() and room() throw it. */
+  private error: unknown = undefined
   /** Some publish failed: drain() will throw, so there is no point in sending more. */
   failed = false
 
@@ -24,27 +26,32 @@ export class PublishWindow {
   /**
    * Publishes the chunk; `buffer` (what chunk.body is a view of) returns to the pool once the
    * publish resolved, so the publisher must not read chunk.body after that (JetStreamPublisher
-   * does not: nats.js has written the bytes to the socket before the PubAck can arrive).
+   * does not: it has handed the bytes to the socket before the PubAck can arrive).
    */
   send(chunk: OutgoingChunk, buffer?: Buffer): void {
     const pool = this.pool
-    const published = this.publisher.publish([chunk])
-    const ack = pool !== undefined && buffer !== undefined ? published.then(() => pool.give(buffer)) : published
-    // Observed here so a failure while an older ack is awaited is not an unhandled rejection;
-    // it is rethrown when its own turn comes.
-    ack.catch(() => {
-      this.failed = true
-    })
-    this.pending.push(ack)
+    // One reaction per chunk: the failure is kept rather than rethrown, so a failure while an
+    // older ack is awaited is never an unhandled rejection; it is thrown when the request waits.
+    this.pending.push(
+      this.publisher.publish([chunk]).then(
+        pool !== undefined && buffer !== undefined ? () => pool.give(buffer) : undefined,
+        (error: unknown) => {
+          this.failed = true
+          if (this.error === undefined) this.error = error
+        },
+      ),
+    )
   }
 
   /** Waits for acknowledgements until there is room for one more chunk; throws the first failure. */
   async room(): Promise<void> {
     while (this.pending.length >= this.maxChunks) await this.pending.shift()
+    if (this.error !== undefined) throw this.error
   }
 
   /** Waits for every acknowledgement; throws the first failure. */
   async drain(): Promise<void> {
     while (this.pending.length > 0) await this.pending.shift()
+    if (this.error !== undefined) throw this.error
   }
 }

@@ -12,8 +12,10 @@ export interface OutgoingChunk {
 }
 
 export interface EventPublisher {
-  /** Publishes every chunk in parallel and resolves once JetStream acknowledged all of them;
-   *  rejects with QueueUnavailableError when NATS is down, slow or the stream is full. */
+  /** Publishes every chunk in parallel and resolves once JetStream acknowledged the messages that
+   *  carry all of them (a chunk of a request without an Idempotency-Key may share a message with
+   *  others: queue/coalesce.ts); rejects with QueueUnavailableError when NATS is down, slow or the
+   *  stream is full. The publisher does not read a chunk's body once this resolved. */
   publish(chunks: readonly OutgoingChunk[]): Promise<void>
 }
 

@@ -170,3 +170,54 @@ describe('a client that goes away', () => {
     await expectRefused(readBody(stream, { encoding: 'identity', contentLength: undefined, maxBytes: 1024, onData() {} }), 400, 'could not be read to the end')
   })
 })
+
+describe('small plain bodies read whole', () => {
+  const post = (body: Uint8Array | ReadableStream<Uint8Array>) => new Request('http://sluice.test/v1/logs', { method: 'POST', body, duplex: 'half' } as RequestInit)
+  const small = new TextEncoder().encode(JSON.stringify(Array.from({ length: 10 }, (_, i) => ({ i, message: `event ${i}` }))))
+
+  test('a small body with its Content-Length is read in one piece, its size reserved before it arrives', async () => {
+    const asked: number[] = []
+    let calls = 0
+    const buffer = await readBody(post(small), { encoding: 'identity', contentLength: small.length, maxBytes: 6 * 1024 * 1024, onAllocate: (b) => asked.push(b), onData: () => calls++ })
+    expect(new TextDecoder().decode(buffer.view())).toBe(new TextDecoder().decode(small))
+    expect(asked).toEqual([small.length])
+    expect(calls).toBe(1)
+  })
+
+  test('the reservation is asked for before any byte is read: refused, nothing is read', async () => {
+    let pulled = false
+    const stream = new ReadableStream<Uint8Array>({ pull: () => void (pulled = true) }, { highWaterMark: 0 })
+    const refusal = new BadBodyError('no room', 400)
+    const reading = readBody(post(stream), { encoding: 'identity', contentLength: 1000, maxBytes: 6 * 1024 * 1024, onAllocate: () => { throw refusal }, onData() {} })
+    await expect(reading).rejects.toBe(refusal)
+    expect(pulled).toBe(false)
+  })
+
+  test('a small body that stalls is refused with 400 at the deadline', async () => {
+    const stream = new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) }, { highWaterMark: 0 })
+    const started = performance.now()
+    await expectRefused(readBody(post(stream), { encoding: 'identity', contentLength: 1000, maxBytes: 6 * 1024 * 1024, timeoutMs: 300, onData() {} }), 400, 'did not arrive within 0.3 s')
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+
+  test('a small body that breaks off is a 400', async () => {
+    const stream = new ReadableStream<Uint8Array>({ pull: (c) => c.error(new Error('socket closed')) })
+    await expectRefused(readBody(post(stream), { encoding: 'identity', contentLength: 1000, maxBytes: 6 * 1024 * 1024, onData() {} }), 400, 'could not be read to the end')
+  })
+
+  test('a body that is not the size it announced is refused', async () => {
+    await expectRefused(readBody(post(small), { encoding: 'identity', contentLength: small.length + 5, maxBytes: 6 * 1024 * 1024, onData() {} }), 400, 'Content-Length says')
+  })
+
+  test('a small compressed body still goes through the inflate limit: a bomb stops at maxBytes', async () => {
+    const bomb = zlib.gzipSync(new Uint8Array(12 * 1024 * 1024).fill(32), { level: 9 })
+    expect(bomb.length).toBeLessThan(16 * 1024)
+    await expectRefused(readBody(post(bomb), { encoding: 'gzip', contentLength: bomb.length, maxBytes: 6 * 1024 * 1024, onData() {} }), 413, 'once uncompressed')
+  })
+
+  test('larger or unannounced plain bodies are still streamed, chunk by chunk', async () => {
+    let calls = 0
+    await readBody(post(chunked(payload, 8 * 1024).stream), { encoding: 'identity', contentLength: undefined, maxBytes: 6 * 1024 * 1024, onData: () => calls++ })
+    expect(calls).toBeGreaterThan(1)
+  })
+})
