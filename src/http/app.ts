@@ -26,7 +26,7 @@ export function createApp(deps: AppDependencies & SurfaceOptions) {
   // The access log reports each request's events; recorded only when it is on (debug).
   const outcomes = deps.logger.isLevelEnabled('debug') ? new WeakMap<object, IngestOutcome>() : undefined
   const ingest: AppDependencies['ingest'] = outcomes
-    ? (request) => deps.ingest(request).then((outcome) => (request.body !== null && outcomes.set(request.body, outcome), outcome))
+    ? (request) => deps.ingest(request).then((outcome) => (request.body instanceof Request && outcomes.set(request.body, outcome), outcome))
     : deps.ingest
   const app = new Elysia()
   const allowed = new AllowedMethods(() => app.routes)

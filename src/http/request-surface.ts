@@ -13,7 +13,7 @@ export interface RequestSurfaceOptions {
   metrics: Metrics
   logger: Logger
   cors: CorsPolicy
-  /** Ingest outcomes by request body, for the access log (filled only when it is on). */
+  /** Ingest outcomes by HTTP request (ingest's body source), for the access log (filled only when it is on). */
   outcomes?: WeakMap<object, IngestOutcome>
 }
 
@@ -67,7 +67,8 @@ class AccessLog {
     const query = url.indexOf('?', at)
     const lengthIn = request.headers.get('content-length')
     const lengthOut = response.headers.get('content-length')
-    const outcome = request.body !== null ? this.outcomes?.get(request.body) : undefined
+    // The events route hands ingest the request itself as the body source (body-reader.ts).
+    const outcome = this.outcomes?.get(request)
     const line: Record<string, unknown> = {
       method: request.method,
       path: url.slice(at, query === -1 ? undefined : query),
