@@ -91,7 +91,7 @@ test('small bodies that stall (read whole) hold only their announced bytes, and 
   const held = (await inflightBytes()) - idle
   const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => p.send('small_stall', tenEvents(`honest-${i}`))))
   console.log(`500 stalled 16 KiB bodies hold ${held} bytes (${Math.round(held / 500)} each); honest 10-event requests answered ${[...new Set(answers.map((a) => a.status))].join(', ')}`)
-  // Each holds its announced body and the first arrays of element offsets (8 KiB), no more.
+  // Each holds its announced body and the first arrays of what the single pass keeps per element (under 8 KiB), no more.
   expect(held).toBeLessThanOrEqual(500 * (16 + 8) * 1024)
   expect(answers.every((a) => a.status === 202)).toBe(true)
   expect(await counts('small_stall', 200)).toEqual({ rows: 200, ids: 200 })
