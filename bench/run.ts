@@ -14,7 +14,9 @@ import { describeRun, machine, markdownTable, svgChart, type RunResults } from '
 const ROOT = join(import.meta.dir, '..')
 const RESULTS = join(import.meta.dir, 'results')
 /** The order of a full run: cheap in-process figures first, then the servers. */
-const ORDER = ['splitter', 'ingest-work', 'ingest-node', 'small-requests', 'embedded', 'latency', 'payloads', 'naive', 'lag', 'recovery', 'queries']
+const ORDER = ['splitter', 'ingest-work', 'ingest-node', 'both-cores', 'small-requests', 'embedded', 'latency', 'payloads', 'naive', 'lag', 'recovery', 'queries']
+/** Benches that answer a design question once and run only by name (`npm run bench -- layouts`). */
+const ON_REQUEST = ['layouts']
 /** The scenarios the profiles are taken under (the issue's rows 1, 3 and 4). */
 const PROFILED = ['ingest-node', 'small-requests', 'embedded']
 
@@ -28,7 +30,7 @@ if (unknown.length > 0) {
   console.error(`unknown bench ${unknown.join(', ')}; there are: ${available.join(', ')}`)
   process.exit(2)
 }
-const chosen = named.length > 0 ? named : profile ? PROFILED : [...ORDER.filter((n) => available.includes(n)), ...available.filter((n) => !ORDER.includes(n))]
+const chosen = named.length > 0 ? named : profile ? PROFILED : [...ORDER.filter((n) => available.includes(n)), ...available.filter((n) => !ORDER.includes(n) && !ON_REQUEST.includes(n))]
 const mode = profile ? 'profile' : quick ? 'quick' : 'full'
 const profileDir = join(RESULTS, 'profiles')
 if (profile) rmSync(profileDir, { recursive: true, force: true }), mkdirSync(profileDir, { recursive: true })
