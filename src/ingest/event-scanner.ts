@@ -110,6 +110,8 @@ export class EventScanner {
     let escaped = false
     // Whether the next string is an object's key (then a ':' and its value follow).
     let readingKey = false
+    // Something merely unusual was seen: if the event turns out to be JSON, the exact path decides.
+    let unusual = false
 
     // Each turn reads one key or value at b[i] (after whitespace), then what follows it.
     for (;;) {
@@ -138,9 +140,10 @@ export class EventScanner {
         if (readingKey) {
           readingKey = false
           if (depth === 1) {
-            // An escaped key may spell a watched name in disguise: the exact path reads it.
-            if (escaped) return this.unusual()
-            field = this.watched(b, valueStart + 1, i - 1)
+            // An escaped key may spell a watched name in disguise: the exact path reads it (once the
+            // event is known to be JSON: a refusal is certain without it).
+            if (escaped) unusual = true
+            else field = this.watched(b, valueStart + 1, i - 1)
             if (field === single && field >= 0) {
               if (singleSeen) return NOT_CLEAN
               singleSeen = true
@@ -180,8 +183,12 @@ export class EventScanner {
         depth--
         i++
       } else if (c === MINUS || (c! >= ZERO && c! <= NINE)) {
-        i = number(b, i)
-        if (i < 0) return i === UNUSUAL_NUMBER ? this.unusual() : NOT_CLEAN
+        const end = number(b, i)
+        if (end < 0) return NOT_CLEAN
+        if (end >= UNUSUAL_NUMBER) {
+          unusual = true
+          i = end - UNUSUAL_NUMBER
+        } else i = end
         valueKind = ValueKind.Number
       } else if (c === 0x74 /* t */) {
         if (b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return NOT_CLEAN
@@ -203,7 +210,7 @@ export class EventScanner {
 
       // After a value: a comma and the next key or value, or closers.
       for (;;) {
-        if (depth === 0) return i
+        if (depth === 0) return unusual ? this.unusual() : i
         c = b[i]
         if (SPACE_BYTE[c!] === 1) {
           i = skipSpace(b, i)
@@ -224,10 +231,10 @@ export class EventScanner {
   }
 
   /**
-   * Whether the last NOT_CLEAN was for something merely unusual (an escaped top-level key, a
-   * number near ClickHouse's limits) rather than a certain refusal (bad JSON, or a storage rule
-   * broken: too deep, an unpaired surrogate, a repeated single key, an empty line; or the data
-   * ended inside the event).
+   * Whether the last NOT_CLEAN was for an event that is JSON and breaks no rule the scan checks,
+   * but holds something merely unusual (an escaped top-level key, a number near ClickHouse's
+   * limits), rather than a certain refusal (bad JSON, or a storage rule broken: too deep, an
+   * unpaired surrogate, a repeated single key, an empty line; or the data ended inside the event).
    */
   wasUnusual = false
 
@@ -276,12 +283,15 @@ function skipSpace(b: Uint8Array, i: number): number {
   }
 }
 
-/** number(): a number literal that might be beyond what ClickHouse reads as JSON.parse does. */
-const UNUSUAL_NUMBER = -2
+/**
+ * number() adds this to the offset it returns for a literal that might be beyond what ClickHouse
+ * reads as JSON.parse does (offsets are below 2^31).
+ */
+const UNUSUAL_NUMBER = 2 ** 40
 
 /**
- * Reads a number literal at b[i]; returns the offset after it, NOT_CLEAN when it is not JSON's
- * grammar, or UNUSUAL_NUMBER.
+ * Reads a number literal at b[i]; returns the offset after it (plus UNUSUAL_NUMBER for an unusual
+ * one), or NOT_CLEAN when it is not JSON's grammar.
  */
 function number(b: Uint8Array, i: number): number {
   if (b[i] === MINUS) i++
@@ -293,7 +303,7 @@ function number(b: Uint8Array, i: number): number {
     while (c! >= ZERO && c! <= NINE)
   } else return NOT_CLEAN
   const intDigits = i - intStart
-  if (intDigits > SAFE_INTEGER_DIGITS) return UNUSUAL_NUMBER
+  let unusual = intDigits > SAFE_INTEGER_DIGITS
   if (c === DOT) {
     c = b[++i]
     if (!(c! >= ZERO && c! <= NINE)) return NOT_CLEAN
@@ -311,9 +321,9 @@ function number(b: Uint8Array, i: number): number {
       c = b[++i]
     } while (c! >= ZERO && c! <= NINE)
     // A negative exponent only makes the number smaller; a positive one must keep it below 1e300.
-    if (!negative && intDigits + exponent >= SAFE_MAGNITUDE_DIGITS) return UNUSUAL_NUMBER
+    if (!negative && intDigits + exponent >= SAFE_MAGNITUDE_DIGITS) unusual = true
   }
-  return i
+  return unusual ? i + UNUSUAL_NUMBER : i
 }
 
 /** The code unit of the 4 hex digits at b[at], or -1. */
