@@ -175,7 +175,8 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   if (datasets) shutdown.add('stop watching datasets', 0.2, async () => datasets.stop())
   const inFlight = new InFlight()
   // The TTL narrows the window: an older event would be dropped right after it was stored.
-  const eventLimits = { ...config.ingest, ttlDays: config.clickhouse.ttlDays }
+  // A retry recognised as such comes within the duplicate window; a minute more for clocks.
+  const eventLimits = { ...config.ingest, ttlDays: config.clickhouse.ttlDays, retryMarginMs: config.nats.duplicateWindowMs + 60_000 }
   const app = createApp({
     keys,
     // Browsers may send events from these origins (CORS on /v1 only).

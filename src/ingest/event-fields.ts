@@ -12,7 +12,7 @@ import { Event, parseCanonicalBytes, parseIsoTimestamp } from './event-schema'
 import { EventScanner, ValueKind } from './event-scanner'
 import { MAX_EVENT_BYTES } from './limits'
 import { MAX_EVENT_DEPTH, SINGLE_FIELD } from './storage-rules'
-import { timeWindowProblem, type EventLimits } from './time-window'
+import { nearWindowEdge, timeWindowProblem, type EventLimits } from './time-window'
 
 /** The top-level fields the scanner watches: the schema's properties, in its order. */
 export const WATCHED_FIELDS: readonly string[] = Object.keys(Event.properties)
@@ -55,6 +55,11 @@ export class EventReader {
    * certain; so is a scan that failed other than for something unusual.
    */
   certainlyInvalid = false
+  /**
+   * Whether any event read so far had its own time near an edge of the time window, accepted or
+   * not: a retry of the request may judge that event otherwise (time-window.ts nearWindowEdge).
+   */
+  nearEdge = false
   serviceStart = -1
   serviceEnd = -1
   namespaceStart = -1
@@ -116,7 +121,10 @@ export class EventReader {
       if (value === undefined || !CHECKS[TIMESTAMP]!.Check(value)) return false
       ms = typeof value === 'number' ? value : parseIsoTimestamp(value as string)
     }
-    if (this.limits !== undefined && timeWindowProblem(ms, this.receivedMs, this.limits) !== undefined) return false
+    if (this.limits !== undefined) {
+      if (nearWindowEdge(ms, this.receivedMs, this.limits)) this.nearEdge = true
+      if (timeWindowProblem(ms, this.receivedMs, this.limits) !== undefined) return false
+    }
     // What eventTimeMs (enrich.ts) makes of it: before 1970 does not fit the table, so the time received.
     this.timeMs = ms >= 0 ? ms : this.receivedMs
     return true

@@ -11,6 +11,8 @@ const RAW_OPEN = encoder.encode('","_raw":')
 const ROW_CLOSE = encoder.encode('}\n')
 const MAX_CACHED_MIDDLES = 1024
 const RECENT_MIDDLES = 8
+const FNV_OFFSET = 0x811c9dc5
+const FNV_PRIME = 0x01000193
 // Upper bound for the variable parts of a row: timestamp and index digits.
 const ROW_DIGITS_MAX = 16 + 16
 
@@ -21,6 +23,8 @@ export interface RequestRowContext {
   /** From x-service / x-namespace; an event's own `service` / `namespace` wins. */
   service: string
   namespace: string
+  /** Mark every chunk checkLanded (queue/types.ts): a retry of this request may judge its events otherwise. */
+  checkLanded?: boolean
 }
 
 export class RowEncoder {
@@ -36,6 +40,8 @@ export class RowEncoder {
   private eventsInChunk = 0
   private firstIndex = -1
   private lastIndex = -1
+  /** FNV-1a over the indexes of the events in the chunk, for its msgId. */
+  private indexHash = FNV_OFFSET
 
   /** Bytes the rows still to come are expected to take: sizes buffers for small requests. */
   private expectedBytes: number
@@ -80,6 +86,7 @@ export class RowEncoder {
     this.expectedBytes -= rowMax
     if (this.eventsInChunk++ === 0) this.firstIndex = index
     this.lastIndex = index
+    this.indexHash = Math.imul(this.indexHash ^ index, FNV_PRIME) >>> 0
   }
 
   /** The chunks to publish, in order (those not already handed to onChunk). */
@@ -96,8 +103,12 @@ export class RowEncoder {
         events: this.eventsInChunk,
         lastId: eventId(this.context.idBase, this.lastIndex),
         // The events it holds, named by content: the base covers the body (enrich.ts) and the
-        // range says which of its events, so no other body's chunk can share the id.
-        msgId: `${this.context.idBase}:${this.firstIndex}-${this.lastIndex}`,
+        // range says which of its events, so no other body's chunk can share the id. When some
+        // events in the range were refused, a digest of the ones it holds is added: a retry that
+        // judges an event otherwise (the time window moved) then holds other events under another id,
+        // instead of having its chunk dropped as a repeat of the first attempt's.
+        msgId: `${this.context.idBase}:${this.firstIndex}-${this.lastIndex}${this.eventsInChunk === this.lastIndex - this.firstIndex + 1 ? '' : `/${this.eventsInChunk}.${this.indexHash.toString(36)}`}`,
+        ...(this.context.checkLanded ? { checkLanded: true } : {}),
       }
       if (this.onChunk) this.onChunk(chunk, this.buffer)
       else this.chunks.push(chunk)
@@ -105,6 +116,7 @@ export class RowEncoder {
     if (nextRowMax > 0) this.buffer = this.allocate(nextRowMax)
     this.position = 0
     this.eventsInChunk = 0
+    this.indexHash = FNV_OFFSET
   }
 
   /** A chunk buffer for what is expected to come (twice the last one once the guess ran out). */

@@ -13,15 +13,38 @@ export interface EventLimits {
   maxFutureDays: number
   /** CLICKHOUSE_TTL_DAYS: when shorter than maxPastDays it is the past limit (0: no TTL). */
   ttlDays?: number
+  /**
+   * How long after a request its retry may still come and be recognised (the JetStream duplicate
+   * window, plus slack for clocks): an event this close to an edge may be judged otherwise by the
+   * retry (nearWindowEdge). Unset: 0.
+   */
+  retryMarginMs?: number
+}
+
+/** The past limit in days (the TTL when it is the narrower), and whether the TTL set it. */
+function pastLimit(limits: EventLimits): { maxPastDays: number; byTtl: boolean } {
+  const ttl = limits.ttlDays ?? 0
+  // An event older than the TTL would be stored and then dropped by it: refuse it instead.
+  const byTtl = ttl > 0 && (limits.maxPastDays === 0 || ttl < limits.maxPastDays)
+  return { maxPastDays: byTtl ? ttl : limits.maxPastDays, byTtl }
+}
+
+/**
+ * Whether timeMs lies within retryMarginMs of an edge of the window: a retry of the request, judged
+ * against its own time received, may then accept what this attempt refused, or the other way round.
+ */
+export function nearWindowEdge(timeMs: number, receivedMs: number, limits: EventLimits): boolean {
+  const margin = limits.retryMarginMs ?? 0
+  if (margin <= 0) return false
+  const { maxPastDays } = pastLimit(limits)
+  if (maxPastDays > 0 && Math.abs(timeMs - (receivedMs - maxPastDays * DAY_MS)) <= margin) return true
+  return limits.maxFutureDays > 0 && Math.abs(timeMs - (receivedMs + limits.maxFutureDays * DAY_MS)) <= margin
 }
 
 /** Undefined when timeMs (the event's own time) lies in the window around receivedMs. */
 export function timeWindowProblem(timeMs: number, receivedMs: number, limits: EventLimits): EventProblem | undefined {
   const { maxFutureDays } = limits
-  const ttl = limits.ttlDays ?? 0
-  // An event older than the TTL would be stored and then dropped by it: refuse it instead.
-  const byTtl = ttl > 0 && (limits.maxPastDays === 0 || ttl < limits.maxPastDays)
-  const maxPastDays = byTtl ? ttl : limits.maxPastDays
+  const { maxPastDays, byTtl } = pastLimit(limits)
   if (maxPastDays > 0 && timeMs < receivedMs - maxPastDays * DAY_MS) {
     const limit = byTtl ? `CLICKHOUSE_TTL_DAYS (${maxPastDays} days, after which the table drops rows)` : `EVENT_MAX_PAST_DAYS (${maxPastDays} days)`
     return {

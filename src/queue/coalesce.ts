@@ -20,6 +20,7 @@ export interface Outgoing<P> {
   readonly events: number
   readonly lastId: string
   readonly msgId: string
+  readonly checkLanded?: boolean
   readonly parts: readonly P[]
   /** The pooled buffer a shared body was written into: back to the pool once the message is acknowledged. */
   readonly pooled?: Buffer
@@ -57,8 +58,8 @@ export function coalesce<P extends { readonly chunk: OutgoingChunk }>(parts: rea
 }
 
 function alone<P extends { readonly chunk: OutgoingChunk }>(part: P): Outgoing<P> {
-  const { dataset, body, events, lastId, msgId } = part.chunk
-  return { dataset, body, events, lastId, msgId, parts: [part] }
+  const { dataset, body, events, lastId, msgId, checkLanded } = part.chunk
+  return { dataset, body, events, lastId, msgId, checkLanded, parts: [part] }
 }
 
 function shared<P extends { readonly chunk: OutgoingChunk }>(parts: P[], bytes: number, pool: BufferPool | undefined): Outgoing<P> {

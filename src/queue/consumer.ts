@@ -61,7 +61,9 @@ export function toQueuedMessage(m: JsMsg): QueuedMessage {
     events: Number(h?.get(Header.events)) || 0,
     lastId: h?.get(Header.lastId) ?? '',
     seq: m.seq,
-    redelivered: m.redelivered, // info.redeliveryCount > 1
+    // Delivered before (info.redeliveryCount > 1), or published by a retry that may overlap an
+    // earlier attempt: either way only the rows not yet landed are written.
+    redelivered: m.redelivered || h?.get(Header.checkLanded) === '1',
     publishedMs: Math.floor(m.info.timestampNanos / 1e6),
     format: h?.get(Header.format) ?? '',
     ack: () => m.ack(),

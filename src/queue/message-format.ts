@@ -16,6 +16,8 @@ export const Header = {
   /** `_id` of the last row: lets a batcher check whether a redelivered message already landed. */
   lastId: 'Sluice-Last-Id',
   msgId: 'Nats-Msg-Id',
+  /** `1`: rows of this message may have landed from another message already; write only the missing ones. */
+  checkLanded: 'Sluice-Check-Landed',
 } as const
 
 /**

@@ -104,6 +104,7 @@ export class JetStreamPublisher implements EventPublisher {
     h.append(Header.lastId, message.lastId)
     // JetStream drops a repeat of this id within the stream's duplicate_window.
     h.append(Header.msgId, message.msgId)
+    if (message.checkLanded) h.append(Header.checkLanded, '1')
     h.append(EXPECTED_STREAM_HEADER, this.options.stream)
     const { reply, acked } = this.inbox.expect()
     try {

@@ -7,8 +7,13 @@ export interface OutgoingChunk {
   readonly events: number
   /** `_id` of the last row in the body. */
   readonly lastId: string
-  /** Stable for the same chunk of the same (idempotent) request: JetStream drops repeats. */
+  /** Names the chunk's events (the same for a retry that holds the same events): JetStream drops repeats. */
   readonly msgId: string
+  /**
+   * An earlier attempt of the request may have stored some of these events under other message ids
+   * (its verdicts depended on the time received): the batcher writes only the rows not yet landed.
+   */
+  readonly checkLanded?: boolean
 }
 
 export interface EventPublisher {
