@@ -10,6 +10,7 @@
 import { isValidDataset } from '../http/model'
 import { NOT_AHEAD_OF_NOW, TAIL_AHEAD_MS } from '../query/console-queries'
 import { csvLine, type Row, type RowFormat } from './rows-format'
+import { terminalJson, terminalText } from './terminal-text'
 
 export const TAIL_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw'] as const
 /** Rows per poll: a burst larger than this is printed over several polls, in order. */
@@ -119,11 +120,11 @@ function line(row: Row, format: RowFormat): string {
   switch (format) {
     case 'json':
     case 'ndjson':
-      return JSON.stringify(row)
+      return terminalJson(JSON.stringify(row))
     case 'csv':
       return csvLine(TAIL_COLUMNS.map((c) => row[c]))
     case 'table':
-      // A person reads the time, the service and the event as it was sent.
-      return `${row._timestamp}  ${row._service || '-'}  ${row._raw}`
+      // A person reads the time, the service and the event as it was sent, control characters escaped.
+      return terminalText(`${row._timestamp}  ${row._service || '-'}  ${row._raw}`)
   }
 }
