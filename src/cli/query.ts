@@ -2,8 +2,9 @@
 // `--format csv|json|ndjson|table`; `--watch <dataset>` tails a dataset from a terminal.
 import { isSet, loadConfig } from '../config'
 import { QUERY_KEY_FILE, readQueryKey } from '../embedded/default-api-key'
-import { formatRows, ROW_FORMATS, type Row, type RowFormat } from './rows-format'
+import { formatRows, ROW_FORMATS, tableRows, type Row, type RowFormat } from './rows-format'
 import { readServerAddress } from './server-address'
+import { terminalText } from './terminal-text'
 import { MissingTableError, tail, TransientError } from './tail'
 
 const USAGE = `usage: npm run query -- [--url http://host:port] [--format table|json|ndjson|csv] "SELECT ..."
@@ -89,14 +90,14 @@ async function main(argv: string[]): Promise<number> {
         overlapMs: options.overlapMs,
         initialRows: 10,
         print: (text) => console.log(text),
-        notice: (text) => console.error(text),
+        notice: (text) => console.error(terminalText(text)),
         signal: stop.signal,
       })
       return 0
     }
     const { rows, columns, count } = await ask(options.sql)
     if (options.format === 'table') {
-      if (rows.length > 0) console.table(rows)
+      if (rows.length > 0) console.table(tableRows(rows))
     } else if (rows.length > 0 || options.format !== 'csv' || columns.length > 0) {
       const text = formatRows(rows, columns, options.format)
       if (text !== '') console.log(text)
@@ -104,7 +105,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${count} row(s)`)
     return 0
   } catch (error) {
-    console.error((error as Error).message)
+    // May quote what the server, or whatever answered at --url, sent.
+    console.error(terminalText((error as Error).message))
     return 1
   }
 }

@@ -4,8 +4,13 @@
 // later one, a client clock a little behind); an event stamped more than the overlap behind the
 // newest shown (a client sending old timestamps, events held in JetStream through a ClickHouse
 // outage) lands unseen by the tail: query for it. sluice keeps no arrival time, only `_timestamp`.
+// An event stamped more than TAIL_AHEAD_MS ahead of now is printed when its time comes, not before:
+// the newest shown never counts as later than now, so such an event (anyone holding the public
+// ingest key may stamp one up to a day ahead) cannot move the window past every event sent after it.
 import { isValidDataset } from '../http/model'
+import { NOT_AHEAD_OF_NOW, TAIL_AHEAD_MS } from '../query/console-queries'
 import { csvLine, type Row, type RowFormat } from './rows-format'
+import { terminalJson, terminalText } from './terminal-text'
 
 export const TAIL_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw'] as const
 /** Rows per poll: a burst larger than this is printed over several polls, in order. */
@@ -80,7 +85,7 @@ export async function tail(ask: Ask, o: TailOptions): Promise<void> {
     }
   }
 
-  const initial = await run(`SELECT ${columns} FROM ${table} WHERE 1${filter} ORDER BY _timestamp DESC, _id DESC LIMIT ${o.initialRows}`)
+  const initial = await run(`SELECT ${columns} FROM ${table} WHERE ${NOT_AHEAD_OF_NOW}${filter} ORDER BY _timestamp DESC, _id DESC LIMIT ${o.initialRows}`)
   if (initial) show(initial.reverse())
   while (!o.signal.aborted) {
     await Bun.sleep(o.intervalMs)
@@ -88,15 +93,18 @@ export async function tail(ask: Ask, o: TailOptions): Promise<void> {
     const window =
       after !== undefined ? `(_timestamp, _id) > (toDateTime64(${quote(after._timestamp)}, 3), ${quote(after._id)})`
       : newest === undefined ? `_timestamp >= now64(3) - toIntervalMillisecond(${o.overlapMs})`
-      : `_timestamp >= toDateTime64(${quote(newest)}, 3) - toIntervalMillisecond(${o.overlapMs})`
-    const rows = await run(`SELECT ${columns} FROM ${table} WHERE ${window}${filter} ORDER BY _timestamp, _id LIMIT ${TAIL_PAGE_ROWS}`)
+      : `_timestamp >= least(toDateTime64(${quote(newest)}, 3), now64(3)) - toIntervalMillisecond(${o.overlapMs})`
+    const rows = await run(`SELECT ${columns} FROM ${table} WHERE ${window} AND ${NOT_AHEAD_OF_NOW}${filter} ORDER BY _timestamp, _id LIMIT ${TAIL_PAGE_ROWS}`)
     if (rows === undefined) continue
     show(rows)
     after = rows.length === TAIL_PAGE_ROWS ? rows[rows.length - 1] : undefined
-    // Rows below every window still to come (newest less the overlap; newest only grows) can never
-    // come back: forget them, so memory follows the overlap, not the tail's age.
+    // Rows below every window still to come can never come back: forget them, so memory follows the
+    // overlap, not the tail's age. A window starts at least(newest, now) less the overlap; newest only
+    // grows, and is never more than TAIL_AHEAD_MS ahead of the server's now, so every window to come
+    // starts at or after newest less the overlap less TAIL_AHEAD_MS (both read from the server: this
+    // machine's clock plays no part).
     if (newest !== undefined) {
-      const floor = msOf(newest) - o.overlapMs - 1000
+      const floor = msOf(newest) - o.overlapMs - TAIL_AHEAD_MS - 1000
       for (const [id, ts] of seen) if (msOf(ts) < floor) seen.delete(id)
     }
   }
@@ -112,11 +120,11 @@ function line(row: Row, format: RowFormat): string {
   switch (format) {
     case 'json':
     case 'ndjson':
-      return JSON.stringify(row)
+      return terminalJson(JSON.stringify(row))
     case 'csv':
       return csvLine(TAIL_COLUMNS.map((c) => row[c]))
     case 'table':
-      // A person reads the time, the service and the event as it was sent.
-      return `${row._timestamp}  ${row._service || '-'}  ${row._raw}`
+      // A person reads the time, the service and the event as it was sent, control characters escaped.
+      return terminalText(`${row._timestamp}  ${row._service || '-'}  ${row._raw}`)
   }
 }

@@ -75,7 +75,8 @@ export function consoleRoutes(deps: ConsoleRoutesDependencies) {
     .get('/', async () => new Response((await consoleBundle()).html, { headers: PAGE_HEADERS }))
     .get('/console/:asset', async ({ params, request }) => {
       const asset = (await consoleBundle()).assets.get(params.asset)
-      if (!asset) return statusResponse(400, { error: 'No such console asset.' })
+      // A path under /console that is no asset (`/console/api` among them) is a page not found.
+      if (!asset) return statusResponse(404, { error: `No console asset is named ${JSON.stringify(params.asset.slice(0, 100))}.` })
       const headers = { 'content-type': asset.type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache', vary: 'accept-encoding' }
       if (/\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')) return new Response(asset.gzipped, { headers: { ...headers, 'content-encoding': 'gzip' } })
       return new Response(asset.body, { headers })
@@ -109,15 +110,31 @@ export function consoleRoutes(deps: ConsoleRoutesDependencies) {
     })
 }
 
-/** `from` and `to` (ms since the epoch) from the query string, when both are given and sane. */
+/** DateTime64(3) holds years 1900 to 2299 (https://clickhouse.com/docs/sql-reference/data-types/datetime64). */
+const EARLIEST_MS = Date.UTC(1900, 0, 1)
+const LATEST_MS = Date.UTC(2299, 11, 31)
+
+/** A range the client asked for that no event time can fall in: a client error, answered 400. */
+class RangeOutsideTimesError extends Error {}
+
+/**
+ * `from` and `to` (ms since the epoch) from the query string: undefined when either is missing or
+ * not a number, or `to` is not after `from` (the console then shows its default). Each is clamped to
+ * what DateTime64 holds BEFORE the two are compared: a range wholly outside those years is refused
+ * (400), not passed on as from > to or as numbers SQL cannot be written with.
+ */
 function rangeOf(query: Record<string, string | undefined>): TimeRange | undefined {
+  if (query.from === undefined || query.to === undefined) return undefined
   const fromMs = Number(query.from)
   const toMs = Number(query.to)
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || query.from === undefined || query.to === undefined || toMs <= fromMs) return undefined
-  // DateTime64(3) holds years 1900 to 2299.
-  const min = Date.UTC(1900, 0, 1)
-  const max = Date.UTC(2299, 11, 31)
-  return { fromMs: Math.max(min, fromMs), toMs: Math.min(max, toMs) }
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) return undefined
+  const range = { fromMs: Math.max(EARLIEST_MS, fromMs), toMs: Math.min(LATEST_MS, toMs) }
+  if (range.toMs <= range.fromMs) {
+    throw new RangeOutsideTimesError(
+      `from=${query.from.slice(0, 40)} to=${query.to.slice(0, 40)} lies outside the times an event can have (ms since the epoch, years 1900 to 2299): ask for a range within them.`,
+    )
+  }
+  return range
 }
 
 /** A dataset's span, end exclusive, with a little room so one event still makes a bar. */
@@ -129,6 +146,7 @@ function errorResponse(error: unknown, logger: Logger): Response {
     return statusResponse(error.status, { error: error.message })
   }
   if (error instanceof StoreUnavailableError) return statusResponse(503, { error: error.message })
+  if (error instanceof RangeOutsideTimesError) return statusResponse(400, { error: error.message })
   logger.error({ err: error }, 'console read failed')
   return statusResponse(500)
 }

@@ -90,15 +90,26 @@ export const MAX_RAW_BYTES = 16 * 1024
 /** Columns of an event as the console shows it: `raw` cut at MAX_RAW_BYTES, `bytes` its whole length. */
 const EVENT_COLUMNS = `toUnixTimestamp64Milli(_timestamp) AS ts, _service AS service, _id AS id, substring(_raw, 1, ${MAX_RAW_BYTES}) AS raw, length(_raw) AS bytes`
 
-/** The newest events of a range, as sent (`_raw`). */
+/**
+ * How far ahead of now an event may be stamped and still be among "the newest" events: a little
+ * clock skew between senders and ClickHouse. Senders may stamp events up to EVENT_MAX_FUTURE_DAYS
+ * ahead, and anyone holds the public ingest key: without this bound, events stamped hours ahead
+ * would fill every "newest" list (the console's tail and first page, `npm run query -- --watch`)
+ * until their time came. They are shown when it comes; a query finds them at any time.
+ */
+export const TAIL_AHEAD_MS = 5000
+
+/** `_timestamp` not later than now plus TAIL_AHEAD_MS, by ClickHouse's clock. */
+export const NOT_AHEAD_OF_NOW = `_timestamp <= now64(3) + toIntervalMillisecond(${TAIL_AHEAD_MS})`
+
+/** The newest events of a range, as sent (`_raw`); with no range, the newest up to now (NOT_AHEAD_OF_NOW). */
 export const eventsSql = (database: string, dataset: string, range: TimeRange | undefined, limit = EVENTS_PAGE_ROWS): string =>
-  `SELECT ${EVENT_COLUMNS} FROM ${datasetTable(database, dataset)}` +
-  `${range ? ` WHERE ${rangeWhere(range)}` : ''} ORDER BY _timestamp DESC LIMIT ${Math.floor(limit)}`
+  `SELECT ${EVENT_COLUMNS} FROM ${datasetTable(database, dataset)} WHERE ${range ? rangeWhere(range) : NOT_AHEAD_OF_NOW} ORDER BY _timestamp DESC LIMIT ${Math.floor(limit)}`
 
 /** How far back a tail looks for events it has not shown: events whose own time is older are not tailed. */
 export const TAIL_LOOKBACK_S = 600
 
-/** One tail poll: the newest events whose time is within the look-back. */
+/** One tail poll: the newest events whose time is within the look-back, and not ahead of now (TAIL_AHEAD_MS). */
 export const tailSql = (database: string, dataset: string, rows: number): string =>
   `SELECT ${EVENT_COLUMNS} FROM ${datasetTable(database, dataset)} ` +
-  `WHERE _timestamp >= now64(3) - INTERVAL ${TAIL_LOOKBACK_S} SECOND ORDER BY _timestamp DESC LIMIT ${Math.floor(rows)}`
+  `WHERE _timestamp >= now64(3) - INTERVAL ${TAIL_LOOKBACK_S} SECOND AND ${NOT_AHEAD_OF_NOW} ORDER BY _timestamp DESC LIMIT ${Math.floor(rows)}`

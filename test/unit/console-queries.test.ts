@@ -1,6 +1,6 @@
 // The console's SQL is built from checked names and numbers only, and its histogram stays small.
 import { describe, expect, test } from 'bun:test'
-import { bucketSeconds, datasetTable, eventsSql, HISTOGRAM_BUCKETS, histogramSql } from '../../src/query/console-queries'
+import { bucketSeconds, datasetTable, eventsSql, HISTOGRAM_BUCKETS, histogramSql, NOT_AHEAD_OF_NOW, tailSql } from '../../src/query/console-queries'
 
 describe('console queries', () => {
   test('a dataset name that the ingest route would refuse never becomes SQL', () => {
@@ -23,5 +23,11 @@ describe('console queries', () => {
     expect(histogramSql('sluice', 'logs', { fromMs: 0, toMs: 60_000 }, 1)).toContain('INTERVAL 1 SECOND')
     expect(() => eventsSql('sluice', 'logs', { fromMs: 0, toMs: 1e300 })).toThrow()
     expect(() => eventsSql('sluice', 'logs', { fromMs: NaN, toMs: 1 })).toThrow()
+  })
+
+  test('the newest events (tail, first page) are those not stamped ahead of now; a range takes what it says', () => {
+    expect(tailSql('sluice', 'logs', 200)).toContain(`AND ${NOT_AHEAD_OF_NOW} ORDER BY _timestamp DESC`)
+    expect(eventsSql('sluice', 'logs', undefined)).toContain(`WHERE ${NOT_AHEAD_OF_NOW} ORDER BY _timestamp DESC`)
+    expect(eventsSql('sluice', 'logs', { fromMs: 0, toMs: 1 })).not.toContain(NOT_AHEAD_OF_NOW)
   })
 })

@@ -53,7 +53,7 @@ function renderDetail(root: HTMLElement, dataset: string, closed: () => boolean)
   const showEvents = (range?: { fromMs: number; toMs: number }) => {
     const mine = ++latest
     const current = () => !closed() && mine === latest
-    clear(filter, range ? `Showing ${formatTime(range.fromMs)} to ${formatTime(range.toMs)} ` : 'Showing the newest 100 events. ', range ? h('button', { class: 'link', onclick: () => showEvents() }, 'show all') : null)
+    clear(filter, range ? `Showing ${formatTime(range.fromMs)} to ${formatTime(range.toMs)} ` : 'Showing the newest 100 events up to now. ', range ? h('button', { class: 'link', onclick: () => showEvents() }, 'show all') : null)
     void api.events(dataset, range).then((rows) => current() && clear(events, rows.length ? eventsTable(rows) : h('p', { class: 'muted' }, 'No events in this range.')), (error: ApiError) => current() && clear(events, h('p', { class: 'error' }, error.message)))
   }
   void api.histogram(dataset).then((histogram) => {
