@@ -98,7 +98,9 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     natsUrl = natsServer.url
     logger.info({ url: natsUrl, pid: natsServer.pid }, 'started a local nats-server (NATS_URL is unset)')
   }
-  const nc = await connectNats(natsUrl, logger)
+  // The local server may have died in its first moments (its supervisor starts it again): keep
+  // trying as for the stream. A NATS_URL of the user's fails at once, so a wrong one shows at start.
+  const nc = natsServer !== undefined ? await retryWhileStarting('connect to the local nats-server', () => connectNats(natsUrl, logger), logger) : await connectNats(natsUrl, logger)
   shutdown.add('close the NATS connection', 0.5, () => nc.drain().catch(() => nc.close()))
   await ensureStreamWithRetry(nc, config.nats, logger)
   if (config.nats.maxAgeMs > 0) {
