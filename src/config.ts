@@ -44,6 +44,8 @@ export const Env = T.Object({
   BATCH_FLUSH_INTERVAL_MS: Int(10, 600_000, 500, 'flush a non-empty batch after this long'),
   BATCH_ACK_WAIT_MS: Int(1000, 3_600_000, 10_000, 'redeliver an event this long after a batcher took it without confirming (a live batcher extends it while it works)'),
   BATCH_MAX_HELD_BYTES: T.Optional(T.Integer({ minimum: 1024 * 1024, maximum: 8 * 1024 * 1024 * 1024, description: 'bytes of queued messages one batcher holds in memory before it stops pulling; default 2 x BATCH_MAX_BYTES' })),
+  INGEST_PROCESSES: Int(1, 16, 1, 'ROLE=ingest only: ingest processes sharing PORT (SO_REUSEPORT); Bun runs JavaScript on one core per process'),
+  INGEST_PORT_SHARED: T.Boolean({ default: false, description: 'set by sluice for the extra ingest processes it starts: listen on PORT beside the first one' }),
   INGEST_MAX_INFLIGHT_BYTES: Int(16 * 1024 * 1024, 16 * 1024 * 1024 * 1024, 160 * 1024 * 1024, 'memory an ingest node may use for requests in flight; past it requests get 503 with Retry-After'),
   MAX_DATASETS: Int(1, 1_000_000, 1000, 'datasets (tables) one deployment may have; a new dataset past it is refused'),
   EVENT_MAX_PAST_DAYS: Int(0, 36500, 30, 'refuse events whose timestamp is more than this many days in the past (0: no limit)'),
@@ -82,6 +84,10 @@ export interface Config {
   ingest: {
     /** Bytes of requests in flight on this node (bodies and encoded rows) before it answers 503. */
     maxInflightBytes: number
+    /** Ingest processes on this port (INGEST_PROCESSES): this one starts the others. */
+    processes: number
+    /** This process is one of those others: it shares PORT with them (INGEST_PORT_SHARED). */
+    portShared: boolean
     /** Datasets per deployment. */
     maxDatasets: number
     /** Accepted event time window around now; 0 disables a side. */
@@ -145,6 +151,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   // A local nats-server is private to this process: an ingest node's events would wait there for a
   // batcher that can never reach them (answered 202, never stored), and a batcher would wait forever.
+  // Several processes on one port: each must be a whole ingest node, and /query or the console must
+  // never land on a process without the embedded engine (the kernel picks the process per connection).
+  if (e.INGEST_PROCESSES > 1 && e.ROLE !== 'ingest') {
+    problems.push(`INGEST_PROCESSES=${JSON.stringify(source.INGEST_PROCESSES)}: needs ROLE=ingest (with ROLE=${e.ROLE} run separate ROLE=ingest nodes beside it instead); the processes share PORT, and each must be able to answer every request it gets`)
+  }
   if (problems.length === 0 && e.ROLE !== 'all' && e.NATS_URL === undefined) {
     problems.push(`ROLE=${JSON.stringify(e.ROLE)}: needs NATS_URL, the NATS that ingest and batcher nodes share; without it sluice starts a NATS of its own that no other node can reach (use ROLE=all for a single process)`)
   }
@@ -187,6 +198,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: corsOrigins as CorsOrigins,
     ingest: {
       maxInflightBytes: e.INGEST_MAX_INFLIGHT_BYTES,
+      processes: e.INGEST_PROCESSES,
+      portShared: e.INGEST_PORT_SHARED,
       maxDatasets: e.MAX_DATASETS,
       maxPastDays: e.EVENT_MAX_PAST_DAYS,
       maxFutureDays: e.EVENT_MAX_FUTURE_DAYS,

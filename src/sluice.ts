@@ -7,6 +7,7 @@ import { Batcher } from './batch/batcher'
 import type { Config } from './config'
 import { loadOrCreateApiKey, loadOrCreateQueryKey } from './embedded/default-api-key'
 import { lockDataDir } from './embedded/data-dir-lock'
+import { startIngestProcesses } from './embedded/ingest-processes'
 import { startNatsServer, type NatsServerHandle } from './embedded/nats-server'
 import { ConfigError, QueueUnavailableError, WrongRoleError } from './errors'
 import { ApiKeys } from './http/api-keys'
@@ -82,7 +83,8 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     throw new ConfigError([`NATS_SYNC_INTERVAL=${JSON.stringify(config.nats.syncInterval)}: applies only to the nats-server sluice starts itself (NATS_URL unset); set sync_interval in the configuration of the NATS servers at ${config.nats.url}`])
   }
   // A port another process holds is a start-up error now, before NATS and ClickHouse are brought up.
-  if (config.port !== 0) assertPortFree(config.port)
+  // The extra ingest processes share the port the first one found free (INGEST_PROCESSES).
+  if (config.port !== 0 && !config.ingest.portShared) assertPortFree(config.port)
 
   const metrics = new Metrics({ processMetrics: true })
   const generated = config.apiKeys.length === 0 ? loadOrCreateApiKey(config.dataDir) : undefined
@@ -201,7 +203,16 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
       return { nats, clickhouse: ch }
     },
   })
-  const server = listenExclusive(app, { port: config.port, hostname: '0.0.0.0', maxRequestBodySize: Math.max(SERVER_BODY_CAP_BYTES, MAX_BODY_BYTES) })
+  const shared = config.ingest.processes > 1 || config.ingest.portShared
+  const server = listenExclusive(app, { port: config.port, hostname: '0.0.0.0', maxRequestBodySize: Math.max(SERVER_BODY_CAP_BYTES, MAX_BODY_BYTES), shared })
+  if (config.ingest.processes > 1) {
+    // Every process takes the same keys: the ones this one generated, if it did (else the environment's).
+    const env: Record<string, string> = { PORT: String(server.port) }
+    if (generated) env.API_KEYS = generated.key
+    if (generatedQuery) env.QUERY_KEYS = generatedQuery.key
+    const others = startIngestProcesses({ count: config.ingest.processes - 1, dataDir: config.dataDir, env, logger })
+    shutdown.add('stop the other ingest processes', 0.9, (deadline) => others.stop(deadline))
+  }
   shutdown.add('finish requests in flight', 0.4, async (deadline) => {
     // Stop taking connections, then let requests already inside finish (their events are being
     // made durable); past the deadline, cut the connections still open.

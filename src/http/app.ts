@@ -56,16 +56,18 @@ export class PortInUseError extends SluiceError {
   }
 }
 
-type ListenOptions = { port: number; hostname: string; maxRequestBodySize: number }
+type ListenOptions = { port: number; hostname: string; maxRequestBodySize: number; /** Share the port with sluice's other ingest processes (INGEST_PROCESSES). */ shared?: boolean }
 
 /**
  * Listens without SO_REUSEPORT. Elysia turns it on by default, and with it a second sluice on the
  * same port binds silently and the kernel splits connections between two servers with different
- * keys; without it, a taken port fails here (EADDRINUSE), as a daemon should.
+ * keys; without it, a taken port fails here (EADDRINUSE), as a daemon should. Only sluice's own
+ * extra ingest processes share a port (`shared`), after the first one found it free.
  */
 export function listenExclusive(app: ReturnType<typeof createApp>, options: ListenOptions): NonNullable<ReturnType<typeof createApp>['server']> {
   try {
-    app.listen({ ...options, reusePort: false })
+    const { shared, ...listen } = options
+    app.listen({ ...listen, reusePort: shared === true })
   } catch (err) {
     if ((err as { code?: string }).code === 'EADDRINUSE') throw new PortInUseError(options.port, { cause: err })
     throw err

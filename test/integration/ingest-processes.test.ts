@@ -1,0 +1,88 @@
+// INGEST_PROCESSES: several ingest processes on one port (SO_REUSEPORT), each a whole ROLE=ingest
+// node with the same keys; the kernel spreads connections over them. They are started again when
+// they die and go when the first one stops. Other roles refuse the setting at start.
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '../../src/embedded/nats-server'
+import { startTestNats, type TestNats } from '../support/nats'
+import { PROCESS_KEY, spawnSluice, until, type SluiceProcess } from '../support/sluice-process'
+
+let nats: TestNats
+let sluice: SluiceProcess
+let dataDir: string
+
+/** The pids of the processes `pid` started (its children), read from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
+}
+const cpuTicks = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return Number(f[11]) + Number(f[12])
+}
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+beforeAll(async () => {
+  nats = await startTestNats()
+  dataDir = mkdtempSync(join(tmpdir(), 'sluice-processes-'))
+  sluice = spawnSluice({ dataDir, port: await freePort(), env: { ROLE: 'ingest', NATS_URL: nats.url, INGEST_PROCESSES: '2' } })
+  await sluice.ready()
+}, 60_000)
+afterAll(async () => {
+  try {
+    process.kill(-sluice.pid, 'SIGKILL')
+  } catch {}
+  await sluice?.proc.exited
+  await nats?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+test('two processes share the port: both serve requests with the same key, each answered 202', async () => {
+  let others: number[] = []
+  await until(() => (others = childrenOf(sluice.pid)).length === 1, 20_000, 'the second ingest process')
+  const [other] = others
+  // Ready: it answers on the shared port once the kernel hands it connections.
+  await Bun.sleep(1500)
+  const before = [cpuTicks(sluice.pid), cpuTicks(other!)]
+  const statuses = new Set<number>()
+  // New connections each time, so the kernel spreads them over both listeners.
+  for (let round = 0; round < 10; round++) {
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      fetch(`${sluice.url}/v1/shared`, { method: 'POST', body: JSON.stringify(Array.from({ length: 2000 }, (_, n) => ({ message: `r${round}-${i}-${n}` }))), headers: { 'x-api-key': PROCESS_KEY, connection: 'close' } }),
+    ))
+    for (const a of answers) statuses.add(a.status), await a.arrayBuffer()
+  }
+  expect([...statuses]).toEqual([202])
+  const after = [cpuTicks(sluice.pid), cpuTicks(other!)]
+  // Each process did part of the work.
+  expect(after[0]! - before[0]!).toBeGreaterThan(0)
+  expect(after[1]! - before[1]!).toBeGreaterThan(0)
+}, 60_000)
+
+test('a process that dies is started again, and all go when the first one stops', async () => {
+  const [other] = childrenOf(sluice.pid)
+  process.kill(other!, 'SIGKILL')
+  await until(() => childrenOf(sluice.pid).some((pid) => pid !== other), 20_000, 'the ingest process to be started again')
+  const [again] = childrenOf(sluice.pid)
+  sluice.proc.kill('SIGTERM')
+  await sluice.proc.exited
+  await until(() => !alive(again!), 10_000, 'the other ingest process to stop')
+}, 60_000)
+
+test('other roles refuse INGEST_PROCESSES at start, saying why', async () => {
+  const s = spawnSluice({ dataDir: mkdtempSync(join(tmpdir(), 'sluice-processes-all-')), port: await freePort(), env: { INGEST_PROCESSES: '2' }, captureStderr: true })
+  expect(await s.proc.exited).toBe(2)
+  expect(await new Response(s.proc.stderr as ReadableStream).text()).toContain('INGEST_PROCESSES="2": needs ROLE=ingest')
+}, 30_000)
