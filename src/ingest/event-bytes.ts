@@ -3,6 +3,8 @@
 // cannot see the value ClickHouse chokes on. One pass over the bytes, no recursion, no allocation on
 // the common path; it trusts that the bytes are valid JSON (JSON.parse has just read them).
 
+import { hex4 } from './event-scanner'
+
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 const OPEN_OBJECT = 0x7b
@@ -160,18 +162,6 @@ function stringEnd(bytes: Uint8Array, from: number, end: number): number {
     else if (bytes[i] === QUOTE) return i
   }
   return end
-}
-
-/** The code unit of 4 hex digits at `at`, or -1. */
-function hex4(bytes: Uint8Array, at: number): number {
-  let unit = 0
-  for (let k = 0; k < 4; k++) {
-    const c = bytes[at + k]!
-    const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1
-    if (v < 0) return -1
-    unit = unit * 16 + v
-  }
-  return unit
 }
 
 /** True when the key bytes[from, to) is `name` (decoding escapes, which can spell it in disguise). */

@@ -8,11 +8,11 @@
 // does not pass goes to the exact path (validate.ts), which decides and words the error.
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { TSchema } from '@sinclair/typebox'
-import { Event, parseCanonicalBytes, parseIsoTimestamp } from './event-schema'
+import { Event, parseCanonicalBytes, timestampMs } from './event-schema'
 import { EventScanner, ValueKind } from './event-scanner'
 import { MAX_EVENT_BYTES } from './limits'
 import { MAX_EVENT_DEPTH, SINGLE_FIELD } from './storage-rules'
-import { nearWindowEdge, timeWindowProblem, type EventLimits } from './time-window'
+import { TimeWindow, type EventLimits } from './time-window'
 
 /** The top-level fields the scanner watches: the schema's properties, in its order. */
 export const WATCHED_FIELDS: readonly string[] = Object.keys(Event.properties)
@@ -44,7 +44,7 @@ const CHECKS: (TypeCheck<TSchema> | undefined)[] = WATCHED_FIELDS.map((name, fie
 
 /** Reads events of one request body: the scanner plus the schema's field rules. */
 export class EventReader {
-  private readonly scanner = new EventScanner(WATCHED_FIELDS, { maxDepth: MAX_EVENT_DEPTH, singleKey: SINGLE_FIELD })
+  private readonly scanner: EventScanner
   /** The bytes being read. */
   private source: Uint8Array = new Uint8Array(0)
   /** Results for the last event read() passed: its time, and where its service and namespace strings are ([-1, -1]: absent). */
@@ -65,7 +65,14 @@ export class EventReader {
   namespaceStart = -1
   namespaceEnd = -1
 
-  constructor(private readonly receivedMs: number, private readonly limits?: EventLimits) {}
+  /** oneLine: events of a line-delimited body, which must each lie on one line. */
+  /** The event time window of the request, its edges computed once. */
+  private readonly window: TimeWindow | undefined
+
+  constructor(private readonly receivedMs: number, limits?: EventLimits, oneLine = false) {
+    this.window = limits && new TimeWindow(receivedMs, limits)
+    this.scanner = new EventScanner(WATCHED_FIELDS, { maxDepth: MAX_EVENT_DEPTH, singleKey: SINGLE_FIELD, oneLine })
+  }
 
   /**
    * Reads the event that starts with '{' at b[start] (b ends where the data received ends).
@@ -119,11 +126,12 @@ export class EventReader {
     if (ms === undefined) {
       const value = this.decode(TIMESTAMP, kind)
       if (value === undefined || !CHECKS[TIMESTAMP]!.Check(value)) return false
-      ms = typeof value === 'number' ? value : parseIsoTimestamp(value as string)
+      ms = timestampMs(value as string | number)
     }
-    if (this.limits !== undefined) {
-      if (nearWindowEdge(ms, this.receivedMs, this.limits)) this.nearEdge = true
-      if (timeWindowProblem(ms, this.receivedMs, this.limits) !== undefined) return false
+    const window = this.window
+    if (window !== undefined) {
+      if (window.nearEdge(ms)) this.nearEdge = true
+      if (!window.contains(ms)) return false
     }
     // What eventTimeMs (enrich.ts) makes of it: before 1970 does not fit the table, so the time received.
     this.timeMs = ms >= 0 ? ms : this.receivedMs

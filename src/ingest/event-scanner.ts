@@ -37,6 +37,8 @@ export interface ScanRules {
   maxDepth: number
   /** A top-level key that must not appear twice. */
   singleKey: string
+  /** The event must lie on one line (NDJSON): a line break ends the read, so it never runs on into the next lines. */
+  oneLine?: boolean
 }
 
 // Number literals that cannot come near ClickHouse's limits (±1e308, 309 integer digits, a scale
@@ -102,6 +104,7 @@ export class EventScanner {
     const stack = this.stack
     const maxDepth = this.rules.maxDepth
     const single = this.single
+    const oneLine = this.rules.oneLine === true
     let singleSeen = false
     let depth = 0
     let i = start
@@ -117,7 +120,7 @@ export class EventScanner {
     for (;;) {
       c = b[i]
       if (SPACE_BYTE[c!] === 1) {
-        i = skipSpace(b, i)
+        i = skipSpace(b, i, oneLine)
         if (i < 0) return NOT_CLEAN
         c = b[i]
       }
@@ -151,7 +154,7 @@ export class EventScanner {
           }
           c = b[i]
           if (c !== COLON) {
-            i = skipSpace(b, i)
+            i = skipSpace(b, i, oneLine)
             if (i < 0 || b[i] !== COLON) return NOT_CLEAN
           }
           i++
@@ -172,7 +175,7 @@ export class EventScanner {
         stack[depth++] = isObject ? 1 : 0
         c = b[++i]
         if (SPACE_BYTE[c!] === 1) {
-          i = skipSpace(b, i)
+          i = skipSpace(b, i, oneLine)
           if (i < 0) return NOT_CLEAN
           c = b[i]
         }
@@ -213,7 +216,7 @@ export class EventScanner {
         if (depth === 0) return unusual ? this.unusual() : i
         c = b[i]
         if (SPACE_BYTE[c!] === 1) {
-          i = skipSpace(b, i)
+          i = skipSpace(b, i, oneLine)
           if (i < 0) return NOT_CLEAN
           c = b[i]
         }
@@ -273,12 +276,15 @@ function escapeEnd(b: Uint8Array, i: number): number {
   return low >= 0xdc00 && low <= 0xdfff ? i + 12 : NOT_CLEAN
 }
 
-/** Skips whitespace from b[i]; NOT_CLEAN at an empty line, which ClickHouse cannot read inside an event. */
-function skipSpace(b: Uint8Array, i: number): number {
+/**
+ * Skips whitespace from b[i]; NOT_CLEAN at an empty line, which ClickHouse cannot read inside an
+ * event, and at any line break when the event must lie on one line.
+ */
+function skipSpace(b: Uint8Array, i: number, oneLine: boolean): number {
   for (;;) {
     const c = b[i]!
     if (SPACE_BYTE[c] !== 1) return i
-    if (c === LF && b[i + 1] === LF) return NOT_CLEAN
+    if (c === LF && (oneLine || b[i + 1] === LF)) return NOT_CLEAN
     i++
   }
 }
@@ -327,7 +333,7 @@ function number(b: Uint8Array, i: number): number {
 }
 
 /** The code unit of the 4 hex digits at b[at], or -1. */
-function hex4(b: Uint8Array, at: number): number {
+export function hex4(b: Uint8Array, at: number): number {
   if (at + 4 > b.length) return -1
   const h0 = HEX[b[at]!]!, h1 = HEX[b[at + 1]!]!, h2 = HEX[b[at + 2]!]!, h3 = HEX[b[at + 3]!]!
   if ((h0 | h1 | h2 | h3) < 0) return -1

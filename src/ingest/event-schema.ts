@@ -46,6 +46,9 @@ export const InvalidEvent = T.Object({
 })
 export type InvalidEvent = Static<typeof InvalidEvent>
 
+/** Epoch milliseconds of a timestamp the schema accepted (epoch ms already, or an ISO 8601 string). */
+export const timestampMs = (timestamp: string | number): number => (typeof timestamp === 'number' ? timestamp : parseIsoTimestamp(timestamp))
+
 const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i
 
 // The schema's format check and enrichment both need the time of the same string, one right after

@@ -111,11 +111,11 @@ async function ingest(request: IngestRequest, deps: IngestDependencies, reservat
   // The single pass, as the body arrives: is it one JSON array, where are its elements, and which
   // of them are valid events (read without being built, event-fields.ts)? Nothing is published
   // before the whole body is known to be usable.
-  const reader = new EventReader(request.receivedMs, deps.eventLimits)
+  const lines = request.format === 'lines'
+  const reader = new EventReader(request.receivedMs, deps.eventLimits, lines)
   const elements = new ElementRun((bytes) => reservation.grow(bytes))
   const onElement: OnElement = (start, end, kind) => (kind === 'valid' ? elements.pushValid(start, end, reader) : elements.push(start, end))
   const read = (b: Uint8Array, start: number) => reader.read(b, start)
-  const lines = request.format === 'lines'
   const splitter = lines ? new LineSplitter(onElement, read) : new ArraySplitter(onElement, read)
   const body = await readBody(request.body, {
     encoding: request.encoding,

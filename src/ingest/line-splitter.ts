@@ -71,9 +71,10 @@ export class LineSplitter {
       const start = this.lineStart
       if (b[start] === LBRACE && this.read !== undefined) {
         // The single pass: a valid event is read once. JSON allows line breaks between tokens, so
-        // the reader sees only the line (also so that no line's read runs on into the next lines).
-        const end = this.read(b.subarray(0, newline), start)
-        if (end >= 0) {
+        // the event must end before its line does (ingest's reader stops at a line break, so that no
+        // line's read runs on into the next lines).
+        const end = this.read(b, start)
+        if (end >= 0 && end <= newline) {
           let j = end
           while (isInlineSpace(b[j])) j++
           if (j === newline) {

@@ -21,45 +21,69 @@ export interface EventLimits {
   retryMarginMs?: number
 }
 
-/** The past limit in days (the TTL when it is the narrower), and whether the TTL set it. */
-function pastLimit(limits: EventLimits): { maxPastDays: number; byTtl: boolean } {
-  const ttl = limits.ttlDays ?? 0
-  // An event older than the TTL would be stored and then dropped by it: refuse it instead.
-  const byTtl = ttl > 0 && (limits.maxPastDays === 0 || ttl < limits.maxPastDays)
-  return { maxPastDays: byTtl ? ttl : limits.maxPastDays, byTtl }
-}
-
 /**
- * Whether timeMs lies within retryMarginMs of an edge of the window: a retry of the request, judged
- * against its own time received, may then accept what this attempt refused, or the other way round.
+ * The window around one time received, its edges computed once: ingest checks every event of a
+ * request against the same window, so nothing is computed or allocated per event but the comparisons.
  */
-export function nearWindowEdge(timeMs: number, receivedMs: number, limits: EventLimits): boolean {
-  const margin = limits.retryMarginMs ?? 0
-  if (margin <= 0) return false
-  const { maxPastDays } = pastLimit(limits)
-  if (maxPastDays > 0 && Math.abs(timeMs - (receivedMs - maxPastDays * DAY_MS)) <= margin) return true
-  return limits.maxFutureDays > 0 && Math.abs(timeMs - (receivedMs + limits.maxFutureDays * DAY_MS)) <= margin
+export class TimeWindow {
+  /** Earliest and latest event time accepted (epoch ms; -Infinity / Infinity when a side is off). */
+  readonly earliestMs: number
+  readonly latestMs: number
+  /** The past limit in days (the TTL when it is the narrower), and whether the TTL set it. */
+  private readonly maxPastDays: number
+  private readonly byTtl: boolean
+  private readonly marginMs: number
+
+  constructor(receivedMs: number, private readonly limits: EventLimits) {
+    const ttl = limits.ttlDays ?? 0
+    // An event older than the TTL would be stored and then dropped by it: refuse it instead.
+    this.byTtl = ttl > 0 && (limits.maxPastDays === 0 || ttl < limits.maxPastDays)
+    this.maxPastDays = this.byTtl ? ttl : limits.maxPastDays
+    this.earliestMs = this.maxPastDays > 0 ? receivedMs - this.maxPastDays * DAY_MS : -Infinity
+    this.latestMs = limits.maxFutureDays > 0 ? receivedMs + limits.maxFutureDays * DAY_MS : Infinity
+    this.marginMs = limits.retryMarginMs ?? 0
+  }
+
+  /** Whether problem(timeMs) is undefined, without making one. */
+  contains(timeMs: number): boolean {
+    return !(timeMs < this.earliestMs || timeMs > this.latestMs)
+  }
+
+  /**
+   * Whether timeMs lies within retryMarginMs of an edge: a retry of the request, judged against its
+   * own time received, may then accept what this attempt refused, or the other way round.
+   */
+  nearEdge(timeMs: number): boolean {
+    const margin = this.marginMs
+    return margin > 0 && (Math.abs(timeMs - this.earliestMs) <= margin || Math.abs(timeMs - this.latestMs) <= margin)
+  }
+
+  /** Undefined when timeMs lies in the window, otherwise why not. */
+  problem(timeMs: number): EventProblem | undefined {
+    const { maxPastDays, byTtl } = this
+    if (timeMs < this.earliestMs) {
+      const limit = byTtl ? `CLICKHOUSE_TTL_DAYS (${maxPastDays} days, after which the table drops rows)` : `EVENT_MAX_PAST_DAYS (${maxPastDays} days)`
+      return {
+        field: 'timestamp',
+        error: `The timestamp ${iso(timeMs)} is more than ${maxPastDays} days before the time received; events older than ${limit} are refused.`,
+      }
+    }
+    if (timeMs > this.latestMs) {
+      const maxFutureDays = this.limits.maxFutureDays
+      return {
+        field: 'timestamp',
+        error: `The timestamp ${iso(timeMs)} is more than ${maxFutureDays} days after the time received; events further ahead than EVENT_MAX_FUTURE_DAYS (${maxFutureDays} days) are refused.`,
+      }
+    }
+    return undefined
+  }
 }
 
-/** Undefined when timeMs (the event's own time) lies in the window around receivedMs. */
-export function timeWindowProblem(timeMs: number, receivedMs: number, limits: EventLimits): EventProblem | undefined {
-  const { maxFutureDays } = limits
-  const { maxPastDays, byTtl } = pastLimit(limits)
-  if (maxPastDays > 0 && timeMs < receivedMs - maxPastDays * DAY_MS) {
-    const limit = byTtl ? `CLICKHOUSE_TTL_DAYS (${maxPastDays} days, after which the table drops rows)` : `EVENT_MAX_PAST_DAYS (${maxPastDays} days)`
-    return {
-      field: 'timestamp',
-      error: `The timestamp ${iso(timeMs)} is more than ${maxPastDays} days before the time received; events older than ${limit} are refused.`,
-    }
-  }
-  if (maxFutureDays > 0 && timeMs > receivedMs + maxFutureDays * DAY_MS) {
-    return {
-      field: 'timestamp',
-      error: `The timestamp ${iso(timeMs)} is more than ${maxFutureDays} days after the time received; events further ahead than EVENT_MAX_FUTURE_DAYS (${maxFutureDays} days) are refused.`,
-    }
-  }
-  return undefined
-}
+/** TimeWindow.nearEdge for one event. */
+export const nearWindowEdge = (timeMs: number, receivedMs: number, limits: EventLimits): boolean => new TimeWindow(receivedMs, limits).nearEdge(timeMs)
+
+/** TimeWindow.problem for one event: undefined when timeMs lies in the window around receivedMs. */
+export const timeWindowProblem = (timeMs: number, receivedMs: number, limits: EventLimits): EventProblem | undefined => new TimeWindow(receivedMs, limits).problem(timeMs)
 
 function iso(ms: number): string {
   const date = new Date(ms)

@@ -3,7 +3,7 @@
 // time window. Every refusal is a sentence a person can act on.
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { EventProblem } from './event-problem'
-import { Event, parseIsoTimestamp } from './event-schema'
+import { Event, timestampMs } from './event-schema'
 import { storageProblem } from './storage-rules'
 import { timeWindowProblem, type EventLimits } from './time-window'
 
@@ -46,7 +46,7 @@ export function checkEvent(value: unknown, source?: EventSource): EventProblem |
     if (problem !== undefined || source.limits === undefined) return problem
     const timestamp = event.timestamp
     if (timestamp === undefined) return undefined
-    const ms = typeof timestamp === 'number' ? timestamp : parseIsoTimestamp(timestamp as string)
+    const ms = timestampMs(timestamp as string | number)
     return timeWindowProblem(ms, source.receivedMs, source.limits)
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -13,14 +13,8 @@ import type { OutgoingChunk } from './types'
 /** Only chunks up to this share messages: larger ones gain nothing from it and would be copied. */
 export const COALESCE_MAX_CHUNK_BYTES = 64 * 1024
 
-/** One message to publish, and the parts (chunks, with what waits for them) whose rows it carries. */
-export interface Outgoing<P> {
-  readonly dataset: string
-  readonly body: Uint8Array
-  readonly events: number
-  readonly lastId: string
-  readonly msgId: string
-  readonly checkLanded?: boolean
+/** One message to publish (a chunk's fields: its own, or those of the chunks it joins), and the parts whose rows it carries. */
+export interface Outgoing<P> extends OutgoingChunk {
   readonly parts: readonly P[]
   /** The pooled buffer a shared body was written into: back to the pool once the message is acknowledged. */
   readonly pooled?: Buffer
