@@ -32,7 +32,12 @@ export interface QueuedMessage {
   readonly lastId: string
   /** Stream sequence, unique within the stream. */
   readonly seq: number
-  /** True when JetStream delivered this message before (a batcher died or failed with it). */
+  /**
+   * True when some of its rows may have landed already, so the batcher writes only those not yet
+   * in the table: JetStream delivered it before (a batcher died or failed with it), it came after a
+   * NATS restart (queue/restart-suspects.ts), or a retry of its request may overlap an earlier
+   * attempt (the Sluice-Check-Landed header, consumer.ts).
+   */
   readonly redelivered: boolean
   /** When JetStream stored it, in ms by the stream leader's clock (undefined: unknown, so suspect after a restart). */
   readonly publishedMs?: number
