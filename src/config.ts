@@ -46,6 +46,7 @@ export const Env = T.Object({
   BATCH_MAX_HELD_BYTES: T.Optional(T.Integer({ minimum: 1024 * 1024, maximum: 8 * 1024 * 1024 * 1024, description: 'bytes of queued messages one batcher holds in memory before it stops pulling; default 2 x BATCH_MAX_BYTES' })),
   INGEST_PROCESSES: Int(1, 16, 1, 'ROLE=ingest only: ingest processes sharing PORT (SO_REUSEPORT); Bun runs JavaScript on one core per process'),
   INGEST_PORT_SHARED: T.Boolean({ default: false, description: 'set by sluice for the extra ingest processes it starts: listen on PORT beside the first one' }),
+  INGEST_PARENT_PID: T.Optional(T.Integer({ minimum: 2, description: 'set by sluice for the extra ingest processes it starts: the process that started them, which they outlive by no more than a second' })),
   INGEST_MAX_INFLIGHT_BYTES: Int(16 * 1024 * 1024, 16 * 1024 * 1024 * 1024, 160 * 1024 * 1024, 'memory an ingest node may use for requests in flight; past it requests get 503 with Retry-After'),
   MAX_DATASETS: Int(1, 1_000_000, 1000, 'datasets (tables) one deployment may have; a new dataset past it is refused'),
   EVENT_MAX_PAST_DAYS: Int(0, 36500, 30, 'refuse events whose timestamp is more than this many days in the past (0: no limit)'),
@@ -88,6 +89,8 @@ export interface Config {
     processes: number
     /** This process is one of those others: it shares PORT with them (INGEST_PORT_SHARED). */
     portShared: boolean
+    /** The process that started this one (INGEST_PARENT_PID), when it is one of those others. */
+    parentPid?: number
     /** Datasets per deployment. */
     maxDatasets: number
     /** Accepted event time window around now; 0 disables a side. */
@@ -200,6 +203,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxInflightBytes: e.INGEST_MAX_INFLIGHT_BYTES,
       processes: e.INGEST_PROCESSES,
       portShared: e.INGEST_PORT_SHARED,
+      parentPid: e.INGEST_PARENT_PID,
       maxDatasets: e.MAX_DATASETS,
       maxPastDays: e.EVENT_MAX_PAST_DAYS,
       maxFutureDays: e.EVENT_MAX_FUTURE_DAYS,

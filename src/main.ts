@@ -56,7 +56,9 @@ async function main(): Promise<void> {
   // When npm or a supervisor dies without passing a signal on (SIGKILL), sluice is re-parented (to
   // init or a subreaper); it must not run on unsupervised, holding DATA_DIR and its port. Linux
   // would say it with PR_SET_PDEATHSIG, which Bun does not expose; the parent's pid says it too.
-  const parent = process.ppid
+  // An extra ingest process is told who started it: read from process.ppid at start, a parent that
+  // died in the child's first moments would already be init, and the child would run on unwatched.
+  const parent = config.ingest.parentPid ?? process.ppid
   if (parent > 1) {
     setInterval(() => {
       if (process.ppid !== parent) shutdown('parent exited')

@@ -34,7 +34,7 @@ export function startIngestProcesses(options: IngestProcessesOptions): IngestPro
 
   const start = (k: number, delayMs: number) => {
     const proc = Bun.spawn([process.execPath, MAIN], {
-      env: { ...process.env, ...options.env, INGEST_PROCESSES: '1', INGEST_PORT_SHARED: 'true', DATA_DIR: join(options.dataDir, 'ingest-processes', String(k)) },
+      env: { ...process.env, ...options.env, INGEST_PROCESSES: '1', INGEST_PORT_SHARED: 'true', INGEST_PARENT_PID: String(process.pid), DATA_DIR: join(options.dataDir, 'ingest-processes', String(k)) },
       stdin: 'ignore',
       stdout: 'inherit',
       stderr: 'inherit',

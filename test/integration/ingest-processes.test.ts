@@ -21,10 +21,10 @@ function childrenOf(pid: number): number[] {
     return []
   }
 }
+/** Whether pid runs (a zombie left to a parent that does not reap it counts as gone). */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0)
-    return true
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] !== 'Z'
   } catch {
     return false
   }
@@ -80,6 +80,24 @@ test('a process that dies is started again, and all go when the first one stops'
   sluice.proc.kill('SIGTERM')
   await sluice.proc.exited
   await until(() => !alive(again!), 10_000, 'the other ingest process to stop')
+}, 60_000)
+
+test('the others go when the first one is SIGKILLed, even in their first moments', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-processes-crash-'))
+  const first = spawnSluice({ dataDir: dir, port: await freePort(), env: { ROLE: 'ingest', NATS_URL: nats.url, INGEST_PROCESSES: '3' } })
+  try {
+    await first.ready()
+    let others: number[] = []
+    await until(() => (others = childrenOf(first.pid)).length === 2, 20_000, 'the other ingest processes')
+    // At once: the others are still starting, before they could read who their parent is.
+    process.kill(first.pid, 'SIGKILL')
+    await until(() => others.every((pid) => !alive(pid)), 15_000, 'the other ingest processes to exit')
+  } finally {
+    try {
+      process.kill(-first.pid, 'SIGKILL')
+    } catch {}
+    rmSync(dir, { recursive: true, force: true })
+  }
 }, 60_000)
 
 test('other roles refuse INGEST_PROCESSES at start, saying why', async () => {
