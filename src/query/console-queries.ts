@@ -2,6 +2,9 @@
 // histogram, a page of events and a tail poll. Every statement is built from validated names and
 // numbers only, and is run through QueryRunner like any POST /query (same gate, same limits).
 import { stringLiteral } from './statement-gate'
+import type { TimeRange } from './console-answers'
+
+export type { TimeRange }
 
 /** A dataset name as the ingest route accepts it (src/http/model.ts DATASET_PATTERN). */
 const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
@@ -45,11 +48,6 @@ export const fieldsSql = (database: string, dataset: string): string =>
   `SELECT path, groupUniqArray(type) AS types FROM (SELECT JSONAllPathsWithTypes(data) AS m FROM ${datasetTable(database, dataset)} ORDER BY _timestamp DESC LIMIT ${FIELD_SAMPLE_ROWS}) ` +
   `ARRAY JOIN mapKeys(m) AS path, mapValues(m) AS type WHERE length(path) <= ${MAX_FIELD_PATH_CHARS} GROUP BY path ORDER BY path LIMIT ${MAX_FIELDS}`
 
-/** A time range in ms since the epoch, end exclusive. */
-export interface TimeRange {
-  fromMs: number
-  toMs: number
-}
 
 /** An integer as SQL text; a huge number would print as `1e+300`, so it is refused rather than written. */
 function msLiteral(ms: number): string {

@@ -1,6 +1,11 @@
 // The console's calls to sluice, each with the query key in the x-api-key header. The key lives in
 // sessionStorage only: it leaves with the tab, and never goes into a URL.
 
+// The answers' shapes are the server's own: type-only imports, so nothing of the server is bundled.
+import type { ConsoleEvent, DatasetField, DatasetSummary, Histogram, SendExamples, TimeRange } from '../../query/console-answers'
+
+export type { ConsoleEvent, DatasetField, DatasetSummary, Histogram, SendExamples }
+
 const KEY_ITEM = 'sluice.queryKey'
 
 export const storedKey = (): string | null => sessionStorage.getItem(KEY_ITEM)
@@ -51,45 +56,13 @@ export interface QueryAnswer {
 /** POST /query: the same sandbox and limits as any client. */
 export const runQuery = async (sql: string): Promise<QueryAnswer> => (await call('/query', { method: 'POST', body: sql })).json() as Promise<QueryAnswer>
 
-export interface DatasetSummary {
-  name: string
-  events: number
-  bytes: number
-  first: number | null
-  last: number | null
-}
-export interface DatasetField {
-  path: string
-  types: string[]
-}
-export interface Histogram {
-  stepS: number
-  range: { fromMs: number; toMs: number }
-  times: number[]
-  series: { level: string; counts: number[] }[]
-}
-export interface ConsoleEvent {
-  ts: number
-  service: string
-  id: string
-  /** The event as sent, cut at 16 KB when `bytes` is larger. */
-  raw: string
-  bytes: number
-}
-export interface SendExamples {
-  curl: string
-  javascript: string
-  python: string
-  go: string
-}
-
 const ds = (dataset: string) => `/console/api/datasets/${encodeURIComponent(dataset)}`
 export const api = {
   session: (key: string) => call('/console/api/session', {}, key).then((r) => r.json() as Promise<{ database: string }>),
   datasets: () => getJson<DatasetSummary[]>('/console/api/datasets'),
   fields: (dataset: string) => getJson<DatasetField[]>(`${ds(dataset)}/fields`),
   histogram: (dataset: string) => getJson<Histogram | null>(`${ds(dataset)}/histogram`),
-  events: (dataset: string, range?: { fromMs: number; toMs: number }) =>
+  events: (dataset: string, range?: TimeRange) =>
     getJson<ConsoleEvent[]>(`${ds(dataset)}/events${range ? `?from=${Math.floor(range.fromMs)}&to=${Math.ceil(range.toMs)}` : ''}`),
   examples: (dataset: string) => getJson<SendExamples>(`${ds(dataset)}/examples`),
   tailPath: (dataset: string) => `${ds(dataset)}/tail`,
