@@ -1,6 +1,7 @@
 // The console's live tail: a Server-Sent Events stream of a dataset's new events, polled from
 // ClickHouse through the query sandbox. Bounded: tails at once per node, rows per poll, and a
 // lifetime; a tail ends when its client goes away.
+import { sleep } from '../abortable-sleep'
 import type { ConsoleEvent, ConsoleReader } from './console-reader'
 
 export interface TailLimits {
@@ -100,16 +101,4 @@ export class LiveTails {
       },
     }, { highWaterMark: limits.maxQueuedBytes, size: (chunk) => chunk?.byteLength ?? 0 })
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-  })
 }
