@@ -5,11 +5,12 @@ import { Elysia } from 'elysia'
 import { consoleBundle } from '../console/bundle'
 import { QueryRejectedError, StoreUnavailableError } from '../errors'
 import type { Logger } from '../log'
-import { isDatasetName, type TimeRange } from '../query/console-queries'
+import type { TimeRange } from '../query/console-queries'
 import { ConsoleReader } from '../query/console-reader'
 import { LiveTails, type TailLimits } from '../query/live-tail'
 import { BUSY_RETRY_AFTER_SECONDS, type QueryRunner } from '../query/run-query'
 import { AccessKeys, type ApiKeys } from './api-keys'
+import { isValidDataset } from './model'
 import { json, statusResponse } from './responses'
 import { sendExamples } from './send-examples'
 
@@ -58,7 +59,7 @@ export function consoleRoutes(deps: ConsoleRoutesDependencies) {
   const refusal = (request: Request, dataset: string | undefined): Response | undefined => {
     const kind = access.kindOf(request.headers.get('x-api-key'))
     if (kind !== 'query') return statusResponse(401, { error: kind === 'ingest' ? INGEST_KEY_REFUSED : UNKNOWN_KEY })
-    if (dataset !== undefined && !isDatasetName(dataset)) return statusResponse(400, { error: `${JSON.stringify(dataset)} is not a dataset name.` })
+    if (dataset !== undefined && !isValidDataset(dataset)) return statusResponse(400, { error: `${JSON.stringify(dataset)} is not a dataset name.` })
     if (!reader) return statusResponse(503, { error: NO_CLICKHOUSE })
     return undefined
   }

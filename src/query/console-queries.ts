@@ -1,19 +1,16 @@
 // The SQL the console runs for a person browsing datasets: the list, one dataset's fields, a
 // histogram, a page of events and a tail poll. Every statement is built from validated names and
 // numbers only, and is run through QueryRunner like any POST /query (same gate, same limits).
+import { isValidDataset } from '../http/model'
 import { stringLiteral } from './statement-gate'
 import type { TimeRange } from './console-answers'
 
 export type { TimeRange }
 
-/** A dataset name as the ingest route accepts it (src/http/model.ts DATASET_PATTERN). */
-const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
-
-export const isDatasetName = (name: string): boolean => DATASET_NAME.test(name)
-
 /** `db`.`dataset`; the name is checked here too, since it comes from a browser. */
 export function datasetTable(database: string, dataset: string): string {
-  if (!isDatasetName(dataset)) throw new Error(`not a dataset name: ${JSON.stringify(dataset)}`)
+  // The ingest route's own rule (src/http/model.ts DATASET_PATTERN).
+  if (!isValidDataset(dataset)) throw new Error(`not a dataset name: ${JSON.stringify(dataset)}`)
   return `\`${database}\`.\`${dataset}\``
 }
 
