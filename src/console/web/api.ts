@@ -4,7 +4,7 @@
 // The answers' shapes are the server's own: type-only imports, so nothing of the server is bundled.
 import type { ConsoleEvent, DatasetField, DatasetSummary, Histogram, SendExamples, TimeRange } from '../../query/console-answers'
 
-export type { ConsoleEvent, DatasetField, DatasetSummary, Histogram, SendExamples }
+export type { ConsoleEvent, DatasetField, DatasetSummary, Histogram, SendExamples, TimeRange }
 
 const KEY_ITEM = 'sluice.queryKey'
 
