@@ -71,11 +71,12 @@ export function bucketSeconds({ fromMs, toMs }: TimeRange): number {
  */
 export function histogramSql(database: string, dataset: string, range: TimeRange, stepS: number): string {
   const table = datasetTable(database, dataset)
+  const where = rangeWhere(range)
   const level = `substring(ifNull(toString(data.level), ''), 1, ${LEVEL_CHARS})`
   return (
-    `WITH (SELECT groupArray(l) FROM (SELECT ${level} AS l FROM ${table} WHERE ${rangeWhere(range)} GROUP BY l ORDER BY count() DESC LIMIT ${HISTOGRAM_LEVELS})) AS top ` +
+    `WITH (SELECT groupArray(l) FROM (SELECT ${level} AS l FROM ${table} WHERE ${where} GROUP BY l ORDER BY count() DESC LIMIT ${HISTOGRAM_LEVELS})) AS top ` +
     `SELECT toUnixTimestamp(toStartOfInterval(_timestamp, INTERVAL ${Math.floor(stepS)} SECOND)) AS t, if(has(top, ${level}), ${level}, ${stringLiteral(LEVEL_OTHER)}) AS level, count() AS n ` +
-    `FROM ${table} WHERE ${rangeWhere(range)} GROUP BY t, level ORDER BY t LIMIT ${(HISTOGRAM_BUCKETS + 2) * (HISTOGRAM_LEVELS + 1)}`
+    `FROM ${table} WHERE ${where} GROUP BY t, level ORDER BY t LIMIT ${(HISTOGRAM_BUCKETS + 2) * (HISTOGRAM_LEVELS + 1)}`
   )
 }
 
