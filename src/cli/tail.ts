@@ -14,7 +14,7 @@ import { stringLiteral } from '../query/statement-gate'
 import { csvLine, type Row, type RowFormat } from './rows-format'
 import { terminalJson, terminalText } from './terminal-text'
 
-export const TAIL_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw'] as const
+const TAIL_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw'] as const
 /** Rows per poll: a burst larger than this is printed over several polls, in order. */
 export const TAIL_PAGE_ROWS = 5000
 

@@ -26,7 +26,7 @@ let onSignedOut: () => void = () => {}
 export const whenSignedOut = (callback: () => void): void => void (onSignedOut = callback)
 
 /** fetch with the key; a 429 (every query slot busy) is retried as Retry-After says, a few times. */
-export async function call(path: string, init: RequestInit = {}, key = storedKey()): Promise<Response> {
+async function call(path: string, init: RequestInit = {}, key = storedKey()): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(path, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-api-key': key ?? '' } })
     if (res.status === 429 && attempt < 10) {
@@ -44,7 +44,7 @@ export async function call(path: string, init: RequestInit = {}, key = storedKey
   }
 }
 
-export const getJson = async <T>(path: string, signal?: AbortSignal): Promise<T> => (await call(path, { signal })).json() as Promise<T>
+const getJson = async <T>(path: string, signal?: AbortSignal): Promise<T> => (await call(path, { signal })).json() as Promise<T>
 
 export interface QueryAnswer {
   meta: { name: string; type: string }[]
