@@ -24,18 +24,7 @@ export class FlushSlots {
   }
 }
 
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-  })
-}
+export { sleep } from '../abortable-sleep'
 
 /** Resolves when `signal` aborts. */
 export const aborted = (signal: AbortSignal): Promise<void> =>

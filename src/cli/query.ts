@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig()
   // As `npm start` listens: PORT when set; else where the server on this DATA_DIR said it listens.
-  const url = (options.url ?? (isSet('PORT') ? `http://127.0.0.1:${config.port}` : (readServerAddress(config.dataDir) ?? `http://127.0.0.1:${config.port}`))).replace(/\/$/, '')
+  const url = (options.url ?? (isSet('PORT') ? undefined : readServerAddress(config.dataDir)) ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '')
   // A query key, never an ingest key; one configured as its sha256: digest cannot be sent.
   const key = config.queryKeys.find((k) => !k.startsWith('sha256:')) ?? readQueryKey(config.dataDir)
   if (key === undefined) {

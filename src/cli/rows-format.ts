@@ -36,14 +36,14 @@ export const tableRows = (rows: readonly Row[]): Row[] =>
   })
 
 /** The text for `rows` (columns in `columns` order); empty for table, which console.table prints (tableRows). */
-export function formatRows(rows: readonly Row[], columns: readonly string[], format: RowFormat, header = true): string {
+export function formatRows(rows: readonly Row[], columns: readonly string[], format: RowFormat): string {
   switch (format) {
     case 'json':
       return terminalJson(JSON.stringify(rows, null, 2))
     case 'ndjson':
       return rows.map((r) => terminalJson(JSON.stringify(r))).join('\n')
     case 'csv':
-      return [...(header ? [csvLine(columns)] : []), ...rows.map((r) => csvLine(columns.map((c) => r[c])))].join('\r\n')
+      return [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))].join('\r\n')
     case 'table':
       return ''
   }

@@ -3,7 +3,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-export const ADDRESS_FILE = 'sluice.url'
+const ADDRESS_FILE = 'sluice.url'
 
 /** Records the address of this server (best effort: a read-only DATA_DIR only costs the CLI a guess). */
 export function recordServerAddress(dataDir: string, port: number): void {

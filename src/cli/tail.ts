@@ -8,11 +8,13 @@
 // the newest shown never counts as later than now, so such an event (anyone holding the public
 // ingest key may stamp one up to a day ahead) cannot move the window past every event sent after it.
 import { isValidDataset } from '../http/model'
-import { NOT_AHEAD_OF_NOW, TAIL_AHEAD_MS } from '../query/console-queries'
+import { sleep } from '../abortable-sleep'
+import { datasetTable, NOT_AHEAD_OF_NOW, TAIL_AHEAD_MS } from '../query/console-queries'
+import { stringLiteral } from '../query/statement-gate'
 import { csvLine, type Row, type RowFormat } from './rows-format'
 import { terminalJson, terminalText } from './terminal-text'
 
-export const TAIL_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw'] as const
+const TAIL_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw'] as const
 /** Rows per poll: a burst larger than this is printed over several polls, in order. */
 export const TAIL_PAGE_ROWS = 5000
 
@@ -42,7 +44,7 @@ export class TransientError extends Error {}
 
 export async function tail(ask: Ask, o: TailOptions): Promise<void> {
   if (!isValidDataset(o.dataset)) throw new Error(`"${o.dataset}" is not a dataset name: 1 to 64 letters, digits, _ or -, starting with a letter or digit`)
-  const table = `${o.database}.\`${o.dataset}\``
+  const table = datasetTable(o.database, o.dataset)
   const filter = o.where ? ` AND (${o.where})` : ''
   const columns = TAIL_COLUMNS.join(', ')
   const seen = new Map<string, string>()
@@ -55,16 +57,15 @@ export async function tail(ask: Ask, o: TailOptions): Promise<void> {
   let header = o.format === 'csv'
   let waitingTold = false
 
-  const show = (rows: Row[]) => {
+  const show = (rows: Row[]): void => {
     const fresh = rows.filter((r) => !seen.has(String(r._id)))
     for (const r of fresh) {
       seen.set(String(r._id), String(r._timestamp))
       if (newest === undefined || String(r._timestamp) > newest) newest = String(r._timestamp)
     }
-    if (fresh.length === 0) return 0
+    if (fresh.length === 0) return
     if (header) o.print(csvLine(TAIL_COLUMNS)), (header = false)
     for (const r of fresh) o.print(line(r, o.format))
-    return fresh.length
   }
 
   let outage: string | undefined
@@ -88,7 +89,7 @@ export async function tail(ask: Ask, o: TailOptions): Promise<void> {
   const initial = await run(`SELECT ${columns} FROM ${table} WHERE ${NOT_AHEAD_OF_NOW}${filter} ORDER BY _timestamp DESC, _id DESC LIMIT ${o.initialRows}`)
   if (initial) show(initial.reverse())
   while (!o.signal.aborted) {
-    await Bun.sleep(o.intervalMs)
+    await sleep(o.intervalMs, o.signal)
     if (o.signal.aborted) break
     const window =
       after !== undefined ? `(_timestamp, _id) > (toDateTime64(${quote(after._timestamp)}, 3), ${quote(after._id)})`
@@ -113,8 +114,8 @@ export async function tail(ask: Ask, o: TailOptions): Promise<void> {
 /** A ClickHouse DateTime64 as JSON gives it ('2026-01-02 03:04:05.678'), as milliseconds (read as UTC: only differences matter). */
 const msOf = (timestamp: string): number => Date.parse(`${timestamp.replace(' ', 'T')}Z`)
 
-/** A SQL string literal (backslash and quote escaped, as ClickHouse reads them). */
-const quote = (value: unknown): string => `'${String(value).replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+/** A value of a row read back, as a SQL string literal. */
+const quote = (value: unknown): string => stringLiteral(String(value))
 
 function line(row: Row, format: RowFormat): string {
   switch (format) {

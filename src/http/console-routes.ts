@@ -3,15 +3,16 @@
 // sandbox. Queries typed by a person go to POST /query itself.
 import { Elysia } from 'elysia'
 import { consoleBundle } from '../console/bundle'
-import { consoleSendExamples } from '../console/send-examples'
 import { QueryRejectedError, StoreUnavailableError } from '../errors'
 import type { Logger } from '../log'
-import { isDatasetName, type TimeRange } from '../query/console-queries'
+import type { TimeRange } from '../query/console-queries'
 import { ConsoleReader } from '../query/console-reader'
 import { LiveTails, type TailLimits } from '../query/live-tail'
 import { BUSY_RETRY_AFTER_SECONDS, type QueryRunner } from '../query/run-query'
 import { AccessKeys, type ApiKeys } from './api-keys'
+import { isValidDataset } from './model'
 import { json, statusResponse } from './responses'
+import { sendExamples } from './send-examples'
 
 export interface ConsoleOptions {
   /** The database holding the dataset tables (CLICKHOUSE_DATABASE). */
@@ -40,6 +41,9 @@ const PAGE_HEADERS = {
 }
 const NO_STORE = { 'cache-control': 'no-store' }
 
+const NO_CLICKHOUSE = 'This node runs ROLE=ingest and has no ClickHouse connection.'
+/** Seconds a client is told to wait when every live tail of the node is taken. */
+const TAIL_RETRY_AFTER_SECONDS = 5
 const INGEST_KEY_REFUSED = 'This is an ingest key (API_KEYS): it is public and only sends events. The console opens with a query key (QUERY_KEYS, or data/query-key).'
 const UNKNOWN_KEY = 'This key is not a query key of this sluice. Use one from QUERY_KEYS (or data/query-key when QUERY_KEYS is unset).'
 
@@ -51,21 +55,21 @@ export function consoleRoutes(deps: ConsoleRoutesDependencies) {
   const reader = deps.runner ? new ConsoleReader(deps.runner, options.database) : undefined
   const tails = reader ? new LiveTails(reader, options.tailLimits) : undefined
 
-  /** The refusal for a request without a query key, or undefined when it has one. */
-  const refusal = (request: Request): Response | undefined => {
+  /** The refusal of a request for `dataset` (no query key, not a dataset name, no ClickHouse here), or undefined. */
+  const refusal = (request: Request, dataset: string | undefined): Response | undefined => {
     const kind = access.kindOf(request.headers.get('x-api-key'))
-    if (kind === 'query') return undefined
-    return statusResponse(401, { error: kind === 'ingest' ? INGEST_KEY_REFUSED : UNKNOWN_KEY })
+    if (kind !== 'query') return statusResponse(401, { error: kind === 'ingest' ? INGEST_KEY_REFUSED : UNKNOWN_KEY })
+    if (dataset !== undefined && !isValidDataset(dataset)) return statusResponse(400, { error: `${JSON.stringify(dataset)} is not a dataset name.` })
+    if (!reader) return statusResponse(503, { error: NO_CLICKHOUSE })
+    return undefined
   }
 
   /** Runs `read` for a request holding a query key, answering JSON or the error as /query would. */
   const answer = async (request: Request, dataset: string | undefined, read: (reader: ConsoleReader) => Promise<unknown>): Promise<Response> => {
-    const refused = refusal(request)
+    const refused = refusal(request, dataset)
     if (refused) return refused
-    if (dataset !== undefined && !isDatasetName(dataset)) return statusResponse(400, { error: `${JSON.stringify(dataset)} is not a dataset name.` })
-    if (!reader) return statusResponse(503, { error: 'This node runs ROLE=ingest and has no ClickHouse connection.' })
     try {
-      return json(200, await read(reader), NO_STORE)
+      return json(200, await read(reader!), NO_STORE)
     } catch (error) {
       return errorResponse(error, deps.logger)
     }
@@ -93,19 +97,16 @@ export function consoleRoutes(deps: ConsoleRoutesDependencies) {
     .get('/console/api/datasets/:dataset/events', ({ request, params, query }) => answer(request, params.dataset, (r) => r.events(params.dataset, rangeOf(query), request.signal)))
     .get('/console/api/datasets/:dataset/examples', ({ request, params }) =>
       answer(request, params.dataset, async () =>
-        consoleSendExamples({ baseUrl: new URL(request.url).origin, dataset: params.dataset, apiKey: options.exampleIngestKey ?? '<your ingest key>' }),
+        sendExamples({ baseUrl: new URL(request.url).origin, dataset: params.dataset, apiKey: options.exampleIngestKey ?? '<your ingest key>' }),
       ),
     )
     .get('/console/api/datasets/:dataset/tail', ({ request, params }) => {
       // A stream read with fetch, so the key travels in a header and never in a URL that lands in logs.
-      const refused = refusal(request)
+      const refused = refusal(request, params.dataset)
       if (refused) return refused
-      if (!isDatasetName(params.dataset)) return statusResponse(400, { error: `${JSON.stringify(params.dataset)} is not a dataset name.` })
-      if (!tails) return statusResponse(503, { error: 'This node runs ROLE=ingest and has no ClickHouse connection.' })
-      const stream = tails.start(params.dataset, request.signal)
-      if (!stream) {
-        return json(429, { message: 'Too Many Requests', error: `${tails.limits.maxConcurrent} live tails are open on this node, as many as it runs at once: close one, or retry later.` }, { 'retry-after': '5' })
-      }
+      // tails exists whenever reader does, and refusal() answered 503 without one.
+      const stream = tails!.start(params.dataset, request.signal)
+      if (!stream) return tooManyRequests(`${tails!.limits.maxConcurrent} live tails are open on this node, as many as it runs at once: close one, or retry later.`, TAIL_RETRY_AFTER_SECONDS)
       return new Response(stream, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' } })
     })
 }
@@ -142,7 +143,7 @@ const widen = (range: TimeRange): TimeRange => (range.toMs - range.fromMs < 60_0
 
 function errorResponse(error: unknown, logger: Logger): Response {
   if (error instanceof QueryRejectedError) {
-    if (error.status === 429) return json(429, { message: 'Too Many Requests', error: error.message }, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) })
+    if (error.status === 429) return tooManyRequests(error.message, BUSY_RETRY_AFTER_SECONDS)
     return statusResponse(error.status, { error: error.message })
   }
   if (error instanceof StoreUnavailableError) return statusResponse(503, { error: error.message })
@@ -150,3 +151,6 @@ function errorResponse(error: unknown, logger: Logger): Response {
   logger.error({ err: error }, 'console read failed')
   return statusResponse(500)
 }
+
+/** 429 as POST /query answers it (src/http/model.ts TooManyQueries), with when to come back. */
+const tooManyRequests = (error: string, retryAfterS: number): Response => json(429, { message: 'Too Many Requests', error }, { 'retry-after': String(retryAfterS) })

@@ -3,7 +3,7 @@
 // path parameter is Bad Request, and a POST is an Events API request); 404 elsewhere (a person
 // browsing, a probe), with where to look.
 import { json, Message, statusResponse } from './responses'
-import { pathStart } from './route-names'
+import { pathOf } from './route-names'
 
 /** Where a lost person should look: the same words in every 404. */
 export const WHERE_TO_LOOK = {
@@ -40,10 +40,7 @@ export class AllowedMethods {
 }
 
 export function notFoundAnswer(request: Request, allowed: AllowedMethods): Response {
-  const url = request.url
-  const at = pathStart(url)
-  const query = url.indexOf('?', at)
-  const path = url.slice(at, query === -1 ? undefined : query)
+  const path = pathOf(request.url)
   // POST / is an events request missing both path parameters, even where a console serves GET /.
   const allow = path === '/' && request.method === 'POST' ? undefined : allowed.of(path)
   if (allow !== undefined) {

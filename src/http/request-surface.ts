@@ -5,7 +5,7 @@ import type { IngestOutcome } from '../ingest/ingest-request'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import { CorsPolicy, EVENTS_ALLOW } from './cors'
-import { pathStart, routeOf } from './route-names'
+import { pathOf, routeOf } from './route-names'
 
 type Handle = (request: Request) => Response | Promise<Response>
 
@@ -62,16 +62,13 @@ class AccessLog {
   ) {}
 
   write(request: Request, route: string, response: Response, ms: number): void {
-    const url = request.url
-    const at = pathStart(url)
-    const query = url.indexOf('?', at)
     const lengthIn = request.headers.get('content-length')
     const lengthOut = response.headers.get('content-length')
     // The events route hands ingest the request itself as the body source (body-reader.ts).
     const outcome = this.outcomes?.get(request)
     const line: Record<string, unknown> = {
       method: request.method,
-      path: url.slice(at, query === -1 ? undefined : query),
+      path: pathOf(request.url),
       route,
       status: response.status,
       ms: Math.round(ms * 10) / 10,

@@ -10,6 +10,13 @@ export function pathStart(url: string): number {
   return at === -1 ? url.length : at
 }
 
+/** The path of an absolute URL, without its query (`/v1/logs` of `http://host/v1/logs?x=1`). */
+export function pathOf(url: string): string {
+  const at = pathStart(url)
+  const query = url.indexOf('?', at)
+  return url.slice(at, query === -1 ? undefined : query)
+}
+
 /** The route of a request URL, read in place (no URL object, no substring). */
 export function routeOf(url: string, method: string): HttpRoute {
   const at = pathStart(url)

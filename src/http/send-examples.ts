@@ -2,7 +2,10 @@
 // gzip-compressed and with an Idempotency-Key, retrying a 503 / 429 after Retry-After with the same
 // key (so a retry lands each event once). One generator for the README, the console and examples/;
 // test/integration/examples.test.ts runs each against a live sluice.
+import type { SendExamples } from '../query/console-answers'
 import { EXAMPLE_EVENTS } from './model'
+
+export type { SendExamples }
 
 export interface SendExampleTarget {
   /** Where sluice answers, e.g. http://localhost:3000 (no trailing slash needed). */
@@ -14,12 +17,6 @@ export interface SendExampleTarget {
   service?: string
 }
 
-export interface SendExamples {
-  curl: string
-  javascript: string
-  python: string
-  go: string
-}
 
 /** Attempts before giving up on 503 / 429 (each after the server's Retry-After). */
 const ATTEMPTS = 5

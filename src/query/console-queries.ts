@@ -1,16 +1,16 @@
 // The SQL the console runs for a person browsing datasets: the list, one dataset's fields, a
 // histogram, a page of events and a tail poll. Every statement is built from validated names and
 // numbers only, and is run through QueryRunner like any POST /query (same gate, same limits).
+import { isValidDataset } from '../http/model'
 import { stringLiteral } from './statement-gate'
+import type { TimeRange } from './console-answers'
 
-/** A dataset name as the ingest route accepts it (src/http/model.ts DATASET_PATTERN). */
-const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
-
-export const isDatasetName = (name: string): boolean => DATASET_NAME.test(name)
+export type { TimeRange }
 
 /** `db`.`dataset`; the name is checked here too, since it comes from a browser. */
 export function datasetTable(database: string, dataset: string): string {
-  if (!isDatasetName(dataset)) throw new Error(`not a dataset name: ${JSON.stringify(dataset)}`)
+  // The ingest route's own rule (src/http/model.ts DATASET_PATTERN).
+  if (!isValidDataset(dataset)) throw new Error(`not a dataset name: ${JSON.stringify(dataset)}`)
   return `\`${database}\`.\`${dataset}\``
 }
 
@@ -45,11 +45,6 @@ export const fieldsSql = (database: string, dataset: string): string =>
   `SELECT path, groupUniqArray(type) AS types FROM (SELECT JSONAllPathsWithTypes(data) AS m FROM ${datasetTable(database, dataset)} ORDER BY _timestamp DESC LIMIT ${FIELD_SAMPLE_ROWS}) ` +
   `ARRAY JOIN mapKeys(m) AS path, mapValues(m) AS type WHERE length(path) <= ${MAX_FIELD_PATH_CHARS} GROUP BY path ORDER BY path LIMIT ${MAX_FIELDS}`
 
-/** A time range in ms since the epoch, end exclusive. */
-export interface TimeRange {
-  fromMs: number
-  toMs: number
-}
 
 /** An integer as SQL text; a huge number would print as `1e+300`, so it is refused rather than written. */
 function msLiteral(ms: number): string {
@@ -76,11 +71,12 @@ export function bucketSeconds({ fromMs, toMs }: TimeRange): number {
  */
 export function histogramSql(database: string, dataset: string, range: TimeRange, stepS: number): string {
   const table = datasetTable(database, dataset)
+  const where = rangeWhere(range)
   const level = `substring(ifNull(toString(data.level), ''), 1, ${LEVEL_CHARS})`
   return (
-    `WITH (SELECT groupArray(l) FROM (SELECT ${level} AS l FROM ${table} WHERE ${rangeWhere(range)} GROUP BY l ORDER BY count() DESC LIMIT ${HISTOGRAM_LEVELS})) AS top ` +
+    `WITH (SELECT groupArray(l) FROM (SELECT ${level} AS l FROM ${table} WHERE ${where} GROUP BY l ORDER BY count() DESC LIMIT ${HISTOGRAM_LEVELS})) AS top ` +
     `SELECT toUnixTimestamp(toStartOfInterval(_timestamp, INTERVAL ${Math.floor(stepS)} SECOND)) AS t, if(has(top, ${level}), ${level}, ${stringLiteral(LEVEL_OTHER)}) AS level, count() AS n ` +
-    `FROM ${table} WHERE ${rangeWhere(range)} GROUP BY t, level ORDER BY t LIMIT ${(HISTOGRAM_BUCKETS + 2) * (HISTOGRAM_LEVELS + 1)}`
+    `FROM ${table} WHERE ${where} GROUP BY t, level ORDER BY t LIMIT ${(HISTOGRAM_BUCKETS + 2) * (HISTOGRAM_LEVELS + 1)}`
   )
 }
 

@@ -3,45 +3,15 @@
 import { QueryRejectedError } from '../errors'
 import { bucketSeconds, datasetListSql, datasetSpansSql, eventsSql, fieldsSql, histogramSql, tailSql, type TimeRange } from './console-queries'
 import type { QueryResult, QueryRunner } from './run-query'
+import type { ConsoleEvent, DatasetField, DatasetSummary, Histogram } from './console-answers'
+
+export type { ConsoleEvent, DatasetField, DatasetSummary, Histogram }
 
 /** Spans (first and last time) are read for at most this many datasets per listing, in one statement. */
 export const MAX_SPANNED_DATASETS = 100
 /** A busy node (every query slot taken, 429) is asked again this many times, this far apart. */
 const BUSY_RETRIES = 20
 const BUSY_RETRY_MS = 100
-
-export interface DatasetSummary {
-  name: string
-  events: number
-  bytes: number
-  /** ms since the epoch; null for an empty dataset or one past MAX_SPANNED_DATASETS. */
-  first: number | null
-  last: number | null
-}
-
-export interface DatasetField {
-  path: string
-  types: string[]
-}
-
-export interface Histogram {
-  stepS: number
-  range: TimeRange
-  /** Bucket starts, in seconds. */
-  times: number[]
-  /** Count per bucket for each level ('' for events without one). */
-  series: { level: string; counts: number[] }[]
-}
-
-export interface ConsoleEvent {
-  ts: number
-  service: string
-  id: string
-  /** `_raw`, cut at MAX_RAW_BYTES: compare with `bytes` to know. */
-  raw: string
-  /** Length of the whole `_raw`. */
-  bytes: number
-}
 
 type Row = Record<string, unknown>
 

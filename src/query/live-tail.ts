@@ -1,6 +1,7 @@
 // The console's live tail: a Server-Sent Events stream of a dataset's new events, polled from
 // ClickHouse through the query sandbox. Bounded: tails at once per node, rows per poll, and a
 // lifetime; a tail ends when its client goes away.
+import { sleep } from '../abortable-sleep'
 import type { ConsoleEvent, ConsoleReader } from './console-reader'
 
 export interface TailLimits {
@@ -56,38 +57,8 @@ export class LiveTails {
     const { reader, limits } = this
     return new ReadableStream<Uint8Array>({
       async start(controller) {
-        const endAt = Date.now() + limits.maxLifetimeMs
-        // Ids of the previous poll's answer: a row is new when it was not in it. The look-back window
-        // slides, so the set stays at most rowsPerPoll ids.
-        let seen: Set<string> | undefined
-        let fullSince: number | undefined
         try {
-          controller.enqueue(sse('open', { dataset, pollMs: limits.pollMs, rowsPerPoll: limits.rowsPerPoll }))
-          while (!stop.signal.aborted && Date.now() < endAt) {
-            // A client that does not read must not make sluice hold its events: no poll until it does.
-            if ((controller.desiredSize ?? 1) <= 0) {
-              fullSince ??= Date.now()
-              if (Date.now() - fullSince > limits.stalledClientMs) break
-              await sleep(limits.pollMs, stop.signal)
-              continue
-            }
-            fullSince = undefined
-            let rows: ConsoleEvent[] | undefined
-            try {
-              rows = await reader.tail(dataset, limits.rowsPerPoll, stop.signal)
-            } catch (error) {
-              if (stop.signal.aborted) break
-              controller.enqueue(sse('problem', { error: (error as Error).message }))
-            }
-            if (rows) {
-              const fresh = seen === undefined ? rows.slice(0, BACKLOG_EVENTS) : rows.filter((r) => !seen!.has(r.id))
-              if (fresh.length > 0) controller.enqueue(sse('events', fresh.reverse()))
-              if (seen !== undefined && rows.length >= limits.rowsPerPoll && fresh.length === rows.length) controller.enqueue(sse('skipped', { rowsPerPoll: limits.rowsPerPoll }))
-              seen = new Set(rows.map((r) => r.id))
-            }
-            await sleep(limits.pollMs, stop.signal)
-          }
-          if (!stop.signal.aborted && fullSince === undefined) controller.enqueue(sse('end', { reason: 'The tail reached its maximum lifetime; reconnect to go on.' }))
+          await pump(controller, reader, dataset, limits, stop.signal)
           controller.close()
         } catch {
           // The client went away while a chunk was being written: nothing left to tell it.
@@ -102,14 +73,37 @@ export class LiveTails {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
+/** Polls `dataset` into the stream until the tail's lifetime ends, its client stalls, or `stop` aborts. */
+async function pump(controller: ReadableStreamDefaultController<Uint8Array>, reader: ConsoleReader, dataset: string, limits: TailLimits, stop: AbortSignal): Promise<void> {
+  const endAt = Date.now() + limits.maxLifetimeMs
+  // Ids of the previous poll's answer: a row is new when it was not in it. The look-back window
+  // slides, so the set stays at most rowsPerPoll ids.
+  let seen: Set<string> | undefined
+  let fullSince: number | undefined
+  controller.enqueue(sse('open', { dataset, pollMs: limits.pollMs, rowsPerPoll: limits.rowsPerPoll }))
+  while (!stop.aborted && Date.now() < endAt) {
+    // A client that does not read must not make sluice hold its events: no poll until it does.
+    if ((controller.desiredSize ?? 1) <= 0) {
+      fullSince ??= Date.now()
+      if (Date.now() - fullSince > limits.stalledClientMs) break
+      await sleep(limits.pollMs, stop)
+      continue
     }
-  })
+    fullSince = undefined
+    let rows: ConsoleEvent[] | undefined
+    try {
+      rows = await reader.tail(dataset, limits.rowsPerPoll, stop)
+    } catch (error) {
+      if (stop.aborted) break
+      controller.enqueue(sse('problem', { error: (error as Error).message }))
+    }
+    if (rows) {
+      const fresh = seen === undefined ? rows.slice(0, BACKLOG_EVENTS) : rows.filter((r) => !seen!.has(r.id))
+      if (fresh.length > 0) controller.enqueue(sse('events', fresh.reverse()))
+      if (seen !== undefined && rows.length >= limits.rowsPerPoll && fresh.length === rows.length) controller.enqueue(sse('skipped', { rowsPerPoll: limits.rowsPerPoll }))
+      seen = new Set(rows.map((r) => r.id))
+    }
+    await sleep(limits.pollMs, stop)
+  }
+  if (!stop.aborted && fullSince === undefined) controller.enqueue(sse('end', { reason: 'The tail reached its maximum lifetime; reconnect to go on.' }))
 }

@@ -23,6 +23,12 @@ describe('errorSpan', () => {
     expect(marked("Function with name `coutn` does not exist. In scope SELECT coutn(). Unknown function coutn (UNKNOWN_FUNCTION)", 'SELECT coutn()')).toBe('coutn')
   })
 
+  test('a missing table is marked by its own name, with or without its database; a quoted or aggregate function by its name', () => {
+    expect(marked('Table sluice.nope does not exist. (UNKNOWN_TABLE)', 'SELECT 1 FROM nope')).toBe('nope')
+    expect(marked('Table nope does not exist. (UNKNOWN_TABLE)', 'SELECT 1 FROM nope')).toBe('nope')
+    expect(marked('Unknown aggregate function `sumx`. (UNKNOWN_AGGREGATE_FUNCTION)', 'SELECT sumx(1)')).toBe('sumx')
+  })
+
   test('an error that points nowhere marks nothing', () => {
     expect(errorSpan('Memory limit exceeded', 'SELECT 1')).toBeUndefined()
     expect(errorSpan('Unknown expression identifier `gone` in scope', 'SELECT 1')).toBeUndefined()

@@ -1,6 +1,11 @@
 // The console's calls to sluice, each with the query key in the x-api-key header. The key lives in
 // sessionStorage only: it leaves with the tab, and never goes into a URL.
 
+// The answers' shapes are the server's own: type-only imports, so nothing of the server is bundled.
+import type { ConsoleEvent, DatasetField, DatasetSummary, Histogram, SendExamples, TimeRange } from '../../query/console-answers'
+
+export type { ConsoleEvent, DatasetField, DatasetSummary, Histogram, SendExamples, TimeRange }
+
 const KEY_ITEM = 'sluice.queryKey'
 
 export const storedKey = (): string | null => sessionStorage.getItem(KEY_ITEM)
@@ -21,7 +26,7 @@ let onSignedOut: () => void = () => {}
 export const whenSignedOut = (callback: () => void): void => void (onSignedOut = callback)
 
 /** fetch with the key; a 429 (every query slot busy) is retried as Retry-After says, a few times. */
-export async function call(path: string, init: RequestInit = {}, key = storedKey()): Promise<Response> {
+async function call(path: string, init: RequestInit = {}, key = storedKey()): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(path, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-api-key': key ?? '' } })
     if (res.status === 429 && attempt < 10) {
@@ -39,7 +44,7 @@ export async function call(path: string, init: RequestInit = {}, key = storedKey
   }
 }
 
-export const getJson = async <T>(path: string, signal?: AbortSignal): Promise<T> => (await call(path, { signal })).json() as Promise<T>
+const getJson = async <T>(path: string, signal?: AbortSignal): Promise<T> => (await call(path, { signal })).json() as Promise<T>
 
 export interface QueryAnswer {
   meta: { name: string; type: string }[]
@@ -51,45 +56,13 @@ export interface QueryAnswer {
 /** POST /query: the same sandbox and limits as any client. */
 export const runQuery = async (sql: string): Promise<QueryAnswer> => (await call('/query', { method: 'POST', body: sql })).json() as Promise<QueryAnswer>
 
-export interface DatasetSummary {
-  name: string
-  events: number
-  bytes: number
-  first: number | null
-  last: number | null
-}
-export interface DatasetField {
-  path: string
-  types: string[]
-}
-export interface Histogram {
-  stepS: number
-  range: { fromMs: number; toMs: number }
-  times: number[]
-  series: { level: string; counts: number[] }[]
-}
-export interface ConsoleEvent {
-  ts: number
-  service: string
-  id: string
-  /** The event as sent, cut at 16 KB when `bytes` is larger. */
-  raw: string
-  bytes: number
-}
-export interface SendExamples {
-  curl: string
-  javascript: string
-  python: string
-  go: string
-}
-
 const ds = (dataset: string) => `/console/api/datasets/${encodeURIComponent(dataset)}`
 export const api = {
   session: (key: string) => call('/console/api/session', {}, key).then((r) => r.json() as Promise<{ database: string }>),
   datasets: () => getJson<DatasetSummary[]>('/console/api/datasets'),
   fields: (dataset: string) => getJson<DatasetField[]>(`${ds(dataset)}/fields`),
   histogram: (dataset: string) => getJson<Histogram | null>(`${ds(dataset)}/histogram`),
-  events: (dataset: string, range?: { fromMs: number; toMs: number }) =>
+  events: (dataset: string, range?: TimeRange) =>
     getJson<ConsoleEvent[]>(`${ds(dataset)}/events${range ? `?from=${Math.floor(range.fromMs)}&to=${Math.ceil(range.toMs)}` : ''}`),
   examples: (dataset: string) => getJson<SendExamples>(`${ds(dataset)}/examples`),
   tailPath: (dataset: string) => `${ds(dataset)}/tail`,

@@ -1,7 +1,7 @@
 // Datasets: each with its event count, bytes and time span; the chosen one's fields (paths of
 // `data` and their types), a histogram by level, and its newest events, filtered by the range
 // selected on the histogram.
-import { api, ApiError, type DatasetSummary } from './api'
+import { api, ApiError, type DatasetSummary, type TimeRange } from './api'
 import { clear, formatBytes, formatTime, h } from './dom'
 import { eventsTable } from './events-table'
 import { drawHistogram } from './histogram'
@@ -50,7 +50,7 @@ function renderDetail(root: HTMLElement, dataset: string, closed: () => boolean)
 
   // Only the latest request draws: an earlier, slower answer (all events) must not replace a range's.
   let latest = 0
-  const showEvents = (range?: { fromMs: number; toMs: number }) => {
+  const showEvents = (range?: TimeRange) => {
     const mine = ++latest
     const current = () => !closed() && mine === latest
     clear(filter, range ? `Showing ${formatTime(range.fromMs)} to ${formatTime(range.toMs)} ` : 'Showing the newest 100 events up to now. ', range ? h('button', { class: 'link', onclick: () => showEvents() }, 'show all') : null)

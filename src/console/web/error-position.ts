@@ -11,11 +11,10 @@ const NAMED = [
   // "Unknown identifier", "Unknown expression identifier", "Unknown table expression identifier", ...
   /Unknown (?:[a-z ]+ )?identifier [`'"]([^`'"]+)[`'"]/,
   /Missing columns: '([^']+)'/,
-  /Unknown function (\w+)/,
-  /Table [\w-]+\.([\w-]+) does not exist/,
-  /Table ([\w-]+) does not exist/,
-  /Unknown table [`'"]?([\w.-]+)/,
   /Unknown (?:aggregate )?function [`'"]?(\w+)/,
+  // The table's own name, without the database.
+  /Table (?:[\w-]+\.)?([\w-]+) does not exist/,
+  /Unknown table [`'"]?([\w.-]+)/,
 ]
 
 export function errorSpan(message: string, sql: string): ErrorSpan | undefined {

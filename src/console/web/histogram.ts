@@ -1,14 +1,14 @@
 // Events over time as stacked bars, one colour per level (uPlot). Dragging across the chart selects
 // a time range, handed to `onSelect`.
 import uPlot from 'uplot'
-import type { Histogram } from './api'
+import type { Histogram, TimeRange } from './api'
 
 const LEVEL_COLOURS: Record<string, string> = { error: '#d64545', fatal: '#8e1c1c', warn: '#e0a526', warning: '#e0a526', info: '#3b82c4', debug: '#8a8f98', trace: '#b5b9c0', '': '#6c8ebf' }
 const PALETTE = ['#4caf7d', '#9b6bc9', '#c96b9b', '#6bc9c0', '#c9a46b']
 
 const colourOf = (level: string, i: number): string => LEVEL_COLOURS[level.toLowerCase()] ?? PALETTE[i % PALETTE.length]!
 
-export function drawHistogram(root: HTMLElement, histogram: Histogram, onSelect: (range: { fromMs: number; toMs: number }) => void): uPlot {
+export function drawHistogram(root: HTMLElement, histogram: Histogram, onSelect: (range: TimeRange) => void): uPlot {
   // Stacked: series i is the sum of levels i..n, drawn in order so each covers the part above it.
   const levels = histogram.series
   const stacked: number[][] = levels.map((_, i) => histogram.times.map((_, t) => levels.slice(i).reduce((sum, s) => sum + s.counts[t]!, 0)))

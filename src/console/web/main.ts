@@ -25,6 +25,9 @@ export type Page = (root: HTMLElement, shell: Shell) => (() => void) | void
 const PAGES = { datasets: ['Datasets', datasetsPage], query: ['Query', queryPage], tail: ['Live tail', tailPage], send: ['Send events', sendPage] } as const satisfies Record<string, readonly [string, Page]>
 type PageName = keyof typeof PAGES
 
+/** The chosen dataset, kept in sessionStorage for a reload of the tab. */
+const DATASET_ITEM = 'sluice.dataset'
+
 const app = document.getElementById('app')!
 whenSignedOut(() => start())
 
@@ -52,7 +55,7 @@ async function openShell(database: string): Promise<void> {
     choose(dataset) {
       shell.dataset = dataset
       picker.value = dataset
-      sessionStorage.setItem('sluice.dataset', dataset)
+      sessionStorage.setItem(DATASET_ITEM, dataset)
       render()
     },
     go(page) {
@@ -74,7 +77,7 @@ async function openShell(database: string): Promise<void> {
 
   shell.datasets = await api.datasets().catch(() => [])
   clear(picker, ...(shell.datasets.length === 0 ? [h('option', { value: '' }, '(none yet)')] : shell.datasets.map((d) => h('option', { value: d.name }, d.name))))
-  const remembered = sessionStorage.getItem('sluice.dataset')
+  const remembered = sessionStorage.getItem(DATASET_ITEM)
   shell.dataset = shell.datasets.find((d) => d.name === remembered)?.name ?? shell.datasets.find((d) => d.events > 0)?.name ?? shell.datasets[0]?.name
   if (shell.dataset) picker.value = shell.dataset
   render()

@@ -13,6 +13,8 @@ import { errorSpan } from './error-position'
 import type { Page, Shell } from './main'
 
 const HISTORY_ITEM = 'sluice.history'
+/** The editor's text, kept for a reload of the tab. */
+const SQL_ITEM = 'sluice.sql'
 const HISTORY_SIZE = 20
 /** Rows drawn, as a table or as JSON: an answer may hold 500,000 rows, more than a page can draw. */
 const SHOWN_ROWS = 1000
@@ -26,8 +28,12 @@ const history = (): string[] => {
 }
 const remember = (text: string) => localStorage.setItem(HISTORY_ITEM, JSON.stringify([text, ...history().filter((q) => q !== text)].slice(0, HISTORY_SIZE)))
 
+/** Columns every dataset table has, before the paths of `data`. */
+const TABLE_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw', 'data']
+
+const tableName = (shell: Shell, dataset: string) => `${shell.database}.\`${dataset}\``
 const defaultSql = (shell: Shell) =>
-  shell.dataset ? `SELECT _timestamp, _service, data.message\nFROM ${shell.database}.\`${shell.dataset}\`\nORDER BY _timestamp DESC\nLIMIT 50` : 'SHOW TABLES'
+  shell.dataset ? `SELECT _timestamp, _service, data.message\nFROM ${tableName(shell, shell.dataset)}\nORDER BY _timestamp DESC\nLIMIT 50` : 'SHOW TABLES'
 
 export const queryPage: Page = (root, shell) => {
   const language = new Compartment()
@@ -43,13 +49,13 @@ export const queryPage: Page = (root, shell) => {
   const editorHost = h('div', { class: 'editor', id: 'editor' })
   const editor = new EditorView({
     parent: editorHost,
-    doc: sessionStorage.getItem('sluice.sql') ?? defaultSql(shell),
+    doc: sessionStorage.getItem(SQL_ITEM) ?? defaultSql(shell),
     extensions: [
       Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => (void run(), true) }])),
       basicSetup,
       language.of(sql({ dialect: StandardSQL })),
       autocompletion(),
-      EditorView.updateListener.of((u) => u.docChanged && sessionStorage.setItem('sluice.sql', u.state.doc.toString())),
+      EditorView.updateListener.of((u) => u.docChanged && sessionStorage.setItem(SQL_ITEM, u.state.doc.toString())),
     ],
   })
 
@@ -57,8 +63,9 @@ export const queryPage: Page = (root, shell) => {
   if (shell.dataset) {
     const dataset = shell.dataset
     void api.fields(dataset).then((fields) => {
-      const columns = ['_timestamp', '_service', '_namespace', '_id', '_raw', 'data', ...fields.map((f) => `data.${f.path}`)]
-      const options = [...columns.map((c) => ({ label: c, type: 'property', detail: fields.find((f) => `data.${f.path}` === c)?.types.join(', ') })), { label: `${shell.database}.\`${dataset}\``, type: 'type' }]
+      const paths = fields.map((f) => ({ label: `data.${f.path}`, type: 'property', detail: f.types.join(', ') }))
+      const columns = [...TABLE_COLUMNS, ...paths.map((p) => p.label)]
+      const options = [...TABLE_COLUMNS.map((c) => ({ label: c, type: 'property' })), ...paths, { label: tableName(shell, dataset), type: 'type' }]
       editor.dispatch({
         effects: language.reconfigure([
           sql({ dialect: StandardSQL, schema: { [`${shell.database}.${dataset}`]: columns }, defaultTable: `${shell.database}.${dataset}` }),

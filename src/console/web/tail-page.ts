@@ -2,7 +2,7 @@
 // fetch (so the query key travels in a header, never in a URL), with pause and a text filter.
 import { api, storedKey, type ConsoleEvent } from './api'
 import { h } from './dom'
-import { eventRow } from './events-table'
+import { eventRow, eventsHead } from './events-table'
 import type { Page } from './main'
 
 /** Rows kept on the page; older ones are dropped as new ones come. */
@@ -23,7 +23,7 @@ export const tailPage: Page = (root, shell) => {
   let held: ConsoleEvent[] = []
   const pause = h('button', { id: 'tail-pause', onclick: () => togglePause() }, 'Pause')
   const body = h('tbody')
-  const table = h('table', { class: 'events', id: 'tail' }, h('thead', {}, h('tr', {}, h('th', {}, 'time'), h('th', {}, 'service'), h('th', {}, 'level'), h('th', {}, 'message'))), body)
+  const table = h('table', { class: 'events', id: 'tail' }, eventsHead(), body)
   root.append(h('section', { class: 'card wide' }, h('h2', {}, 'Live tail of ', h('code', {}, dataset)),
     h('div', { class: 'toolbar' }, pause, filter, state),
     h('p', { class: 'muted' }, 'New events appear within about a second of landing (events whose own time is more than 10 minutes old are not tailed).'), table))
