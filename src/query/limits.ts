@@ -32,6 +32,9 @@ const VARIABLE: Record<Exclude<keyof QueryLimits, 'maxConcurrent' | 'workerThrea
   maxMemoryBytes: 'QUERY_MAX_MEMORY_BYTES',
 }
 
+/** range() elements per block of rows: 10 million UInt64 are 80 MB, far past what a log query needs. */
+export const RANGE_ELEMENTS_PER_BLOCK = 10_000_000
+
 /**
  * Settings of a query session, in the order they must be applied: readonly last, since once it is
  * 1 nothing can be changed. Queries get half the cores so ingest and the batcher keep the rest.
@@ -54,6 +57,11 @@ export function limitSettings(limits: QueryLimits): [string, string | number][] 
     // Dynamic JSON paths have type Dynamic; without these, GROUP BY / ORDER BY on them is refused.
     ['allow_suspicious_types_in_group_by', 1],
     ['allow_suspicious_types_in_order_by', 1],
+    // Beneath the gate's allowlist, the engine's own refusals: introspection functions (on by
+    // default in the embedded engine), and the elements range() may make per block (default 500
+    // million), which bounds what a lambda over range() can be asked to do.
+    ['allow_introspection_functions', 0],
+    ['function_range_max_elements_in_block', RANGE_ELEMENTS_PER_BLOCK],
     ['readonly', 1],
   ]
 }

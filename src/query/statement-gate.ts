@@ -3,8 +3,13 @@
 // parse), the engine's EXPLAIN AST of that text is checked node by node, and the engine's text,
 // never the client's, is what runs. A hand-written tokenizer can disagree with the engine about
 // where a string or comment ends; the engine cannot disagree with itself.
+//
+// Everything is judged by allowlist: the statement kinds and their clauses, the tree's node kinds,
+// functions and table functions by name, tables by database. What the engine would parse out of a
+// string (a values() column list, a type, an aggregate's name) is either checked or refused.
 import { QueryRejectedError } from '../errors'
-import { ALLOWED_SYSTEM_TABLES, ALLOWED_TABLE_FUNCTIONS, HOST_COLUMNS, IN_FUNCTIONS, REFUSED_FUNCTION_PREFIXES, REFUSED_FUNCTIONS, TABLES_WITH_HOST_COLUMNS } from './allowed-names'
+import { ALLOWED_SYSTEM_TABLES, ALLOWED_TABLE_FUNCTIONS, HOST_COLUMNS, IN_FUNCTIONS, TABLES_WITH_HOST_COLUMNS } from './allowed-names'
+import { argumentRefusal, argumentsOf, functionNameRefusal, valuesRefusal } from './function-rules'
 import { parseExplainAst, UnreadableAstError, walk, type AstNode } from './explain-ast'
 
 /**
@@ -24,8 +29,26 @@ const forbidden = (message: string) => new QueryRejectedError(message, 403)
 const SETTINGS_REFUSED = () => forbidden('SETTINGS are not allowed in a query: sluice sets the limits every query runs under.')
 const bad = (message: string) => new QueryRejectedError(message, 400)
 
-/** Statement kinds (EXPLAIN AST root nodes) that only read. */
-const READ_ROOTS = new Set(['SelectWithUnionQuery', 'DescribeQuery', 'Explain', 'ShowTables', 'ShowCreateTableQuery', 'ExistsTableQuery'])
+/**
+ * The tree nodes a read may contain. Anything else (a SETTINGS clause's Set, an APPLY transformer,
+ * whose function EXPLAIN AST does not print, a query parameter, a node a later engine adds) is refused.
+ */
+const ALLOWED_NODES = new Set([
+  'SelectWithUnionQuery', 'SelectIntersectExceptQuery', 'SelectQuery', 'ExpressionList', 'Function', 'Identifier', 'Literal',
+  'Asterisk', 'QualifiedAsterisk', 'ColumnsRegexpMatcher', 'QualifiedColumnsRegexpMatcher', 'ColumnsListMatcher', 'QualifiedColumnsListMatcher',
+  'ColumnsTransformerList', 'ColumnsExceptTransformer', 'ColumnsReplaceTransformer', 'ColumnsReplaceTransformer::Replacement',
+  'TablesInSelectQuery', 'TablesInSelectQueryElement', 'TableExpression', 'TableIdentifier', 'TableJoin', 'ArrayJoin', 'Subquery',
+  'OrderByElement', 'WithElement', 'WindowDefinition', 'WindowListElement', 'SampleRatio', 'InterpolateElement',
+])
+
+/** EXPLAIN kinds that describe a SELECT without running it. */
+const EXPLAIN_KINDS = new Set(['EXPLAIN', 'EXPLAIN AST', 'EXPLAIN SYNTAX', 'EXPLAIN PLAN', 'EXPLAIN PIPELINE', 'EXPLAIN ESTIMATE', 'EXPLAIN QUERY TREE'])
+
+const READ_STATEMENTS = 'SELECT, WITH, SHOW TABLES, SHOW CREATE TABLE, DESCRIBE, EXISTS, EXPLAIN'
+const OUTFILE_REFUSED = () => forbidden('INTO OUTFILE writes a file on the server and is refused.')
+const FORMAT_REFUSED = () => bad('Remove the FORMAT clause: /query always answers in JSON.')
+// A frame that moves its start recomputes the aggregate over the whole frame for every row.
+const WINDOW_FRAME = /\b(ROWS|RANGE|GROUPS) (BETWEEN|UNBOUNDED|CURRENT|[0-9])/
 
 /**
  * Returns the engine's formatting of `sql` when it is one read statement that stays inside
@@ -36,7 +59,7 @@ export async function admitStatement(engineText: EngineText, sql: string, databa
   const formatted = (await engineText(`SELECT formatQuery(${stringLiteral(sql)})`)).replace(/\n$/, '')
   const lastLine = formatted.slice(formatted.lastIndexOf('\n') + 1)
   // EXPLAIN of a statement that ends in FORMAT would answer in that format; sluice answers JSON.
-  if (/^FORMAT /.test(lastLine)) throw bad('Remove the FORMAT clause: /query always answers in JSON.')
+  if (/^FORMAT /.test(lastLine)) throw FORMAT_REFUSED()
   const ast = await engineText(`EXPLAIN AST ${formatted}`).catch((error) => {
     // EXPLAIN only parses, but it applies a SETTINGS clause, which the read-only session refuses (164 READONLY).
     throw (error as { code?: string }).code === '164' ? SETTINGS_REFUSED() : error
@@ -49,56 +72,121 @@ export async function admitStatement(engineText: EngineText, sql: string, databa
     throw error
   }
   checkStatement(root, formatted, database)
+  // A string may hold the words; refusing it then is a false alarm, never a hole.
+  if (WINDOW_FRAME.test(formatted)) throw forbidden('Window frames (ROWS/RANGE/GROUPS ...) are refused on /query: a moving frame recomputes its aggregate for every row. Use OVER (PARTITION BY ... ORDER BY ...) with the default frame.')
   return formatted
 }
 
+const statementWord = (formatted: string) => formatted.split(/\s+/, 2).join(' ')
+
+/** The statement's own shape: its kind is a read, and it carries no clause beyond its query (INTO OUTFILE, FORMAT, SETTINGS). */
 function checkStatement(root: AstNode, formatted: string, database: string): void {
-  if (!READ_ROOTS.has(root.kind)) {
-    throw forbidden(`Only read statements are allowed (SELECT, WITH, SHOW TABLES, SHOW CREATE TABLE, DESCRIBE, EXISTS, EXPLAIN); "${formatted.split(/\s+/, 2).join(' ')}" is refused.`)
-  }
-  if (root.kind === 'ShowTables' && !/^SHOW (TABLES|DATABASES)\b/.test(formatted)) {
-    throw forbidden(`Only SHOW TABLES and SHOW DATABASES are allowed among SHOW statements; "${formatted.split(/\s+/, 2).join(' ')}" is refused.`)
-  }
-  if (root.kind === 'ShowTables') for (const id of root.children) checkDatabase(id.name, database)
-  if (root.kind === 'ShowCreateTableQuery' || root.kind === 'ExistsTableQuery') {
-    const [db, table] = root.children
-    if (!/^(SHOW CREATE|EXISTS) (TEMPORARY )?(TABLE )?/.test(formatted) || /^(SHOW CREATE|EXISTS) (DATABASE|DICTIONARY|VIEW|USER|ROLE)/.test(formatted)) {
-      throw forbidden('Only SHOW CREATE TABLE and EXISTS TABLE are allowed among those statements.')
+  const extras = (allowed: number) => {
+    for (const child of root.children.slice(allowed)) {
+      if (child.kind === 'Literal') throw OUTFILE_REFUSED()
+      if (child.kind === 'Set') throw SETTINGS_REFUSED()
+      if (child.kind === 'Identifier') throw FORMAT_REFUSED()
+      throw forbidden(`The clause ${child.kind} is refused on ${statementWord(formatted)}.`)
     }
-    checkTable(root.children.length === 2 ? `${db!.name}.${table!.name}` : (db?.name ?? ''), database)
   }
-  if (root.kind === 'Explain') {
-    const inner = root.children[0]
-    if (inner === undefined || !['SelectWithUnionQuery', 'DescribeQuery'].includes(inner.kind)) throw forbidden('EXPLAIN is allowed for SELECT statements only.')
+  switch (root.kind) {
+    case 'SelectWithUnionQuery':
+    case 'SelectIntersectExceptQuery':
+      extras(root.kind === 'SelectWithUnionQuery' ? 1 : root.children.length)
+      break
+    case 'Explain': {
+      if (!EXPLAIN_KINDS.has(root.name)) throw forbidden(`${root.name} is refused; EXPLAIN, EXPLAIN PLAN, SYNTAX, AST, PIPELINE, ESTIMATE and QUERY TREE are allowed, of SELECT statements.`)
+      if (root.children[0]?.kind !== 'SelectWithUnionQuery') throw forbidden('EXPLAIN is allowed for SELECT statements only.')
+      extras(1)
+      break
+    }
+    case 'DescribeQuery':
+      if (root.children[0]?.kind !== 'TableExpression') throw forbidden('DESCRIBE is allowed of a table or a SELECT only.')
+      extras(1)
+      break
+    case 'ShowTables':
+      if (!/^SHOW (TABLES|DATABASES)\b/.test(formatted)) throw forbidden(`Only SHOW TABLES and SHOW DATABASES are allowed among SHOW statements; "${statementWord(formatted)}" is refused.`)
+      for (const child of root.children) {
+        if (child.kind === 'Literal') throw OUTFILE_REFUSED()
+        if (child.kind !== 'Identifier') throw forbidden(`The clause ${child.kind} is refused on SHOW TABLES.`)
+        checkDatabase(child.name, database)
+      }
+      return
+    case 'ShowCreateTableQuery':
+    case 'ExistsTableQuery': {
+      if (!/^(SHOW CREATE|EXISTS) (TEMPORARY )?(TABLE )?/.test(formatted) || /^(SHOW CREATE|EXISTS) (DATABASE|DICTIONARY|VIEW|USER|ROLE)/.test(formatted)) {
+        throw forbidden('Only SHOW CREATE TABLE and EXISTS TABLE are allowed among those statements.')
+      }
+      const names = root.children.filter((c) => c.kind === 'Identifier').length
+      extras(names)
+      const [db, table] = root.children
+      checkTable(names === 2 ? `${db!.name}.${table!.name}` : (db?.name ?? ''), database)
+      return
+    }
+    default:
+      throw forbidden(`Only read statements are allowed (${READ_STATEMENTS}); "${statementWord(formatted)}" is refused.`)
   }
+  checkTree(root.kind === 'SelectWithUnionQuery' || root.kind === 'SelectIntersectExceptQuery' ? root : root.children[0]!, database)
+}
+
+/** Every node of a query: its kind, functions, tables, and lambdas that see only their own parameters. */
+function checkTree(top: AstNode, database: string): void {
   let readsHostColumnsTable = false
-  for (const { node, parent } of walk(root)) {
+  const visit = (node: AstNode, parent: AstNode | undefined, lambda: Set<string> | undefined): void => {
     if (node.kind === 'Set') throw SETTINGS_REFUSED()
-    if (node.kind === 'SelectWithUnionQuery') {
-      for (const child of node.children.slice(1)) {
-        if (child.kind === 'Literal') throw forbidden('INTO OUTFILE writes a file on the server and is refused.')
-        if (child.kind === 'Identifier') throw bad('Remove the FORMAT clause: /query always answers in JSON.')
+    if (node.kind === 'ColumnsApplyTransformer') throw forbidden('APPLY is refused on /query: call the function on the columns you name.')
+    if (!ALLOWED_NODES.has(node.kind)) throw forbidden(`${node.kind} is not among the constructs /query allows.`)
+    // Nested SELECTs carry no clauses either (the parser allows none, but the shape is checked, not assumed).
+    if (node.kind === 'SelectWithUnionQuery' && node !== top && node.children.length > 1) {
+      throw node.children[1]!.kind === 'Literal' ? OUTFILE_REFUSED() : FORMAT_REFUSED()
+    }
+    if (lambda !== undefined) {
+      // A lambda runs once per array element: what it reads besides that element (a column, a
+      // subquery's result) would make its cost the product of two sizes.
+      if (node.kind === 'Subquery') throw forbidden('A subquery inside a lambda is refused on /query: compute it outside (WITH ... AS name) and pass it in as an argument.')
+      if (node.kind === 'Identifier' && !lambda.has(node.name.split('.', 1)[0]!)) {
+        throw forbidden(`The lambda reads ${node.name}, which is not one of its parameters: on /query a lambda sees only its own arguments and constants.`)
       }
     }
+    let inner = lambda
     if (node.kind === 'Function') {
       // A function name is one word; what follows it is not part of the name.
-      const name = node.name.split(' ', 1)[0]!.toLowerCase()
+      const name = node.name.split(' ', 1)[0]!
+      const lower = name.toLowerCase()
       if (parent?.kind === 'TableExpression') {
-        if (!ALLOWED_TABLE_FUNCTIONS.has(name)) {
-          throw forbidden(`The table function ${node.name}() is refused: /query reads the ${database} database, and only the generators ${[...ALLOWED_TABLE_FUNCTIONS].filter((f) => !f.includes('series')).join(', ')} besides.`)
+        if (!ALLOWED_TABLE_FUNCTIONS.has(lower)) {
+          throw forbidden(`The table function ${name}() is refused: /query reads the ${database} database, and only the generators ${[...ALLOWED_TABLE_FUNCTIONS].filter((f) => !f.includes('series')).join(', ')} besides.`)
         }
-      } else if (REFUSED_FUNCTIONS.has(name) || REFUSED_FUNCTION_PREFIXES.some((p) => name.startsWith(p))) {
-        throw forbidden(`The function ${node.name}() is refused: it reads the server's files, settings, identity or other tables.`)
+        const refusal = lower === 'values' ? valuesRefusal(node) : undefined
+        if (refusal) throw forbidden(refusal)
+      } else {
+        const refusal = functionNameRefusal(name) ?? argumentRefusal(lower, node)
+        if (refusal) throw forbidden(refusal)
       }
-      if (IN_FUNCTIONS.has(name)) {
+      if (IN_FUNCTIONS.has(lower)) {
         // `x IN db.t` names a table where an expression is expected.
         const table = node.children[0]?.children[1]
-        if (table?.kind === 'Identifier') readsHostColumnsTable = checkTable(table.name, database) || readsHostColumnsTable
+        if (table?.kind === 'Identifier') {
+          readsHostColumnsTable = checkTable(table.name, database) || readsHostColumnsTable
+          if (lambda !== undefined) throw forbidden('A table inside a lambda is refused on /query.')
+          for (const child of node.children[0]!.children.slice(0, 1)) visit(child, node.children[0], lambda)
+          return
+        }
+      }
+      if (lower === 'lambda') {
+        const params = argumentsOf(node)[0]
+        inner = new Set(lambda)
+        for (const p of params?.kind === 'Function' ? argumentsOf(params) : params ? [params] : []) inner.add(p.name)
+        const body = argumentsOf(node).slice(1)
+        for (const b of body) visit(b, node, inner)
+        return
       }
     }
     if (node.kind === 'TableIdentifier') readsHostColumnsTable = checkTable(node.name, database) || readsHostColumnsTable
+    for (const child of node.children) visit(child, node, inner)
   }
-  if (readsHostColumnsTable) checkSystemColumns(root)
+  visit(top, undefined, undefined)
+  if (readsHostColumnsTable) checkSystemColumns(top)
 }
 
 /** Throws unless `name` (as EXPLAIN AST prints it: `db.table` or `table`) is in `database` or an allowed system table; true for a system table with host columns. */

@@ -102,6 +102,17 @@ describe('statement gate, judged by the engine', () => {
     ['EXPLAIN AST INSERT INTO logs VALUES (1)', 403, /EXPLAIN is allowed for SELECT/],
     ['', 400, /empty/],
     ['SELEC 1', 400, /Syntax error/],
+    ["SELECT b FROM values('a UInt8, b String ALIAS file(''/etc/shadow'')', 1)", 403, /values\(\) takes its column list/],
+    ["EXPLAIN SYNTAX SELECT 1 AS x INTO OUTFILE '/tmp/x.tsv'", 403, /OUTFILE/],
+    [`DESCRIBE TABLE ${db}.logs INTO OUTFILE '/tmp/x.tsv' TRUNCATE`, 403, /OUTFILE/],
+    [`EXISTS TABLE ${db}.logs INTO OUTFILE '/tmp/x.tsv' APPEND`, 403, /OUTFILE/],
+    [`SHOW CREATE TABLE ${db}.logs INTO OUTFILE '/tmp/x.tsv' COMPRESSION 'gzip'`, 403, /OUTFILE/],
+    ["SELECT inIgnoreSet('a', system.settings)", 403, /inIgnoreSet\(\) is refused/],
+    ['SELECT max(arrayLevenshteinDistance(range(30000), range(number, number + 30000))) FROM numbers(8)', 403, /faster than its input/],
+    ['SELECT * APPLY(hostName) FROM numbers(1)', 403, /APPLY/],
+    ['WITH range(10) AS r SELECT arrayMap(x -> has(r, x), r)', 403, /lambda reads r/],
+    ["SELECT position(toString(number), toString(number)) FROM numbers(2)", 403, /pattern as a literal/],
+    ['SELECT sum(number) OVER (ORDER BY number ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM numbers(2)', 403, /Window frames/],
   ])('refuses %p and says why', async (sql, status, why) => {
     const result = await verdict(sql)
     expect(result).toMatchObject({ status })
