@@ -27,7 +27,7 @@ import { createEventPublisher } from './queue/publisher'
 import { markRestartSuspects } from './queue/restart-suspects'
 import { connectNats, ensureStreamWithRetry, NatsLink, retryWhileStarting } from './queue/stream'
 import type { EventPublisher } from './queue/types'
-import { createClickHouse, createQueryClickHouse, pingClickHouse, type ClickHouseClient } from './sink/clickhouse'
+import { createClickHouse, createQueryClickHouse, pingClickHouse, type ClickHouseClient, type QueryConnection } from './sink/clickhouse'
 import { RowWriter } from './sink/row-writer'
 import { ensureDatabase, TableManager } from './sink/tables'
 
@@ -40,7 +40,7 @@ export interface SluiceOverrides {
   /** An already open ClickHouse client (tests share one embedded engine per process). */
   clickhouse?: ClickHouseClient
   /** Opens a query session on that engine (embedded tests); unset: one on config's ClickHouse. */
-  openQueryClickHouse?: () => ClickHouseClient
+  openQueryClickHouse?: () => QueryConnection
   logger: Logger
 }
 
@@ -131,7 +131,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     const open = overrides.openQueryClickHouse ?? (() => createQueryClickHouse(config.clickhouse, config.dataDir))
     const sessions = config.clickhouse.url === undefined
       ? embeddedSessions(open, config.clickhouse.database, config.query)
-      : serverSessions(open(), config.query)
+      : serverSessions(open().client, config.query)
     runner = new QueryRunner(sessions, config.clickhouse.database, config.query)
     shutdown.add('close query sessions', 0.2, () => runner!.close())
   }

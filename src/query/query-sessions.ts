@@ -3,16 +3,29 @@
 // SET for the session and runs one query at a time per session, so a slot is a session). Server:
 // one HTTP client, the limits and readonly=1 sent with every request (ClickHouse applies them
 // before the SQL, whose own SETTINGS are then refused).
+//
+// Either way a query is cancelled in the engine when its signal aborts (the caller's deadline or
+// a client that left): the server cancels a read-only query whose HTTP connection closes, and
+// chDB's streaming query stops at the end of the block it is computing. Neither interrupts a block.
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
+import type { QueryConnection, QueryFormat } from '../sink/clickhouse'
 import { limitSettings, type QueryLimits } from './limits'
 
 /** One place to run one query: the caller holds it until the engine is done with the query. */
 export interface QuerySlot {
-  client: ClickHouseClient
-  /** Per-request settings (server); undefined where the session already holds them (embedded). */
-  settings: ClickHouseSettings | undefined
-  /** The server can cancel a query whose client left; chDB cannot interrupt one (its time limit ends it). */
-  cancellable: boolean
+  /** Runs `query`; the stream ends (or throws) only once the engine has stopped working on it. */
+  stream(query: string, format: QueryFormat, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>
+}
+
+/**
+ * The client's way. `cancels`: the server cancels a query whose request is aborted; chDB's
+ * connection would only stop waiting while the engine runs on, so there the request is not aborted.
+ */
+function clientStream(client: ClickHouseClient, settings: ClickHouseSettings | undefined, cancels: boolean): QuerySlot['stream'] {
+  return async (query, format, signal) => {
+    const { stream } = await client.exec({ query, clickhouse_settings: { ...settings, default_format: format }, abort_signal: cancels ? signal : undefined })
+    return stream as AsyncIterable<Uint8Array>
+  }
 }
 
 export interface QuerySessions {
@@ -30,16 +43,16 @@ export interface QuerySessions {
  * failed is closed, never reused: chDB (3.4) hands the output a failed query had written so far
  * (JSON's header, rows before a limit hit) to the next query on that session as its result.
  */
-export function embeddedSessions(open: () => ClickHouseClient, database: string, limits: QueryLimits): QuerySessions {
-  const idle: { client: ClickHouseClient; ready: boolean }[] = []
-  const all: ClickHouseClient[] = []
+export function embeddedSessions(open: () => QueryConnection, database: string, limits: QueryLimits): QuerySessions {
+  const idle: { connection: QueryConnection; ready: boolean }[] = []
+  const all: QueryConnection[] = []
   let busy = 0
   const slots = new Map<QuerySlot, (typeof idle)[number]>()
   const capacity = embeddedCapacity(limits)
-  const track = (client: ClickHouseClient) => (all.push(client), client)
-  const discard = (client: ClickHouseClient) => {
-    all.splice(all.indexOf(client), 1)
-    void client.close().catch(() => {})
+  const track = (connection: QueryConnection) => (all.push(connection), connection)
+  const discard = (connection: QueryConnection) => {
+    all.splice(all.indexOf(connection), 1)
+    void connection.client.close().catch(() => {})
   }
   return {
     capacity,
@@ -48,12 +61,13 @@ export function embeddedSessions(open: () => ClickHouseClient, database: string,
       busy++
       let session: (typeof idle)[number] | undefined
       try {
-        session = idle.pop() ?? { client: track(open()), ready: false }
+        session = idle.pop() ?? { connection: track(open()), ready: false }
+        const { client } = session.connection
         if (!session.ready) {
-          await session.client.command({ query: `USE ${database}` })
+          await client.command({ query: `USE ${database}` })
           // One statement per SET: readonly last, after which this session refuses every change.
           for (const [name, value] of limitSettings(limits)) {
-            await session.client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` })
+            await client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` })
           }
           session.ready = true
         }
@@ -61,10 +75,13 @@ export function embeddedSessions(open: () => ClickHouseClient, database: string,
         // The slot is given back whatever failed (opening a session included), and a session
         // whose set-up failed is dropped like one whose query failed.
         busy--
-        if (session !== undefined) discard(session.client)
+        if (session !== undefined) discard(session.connection)
         throw error
       }
-      const slot: QuerySlot = { client: session.client, settings: undefined, cancellable: false }
+      const { client, streamQuery } = session.connection
+      const plain = clientStream(client, undefined, false)
+      // chDB streams only SELECTs; the rest (EXPLAIN, DESCRIBE, SHOW) read metadata and end quickly.
+      const slot: QuerySlot = { stream: async (query, format, signal) => (streamQuery && /^(SELECT|WITH)\b/.test(query) ? streamQuery(query, format, signal) : plain(query, format, signal)) }
       slots.set(slot, session)
       return slot
     },
@@ -74,10 +91,10 @@ export function embeddedSessions(open: () => ClickHouseClient, database: string,
       slots.delete(slot)
       busy--
       if (!failed) return void idle.push(session)
-      discard(session.client)
+      discard(session.connection)
     },
     async close() {
-      await Promise.all(all.map((c) => c.close()))
+      await Promise.all(all.map((c) => c.client.close()))
     },
   }
 }
@@ -91,12 +108,13 @@ export function serverSessions(client: ClickHouseClient, limits: QueryLimits): Q
     cancel_http_readonly_queries_on_client_close: 1,
   }
   let busy = 0
+  const stream = clientStream(client, settings, true)
   return {
     capacity: { slots: limits.maxConcurrent, why: 'QUERY_MAX_CONCURRENT' },
     async acquire() {
       if (busy >= limits.maxConcurrent) return undefined
       busy++
-      return { client, settings, cancellable: true }
+      return { stream }
     },
     release() {
       busy--

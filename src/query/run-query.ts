@@ -3,6 +3,7 @@
 import { Type as T, type Static } from '@sinclair/typebox'
 import { QueryRejectedError, StoreUnavailableError } from '../errors'
 import { answerCapBytes, answerTooLarge, limitHit, type QueryLimits } from './limits'
+import type { QueryFormat } from '../sink/clickhouse'
 import type { QuerySessions, QuerySlot } from './query-sessions'
 import { admitStatement } from './statement-gate'
 
@@ -40,36 +41,36 @@ export class QueryRunner {
       const { slots, why } = this.sessions.capacity
       throw new QueryRejectedError(`${slots} ${slots === 1 ? 'query is' : 'queries are'} running, as many as this node runs at once (${why}): retry after ${BUSY_RETRY_AFTER_SECONDS} s.`, 429)
     }
-    // Held until the engine has finished: on chDB an abandoned query still runs to its time limit,
+    // Held until the engine has finished: a cancelled query still computes the block it is in,
     // and a client that hangs up must not free its slot for another before then.
     const run = slot
-    const abort_signal = run.cancellable ? signal : undefined
+    // QUERY_TIMEOUT_MS from outside the engine: the engine checks max_execution_time only between
+    // blocks, and cancelling ends the query at the next block wherever the engine would not.
+    const deadline = AbortSignal.timeout(this.limits.timeoutMs)
+    const cancel = signal ? AbortSignal.any([deadline, signal]) : deadline
     let engineFailed = false
-    const engine = async <T>(work: () => Promise<T>): Promise<T> => {
+    const engine = async (query: string, format: QueryFormat, maxBytes: number): Promise<string> => {
       try {
-        return await work()
+        const text = await readAtMost(await run.stream(query, format, cancel), maxBytes)
+        // A cancelled query may end quietly, with part of its output.
+        if (deadline.aborted) throw new QueryRejectedError(limitHit('159', '', this.limits)!, 413)
+        if (cancel.aborted) throw new QueryRejectedError('The client left before the query finished.', 400)
+        if (text === undefined) throw new QueryRejectedError(answerTooLarge(this.limits), 413)
+        return text
       } catch (error) {
         engineFailed = true
+        if (deadline.aborted && !(error instanceof QueryRejectedError)) throw new QueryRejectedError(limitHit('159', '', this.limits)!, 413, { cause: error })
         throw error
       }
     }
+    const cap = answerCapBytes(this.limits)
     // The format as a setting, not a clause the client library appends (see EngineText).
-    const engineText = (query: string) =>
-      engine(async () => {
-        const { stream } = await run.client.exec({ query, clickhouse_settings: { ...run.settings, default_format: 'TabSeparatedRaw' }, abort_signal })
-        return await new Response(stream as unknown as ReadableStream).text()
-      })
+    const engineText = (query: string) => engine(query, 'TabSeparatedRaw', cap)
     try {
       const statement = await admitStatement(engineText, sql, this.database)
-      const cap = answerCapBytes(this.limits)
-      return await engine(async () => {
-        const { stream } = await run.client.exec({ query: statement, clickhouse_settings: { ...run.settings, default_format: 'JSON' }, abort_signal })
-        const text = await readAtMost(stream as AsyncIterable<Uint8Array>, cap)
-        if (text === undefined) throw new QueryRejectedError(answerTooLarge(this.limits), 413)
-        return text
-      })
+      return await engine(statement, 'JSON', cap)
     } catch (error) {
-      throw toQueryError(error, this.limits)
+      console.error("DEBUG", error, (error as any)?.cause); throw toQueryError(error, this.limits)
     } finally {
       this.sessions.release(run, engineFailed)
     }

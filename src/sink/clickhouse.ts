@@ -6,6 +6,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHous
 import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection'
 import type { Config } from '../config'
 import { registerRawInsert } from './embedded-insert'
+import { joinJsonDocuments } from './json-chunks'
 
 export type { ClickHouseClient }
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
@@ -60,16 +61,28 @@ export function createClickHouse(cfg: Config['clickhouse'], dataDir: string): Cl
   return client
 }
 
+/** A query's output in `format`, as it streams; aborting `signal` cancels the query in the engine. */
+export type StreamQuery = (query: string, format: QueryFormat, signal: AbortSignal) => AsyncIterable<Uint8Array>
+
+/** The output formats queries are read in: JSON answers, raw text for the gate's own questions. */
+export type QueryFormat = 'JSON' | 'TabSeparatedRaw'
+
+/** Where POST /query runs: a client, and embedded, chDB's own streaming query, which a signal can cancel. */
+export interface QueryConnection {
+  client: ClickHouseClient
+  streamQuery?: StreamQuery
+}
+
 /**
- * A client for POST /query, apart from the one ingest and the batcher use. On a server it logs in
- * as CLICKHOUSE_QUERY_USER when given (read grants only) and reads CLICKHOUSE_DATABASE by default;
- * embedded, it is a chDB session of its own on the same data directory: chDB runs one query at a
- * time per session and keeps SET for the session, so a query session never delays an insert and
- * the read-only lock set on it does not reach the batcher's session.
+ * A connection for POST /query, apart from the one ingest and the batcher use. On a server it logs
+ * in as CLICKHOUSE_QUERY_USER when given (read grants only) and reads CLICKHOUSE_DATABASE by
+ * default; embedded, it is a chDB session of its own on the same data directory: chDB runs one
+ * query at a time per session and keeps SET for the session, so a query session never delays an
+ * insert and the read-only lock set on it does not reach the batcher's session.
  */
-export function createQueryClickHouse(cfg: Config['clickhouse'], dataDir: string): ClickHouseClient {
+export function createQueryClickHouse(cfg: Config['clickhouse'], dataDir: string): QueryConnection {
   if (cfg.url) {
-    return createClient({
+    const client = createClient({
       url: cfg.url,
       username: cfg.queryUser ?? cfg.user,
       password: cfg.queryUser ? cfg.queryPassword : cfg.password,
@@ -78,13 +91,51 @@ export function createQueryClickHouse(cfg: Config['clickhouse'], dataDir: string
       keep_alive: { enabled: true },
       log: { level: ClickHouseLogLevel.OFF },
     })
+    return { client }
   }
   const path = resolve(join(dataDir, 'clickhouse'))
   mkdirSync(path, { recursive: true })
   const { createChdbConnection } = require('chdb/connection') as { createChdbConnection: typeof CreateChdbConnection }
+  const connection = createChdbConnection({ path })
   // No client-level settings: the connection would send them as SET before every query, which the
   // session refuses once it is read-only.
-  return createClient({ connection: createChdbConnection({ path }) as unknown as ClientConnection })
+  const client = createClient({ connection: connection as unknown as ClientConnection })
+  return {
+    client,
+    streamQuery: (query, format, signal) => {
+      const blocks = chdbStream(connection.chdb, query, format, signal)
+      return format === 'JSON' ? joinJsonDocuments(blocks) : blocks
+    },
+  }
+}
+
+/**
+ * chDB's streaming query, for SELECTs (chDB streams nothing else): cancel() stops the engine at the end of the block it is computing (a
+ * cancel at 1 s into a 2.3 s block ended at 2.3 s here), and the loop ends then, so whoever waits
+ * on this stream waits until the engine is free again. A cancelled query may end without an error:
+ * the caller checks its signal.
+ */
+async function* chdbStream(chdb: ReturnType<typeof CreateChdbConnection>['chdb'], query: string, format: QueryFormat, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  let stream: ReturnType<typeof chdb.queryStream> | undefined
+  const cancel = () => stream?.cancel()
+  signal.addEventListener('abort', cancel, { once: true })
+  try {
+    stream = chdb.queryStream(query, { format })
+    for await (const chunk of stream) yield chunk.raw()
+  } catch (error) {
+    throw withCode(error)
+  } finally {
+    signal.removeEventListener('abort', cancel)
+    if (stream !== undefined && !stream.closed) stream.cancel()
+  }
+}
+
+/** The engine's error with its code as @clickhouse/client gives it (`code: '159'`), read from "Code: 159." in the message. */
+function withCode(error: unknown): unknown {
+  const e = error as { code?: unknown; message?: unknown }
+  if (typeof e?.message !== 'string' || (typeof e.code === 'string' && /^\d+$/.test(e.code))) return error
+  const code = /Code: (\d+)\./.exec(e.message)?.[1]
+  return code === undefined ? error : Object.assign(new Error(e.message, { cause: error }), { code })
 }
 
 /** True when ClickHouse answers a query now (used by GET /ready). */

@@ -39,7 +39,8 @@ describe('query limits', () => {
     expect(r.status).toBe(413)
     expect(r.body.error).toContain('QUERY_TIMEOUT_MS')
     expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 100)
-    expect(r.ms).toBeLessThan(TIMEOUT_MS + 3000)
+    // Cancelled from outside at the deadline, the query ends with the block it is in.
+    expect(r.ms).toBeLessThan(TIMEOUT_MS + 1000)
     expect(landedAt).toBeLessThan(r.endedAt)
   }, 20_000)
 
@@ -50,11 +51,12 @@ describe('query limits', () => {
     expect(r.ms).toBeLessThan(TIMEOUT_MS)
   })
 
-  test('SELECT * FROM numbers(1e9) is cut at the result-rows limit without growing the server', async () => {
+  test('SELECT * FROM numbers(1e9) is cut at a result limit without growing the server', async () => {
     const before = process.memoryUsage.rss()
     const r = await ask('SELECT * FROM numbers(1e9)')
     expect(r.status).toBe(413)
-    expect(r.body.error).toContain('QUERY_MAX_RESULT_ROWS=500000')
+    // Streamed block by block, whichever of the two result limits a block crosses first answers.
+    expect(r.body.error).toMatch(/QUERY_MAX_RESULT_ROWS=500000|QUERY_MAX_RESULT_BYTES=/)
     expect(process.memoryUsage.rss() - before).toBeLessThan(512 * 1024 * 1024)
   }, 20_000)
 

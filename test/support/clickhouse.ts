@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig, type Config } from '../../src/config'
-import { createClickHouse, createQueryClickHouse, type ClickHouseClient } from '../../src/sink/clickhouse'
+import { createClickHouse, createQueryClickHouse, type ClickHouseClient, type QueryConnection } from '../../src/sink/clickhouse'
 
 export interface TestClickHouse {
   client: ClickHouseClient
@@ -15,7 +15,7 @@ export interface TestClickHouse {
   /** `clickhouse` section of a Config pointing at the shared engine and this caller's database. */
   config: Config['clickhouse']
   /** Opens a query session on the same engine (as sluice's own query sessions are, apart from the insert session). */
-  openQuery(): ClickHouseClient
+  openQuery(): QueryConnection
 }
 
 let shared: { client: ClickHouseClient; dataDir: string; base: Config['clickhouse'] } | undefined

@@ -23,10 +23,14 @@ describe('query limits as settings', () => {
     })
   })
   test('on a server every request carries the limits, readonly=1 and cancel-on-disconnect', async () => {
-    const sessions = serverSessions({} as ClickHouseClient, limits)
+    const sent: { clickhouse_settings?: Record<string, unknown>; abort_signal?: AbortSignal }[] = []
+    const client = { exec: async (params: (typeof sent)[number]) => (sent.push(params), { stream: (async function* () {})() }) } as unknown as ClickHouseClient
+    const sessions = serverSessions(client, limits)
     const slot = (await sessions.acquire())!
-    expect(slot.cancellable).toBe(true)
-    expect(slot.settings).toMatchObject({ readonly: '1', max_execution_time: '30', max_result_rows: '500000', cancel_http_readonly_queries_on_client_close: 1 })
+    const signal = new AbortController().signal
+    await slot.stream('SELECT 1', 'JSON', signal)
+    expect(sent[0]!.clickhouse_settings).toMatchObject({ readonly: '1', max_execution_time: '30', max_result_rows: '500000', cancel_http_readonly_queries_on_client_close: 1, default_format: 'JSON' })
+    expect(sent[0]!.abort_signal).toBe(signal)
     expect(await sessions.acquire()).toBeDefined()
     expect(await sessions.acquire()).toBeUndefined()
     sessions.release(slot, false)

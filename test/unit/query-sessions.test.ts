@@ -18,7 +18,7 @@ function fakeClient(failOn?: RegExp) {
       closed.value = true
     },
   } as unknown as ClickHouseClient
-  return { client, closed }
+  return { connection: { client }, client, closed }
 }
 
 describe('embedded query sessions', () => {
@@ -26,7 +26,7 @@ describe('embedded query sessions', () => {
     let opens = 0
     const sessions = embeddedSessions(() => {
       if (opens++ === 0) throw new Error('cannot open')
-      return fakeClient().client
+      return fakeClient().connection
     }, 'sluice', limits)
     await expect(sessions.acquire()).rejects.toThrow('cannot open')
     const slot = await sessions.acquire()
@@ -38,11 +38,12 @@ describe('embedded query sessions', () => {
     const sessions = embeddedSessions(() => {
       const fake = fakeClient(made.length === 0 ? /^SET readonly/ : undefined)
       made.push(fake)
-      return fake.client
+      return fake.connection
     }, 'sluice', limits)
     await expect(sessions.acquire()).rejects.toThrow('refused')
     expect(made[0]!.closed.value).toBe(true)
     const slot = await sessions.acquire()
-    expect(slot?.client).toBe(made[1]!.client)
+    expect(slot).toBeDefined()
+    expect(made[1]!.closed.value).toBe(false)
   })
 })

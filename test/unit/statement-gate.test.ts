@@ -18,7 +18,7 @@ const engine: EngineText = async (sql) => {
 beforeAll(async () => {
   await ch.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` })
   await ch.client.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.logs (x UInt64) ENGINE = MergeTree ORDER BY x` })
-  session = ch.openQuery()
+  session = ch.openQuery().client
   await session.command({ query: `USE ${db}` })
   await session.command({ query: 'SET readonly = 1' })
 })
