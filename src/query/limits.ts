@@ -50,6 +50,8 @@ export function limitSettings(limits: QueryLimits): [string, string | number][] 
     ['max_result_bytes', limits.maxResultBytes],
     ['result_overflow_mode', 'throw'],
     ['max_memory_usage', limits.maxMemoryBytes],
+    // A sort or GROUP BY past half the memory limit spills to temporary files: as much disk as memory.
+    ['max_temporary_data_on_disk_size_for_query', limits.maxMemoryBytes],
     ['max_threads', Math.max(1, Math.floor(availableParallelism() / 2))],
     // ClickHouse checks the time limit between blocks: smaller blocks keep an expensive query's
     // overrun short (the default is 65,536 rows).
