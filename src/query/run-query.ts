@@ -70,7 +70,7 @@ export class QueryRunner {
       const statement = await admitStatement(engineText, sql, this.database)
       return await engine(statement, 'JSON', cap)
     } catch (error) {
-      console.error("DEBUG", error, (error as any)?.cause); throw toQueryError(error, this.limits)
+      throw toQueryError(error, this.limits)
     } finally {
       this.sessions.release(run, engineFailed)
     }
