@@ -219,7 +219,7 @@ async function throughClickHouse(texts: string[]): Promise<{ wrong: number; dead
     const key = `fuzz-${sent++}`
     const body = `[${part.join(',')}]`
     // The ids derive from the key and the body as sent (enrich.ts).
-    const base = requestIdBase(PIPELINE_KEY, 'fuzzed', key, new TextEncoder().encode(body))
+    const base = requestIdBase(PIPELINE_KEY, 'fuzzed', key, new TextEncoder().encode(body), { service: '', namespace: '', format: 'array' })
     part.forEach((text, i) => expected.set(`${base}-${i}`, text))
     const answer = await pipeline.send('fuzzed', body, { 'idempotency-key': key })
     if (answer.status !== 202) {

@@ -4,27 +4,29 @@ import { eventTimeMs, requestIdBase } from '../../src/ingest/enrich'
 import { parseIsoTimestamp } from '../../src/ingest/event-schema'
 
 const body = new TextEncoder().encode('[{"a":1}]')
+const ARRAY = { service: '', namespace: '', format: 'array' } as const
 
 describe('event ids', () => {
   test('the same Idempotency-Key from the same key and dataset with the same body gives the same ids, so a retry lands once', () => {
-    expect(requestIdBase('k', 'logs', 'retry-1', body)).toBe(requestIdBase('k', 'logs', 'retry-1', body.slice()))
+    expect(requestIdBase('k', 'logs', 'retry-1', body, ARRAY)).toBe(requestIdBase('k', 'logs', 'retry-1', body.slice(), ARRAY))
   })
-  test('ids differ across API keys, datasets, idempotency keys and bodies', () => {
+  test('ids differ across API keys, datasets, idempotency keys, headers, body formats and bodies', () => {
     const other = new TextEncoder().encode('[{"a":2}]')
     const ids = new Set([
-      requestIdBase('k', 'logs', 'a', body),
-      requestIdBase('k2', 'logs', 'a', body),
-      requestIdBase('k', 'traces', 'a', body),
-      requestIdBase('k', 'logs', 'b', body),
-      requestIdBase('k', 'logs', 'a', other),
-      requestIdBase('k', 'logs', 'a', body, { service: 'api', namespace: '' }),
-      requestIdBase('k', 'logs', 'a', body, { service: '', namespace: 'api' }),
+      requestIdBase('k', 'logs', 'a', body, ARRAY),
+      requestIdBase('k2', 'logs', 'a', body, ARRAY),
+      requestIdBase('k', 'traces', 'a', body, ARRAY),
+      requestIdBase('k', 'logs', 'b', body, ARRAY),
+      requestIdBase('k', 'logs', 'a', other, ARRAY),
+      requestIdBase('k', 'logs', 'a', body, { ...ARRAY, service: 'api' }),
+      requestIdBase('k', 'logs', 'a', body, { ...ARRAY, namespace: 'api' }),
+      requestIdBase('k', 'logs', 'a', body, { ...ARRAY, format: 'lines' }),
     ])
-    expect(ids.size).toBe(7)
+    expect(ids.size).toBe(8)
   })
   test('without an Idempotency-Key two identical requests get different ids, so both land', () => {
-    expect(requestIdBase('k', 'logs', undefined, body)).not.toBe(requestIdBase('k', 'logs', undefined, body))
-    expect(requestIdBase('k', 'logs', undefined, body)).toMatch(/^[0-9a-f]{32}$/)
+    expect(requestIdBase('k', 'logs', undefined, body, ARRAY)).not.toBe(requestIdBase('k', 'logs', undefined, body, ARRAY))
+    expect(requestIdBase('k', 'logs', undefined, body, ARRAY)).toMatch(/^[0-9a-f]{32}$/)
   })
 })
 
