@@ -39,21 +39,22 @@ export interface ByteRules {
   maxIntegerDigits: number
   /** Largest exponent a number may have once its fraction digits are taken off (0.0e309 is 0e308). */
   maxScale: number
-  /** A top-level key that must appear once (also when a repeat spells it with escapes). */
-  singleKey: string
+  /** Top-level keys that must each appear once (also when a repeat spells one with escapes); at most 31. */
+  singleKeys: readonly string[]
 }
 
 const decoder = new TextDecoder()
 
 /** The first thing in the event bytes[start, end) that breaks the rules, or undefined. */
 export function scanEventBytes(bytes: Uint8Array, start: number, end: number, rules: ByteRules): ByteProblem | undefined {
-  const single = rules.singleKey
+  const singles = rules.singleKeys
   let depth = 0
   // The top-level key being read or last read: bytes[keyStart, keyEnd) without its quotes.
   let keyStart = 0
   let keyEnd = 0
   let expectKey = false
-  let singleSeen = false
+  // Bit k: singles[k] was seen.
+  let seen = 0
   const problem = (kind: ByteProblemKind): ByteProblem => ({ kind, field: keyText(bytes, keyStart, keyEnd) })
   let i = start
   while (i < end) {
@@ -86,9 +87,10 @@ export function scanEventBytes(bytes: Uint8Array, start: number, end: number, ru
         keyStart = open + 1
         keyEnd = i
         expectKey = false
-        if (isKey(bytes, keyStart, keyEnd, escaped, single)) {
-          if (singleSeen) return problem('repeated')
-          singleSeen = true
+        const single = whichKey(bytes, keyStart, keyEnd, escaped, singles)
+        if (single >= 0) {
+          if ((seen & (1 << single)) !== 0) return problem('repeated')
+          seen |= 1 << single
         }
       }
       i++
@@ -164,14 +166,16 @@ function stringEnd(bytes: Uint8Array, from: number, end: number): number {
   return end
 }
 
-/** True when the key bytes[from, to) is `name` (decoding escapes, which can spell it in disguise). */
-function isKey(bytes: Uint8Array, from: number, to: number, escaped: boolean, name: string): boolean {
-  if (!escaped) {
-    if (to - from !== name.length) return false
-    for (let k = 0; k < name.length; k++) if (bytes[from + k] !== name.charCodeAt(k)) return false
-    return true
+/** Which of `names` the key bytes[from, to) is (decoding escapes, which can spell one in disguise), or -1. */
+function whichKey(bytes: Uint8Array, from: number, to: number, escaped: boolean, names: readonly string[]): number {
+  if (escaped) return names.indexOf(keyText(bytes, from, to))
+  next: for (let n = 0; n < names.length; n++) {
+    const name = names[n]!
+    if (to - from !== name.length) continue
+    for (let k = 0; k < name.length; k++) if (bytes[from + k] !== name.charCodeAt(k)) continue next
+    return n
   }
-  return keyText(bytes, from, to) === name
+  return -1
 }
 
 function keyText(bytes: Uint8Array, from: number, to: number): string {

@@ -1,7 +1,7 @@
 // Reads one event's bytes in a single pass, without building it: checks the JSON grammar
 // (RFC 8259; UTF-8 is checked once per body, natively, see ingest-request.ts), the storage rules
 // that keep ingest and ClickHouse agreeing (storage-rules.ts: depth, numbers, surrogate escapes,
-// a repeated single key, an empty line) and notes where the values of the well-known top-level
+// a repeated well-known field, an empty line) and notes where the values of the well-known top-level
 // fields are. It allocates nothing: a valid event costs one read of its bytes.
 //
 // It answers only "certainly clean" or "not certainly clean". A clean event is accepted on the
@@ -35,8 +35,8 @@ export const enum ValueKind {
 export interface ScanRules {
   /** Deepest nesting of objects and arrays, the event object being level 1. */
   maxDepth: number
-  /** A top-level key that must not appear twice. */
-  singleKey: string
+  /** Top-level keys that must not appear twice; each one a watched field. */
+  singleFields: readonly string[]
   /** The event must lie on one line (NDJSON): a line break ends the read, so it never runs on into the next lines. */
   oneLine?: boolean
 }
@@ -72,7 +72,8 @@ export class EventScanner {
   /** Watched names as bytes, grouped by length for the key lookup. */
   private readonly byLength: number[][]
   private readonly names: Uint8Array[]
-  private readonly single: number
+  /** Bit k: watched field k must appear at most once. */
+  private readonly singleMask: number
   /** Open containers: 1 object, 0 array; index 0 is the event object. */
   private readonly stack: Uint8Array
 
@@ -81,8 +82,13 @@ export class EventScanner {
     this.names = watched.map((name) => new TextEncoder().encode(name))
     this.byLength = []
     this.names.forEach((name, field) => (this.byLength[name.length] ??= []).push(field))
-    this.single = watched.indexOf(rules.singleKey)
-    if (this.single < 0) throw new Error(`the single key "${rules.singleKey}" must be a watched field`)
+    if (watched.length > 31) throw new Error('at most 31 watched fields: one bit each')
+    this.singleMask = 0
+    for (const name of rules.singleFields) {
+      const field = watched.indexOf(name)
+      if (field < 0) throw new Error(`the single field "${name}" must be a watched field`)
+      this.singleMask |= 1 << field
+    }
     this.valueStart = new Int32Array(watched.length)
     this.valueEnd = new Int32Array(watched.length)
     this.kind = new Uint8Array(watched.length)
@@ -103,9 +109,10 @@ export class EventScanner {
     this.wasUnusual = false
     const stack = this.stack
     const maxDepth = this.rules.maxDepth
-    const single = this.single
+    const singleMask = this.singleMask
     const oneLine = this.rules.oneLine === true
-    let singleSeen = false
+    // Bit k: watched field k was seen.
+    let seen = 0
     let depth = 0
     let i = start
     let field = -1 // the watched field whose value comes next, at depth 1
@@ -147,9 +154,9 @@ export class EventScanner {
             // event is known to be JSON: a refusal is certain without it).
             if (escaped) unusual = true
             else field = this.watched(b, valueStart + 1, i - 1)
-            if (field === single && field >= 0) {
-              if (singleSeen) return NOT_CLEAN
-              singleSeen = true
+            if (field >= 0 && (singleMask & (1 << field)) !== 0) {
+              if ((seen & (1 << field)) !== 0) return NOT_CLEAN
+              seen |= 1 << field
             }
           }
           c = b[i]
@@ -204,7 +211,6 @@ export class EventScanner {
         i += 4
       } else return NOT_CLEAN
       if (field >= 0) {
-        // A repeated key: JSON.parse keeps the last value, so the last one is what is noted.
         this.valueStart[field] = valueStart
         this.valueEnd[field] = i
         kind[field] = valueKind
@@ -237,7 +243,7 @@ export class EventScanner {
    * Whether the last NOT_CLEAN was for an event that is JSON and breaks no rule the scan checks,
    * but holds something merely unusual (an escaped top-level key, a number near ClickHouse's
    * limits), rather than a certain refusal (bad JSON, or a storage rule broken: too deep, an
-   * unpaired surrogate, a repeated single key, an empty line; or the data ended inside the event).
+   * unpaired surrogate, a repeated single field, an empty line; or the data ended inside the event).
    */
   wasUnusual = false
 

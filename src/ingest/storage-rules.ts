@@ -6,25 +6,19 @@
 // arrays, 100 KB keys, thousands of paths, line breaks between tokens) is stored as sent.
 import { scanEventBytes, type ByteRules } from './event-bytes'
 import type { EventProblem } from './event-problem'
+import { Event } from './event-schema'
+import { MAX_EVENT_DEPTH } from './limits'
 
 /**
- * Deepest nesting of objects and arrays an event may have, the event object itself being level 1.
- * Measured on the embedded ClickHouse (one event inserted into a dataset table): arrays nested 256
- * deep insert as fast as a flat event, 500 deep take 4x as long, 1,000 deep 10x, 2,000 deep are
- * refused ("Stack size too large") and 4,000 deep hang the engine. Real log events nest a few
- * levels (Elasticsearch's default mapping depth limit is 20:
- * https://www.elastic.co/guide/en/elasticsearch/reference/current/mapping-settings-limit.html).
- */
-export const MAX_EVENT_DEPTH = 64
-
-/**
- * The field that must appear once. ClickHouse reads the first of a repeated key (the insert skips
- * duplicated paths) while JSON.parse, and so validation, reads the last. For most fields that only
- * decides which value `data` shows (`_raw` keeps both); `duration` is typed Float64 in the table,
- * so {"duration":"x","duration":5} passes validation and is then refused by ClickHouse.
+ * The top-level fields that must appear once: every field the schema gives meaning to. ClickHouse
+ * reads the first of a repeated key (the insert skips duplicated paths) while JSON.parse, and so
+ * validation and enrichment, read the last. So {"duration":"x","duration":5} passes validation and
+ * is then refused by ClickHouse (`duration` is typed Float64 in the table), and
+ * {"service":"first","service":"second"} would store `_service` "second" beside `data.service`
+ * "first" (likewise `namespace` and `timestamp`, and the typed string fields).
  * Other repeated keys are stored: `data` shows the first value, `_raw` keeps all of them.
  */
-export const SINGLE_FIELD = 'duration'
+export const SINGLE_FIELDS: readonly string[] = Object.keys(Event.properties)
 
 /**
  * Numbers ClickHouse reads as JSON.parse does. Measured on the embedded ClickHouse (allow_simdjson = 0,
@@ -45,7 +39,7 @@ const RULES: ByteRules = {
   maxMagnitude: MAX_NUMBER_MAGNITUDE,
   maxIntegerDigits: MAX_INTEGER_DIGITS,
   maxScale: MAX_SCALE,
-  singleKey: SINGLE_FIELD,
+  singleKeys: SINGLE_FIELDS,
 }
 
 /**
