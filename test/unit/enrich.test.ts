@@ -59,6 +59,28 @@ describe('ISO 8601 timestamps', () => {
     (value) => expect(parseIsoTimestamp(value)).toBeNaN(),
   )
 
+  test('every other form reads as Date.parse reads it, for any real date and zone (property)', () => {
+    const two = (n: number) => String(n).padStart(2, '0')
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('0100-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
+        fc.constantFrom('T', 't', ' '),
+        fc.constantFrom('', ':ss', ':ss.f'),
+        fc.integer({ min: 1, max: 9 }),
+        fc.oneof(fc.constantFrom('', 'Z', 'z'), fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.boolean()).map(([s, h, m, colon]) => `${s}${two(h)}${colon ? ':' : ''}${two(m)}`)),
+        (date, separator, seconds, fractionDigits, zone) => {
+          const iso = date.toISOString()
+          const fraction = `${iso.slice(20, 23)}${'123456'}`.slice(0, fractionDigits)
+          const time = `${iso.slice(11, 16)}${seconds.replace('ss', iso.slice(17, 19)).replace('f', fraction)}`
+          const value = `${iso.slice(0, 10)}${separator}${time}${zone}`
+          const standard = `${iso.slice(0, 10)}T${time}${zone === '' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone.toUpperCase()}`
+          expect({ value, ms: parseIsoTimestamp(value) }).toEqual({ value, ms: Date.parse(standard) })
+        },
+      ),
+      { numRuns: 3000 },
+    )
+  })
+
   test('accepts a leap day in a leap year', () => {
     expect(parseIsoTimestamp('2024-02-29T12:00:00Z')).toBe(Date.UTC(2024, 1, 29, 12))
   })

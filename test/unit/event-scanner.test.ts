@@ -123,6 +123,13 @@ describe('the fast reader', () => {
     )
   })
 
+  test('refuses impossible days and times in every timestamp form', () => {
+    for (const timestamp of ['2026-06-31', '2026-06-31 10:00:00', '2026-06-31T12:00:00+00:00', '2026-06-31T12:00', '2026-02-29T00:00:00.000Z', '2026-06-15T24:00:00+00:00', '2026-06-15 23:59:60']) {
+      const text = JSON.stringify({ timestamp })
+      expect({ text, fast: fast(bytesOf(text), 'none').valid, exact: exact(bytesOf(text), 'none').valid }).toEqual({ text, fast: false, exact: false })
+    }
+  })
+
   test('agrees with the exact path on arbitrary JSON objects', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.oneof(fc.constantFrom('timestamp', 'message', 'level', 'service', 'namespace', 'duration', 'requestId'), fc.string()), fc.jsonValue()), (value) => {
