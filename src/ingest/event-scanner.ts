@@ -1,6 +1,7 @@
 // Reads one event's bytes in a single pass, without building it: checks the JSON grammar
 // (RFC 8259; UTF-8 is checked once per body, natively, see ingest-request.ts), the storage rules
-// that keep ingest and ClickHouse agreeing (storage-rules.ts: depth, numbers, surrogate escapes,
+// that keep ingest and ClickHouse agreeing (storage-rules.ts: depth, each dot in a key counting as
+// a level, numbers, surrogate escapes,
 // a repeated well-known field, an empty line) and notes where the values of the well-known top-level
 // fields are. It allocates nothing: a valid event costs one read of its bytes.
 //
@@ -33,7 +34,10 @@ export const enum ValueKind {
 
 /** Limits an event must keep for ClickHouse to store it as JSON.parse reads it (storage-rules.ts). */
 export interface ScanRules {
-  /** Deepest nesting of objects and arrays, the event object being level 1. */
+  /**
+   * Deepest nesting of objects and arrays, the event object being level 1 and each dot in a key
+   * one more level (ClickHouse stores {"a.b":1} as {"a":{"b":1}}).
+   */
   maxDepth: number
   /** Top-level keys that must not appear twice; each one a watched field. */
   singleFields: readonly string[]
@@ -50,6 +54,9 @@ const SAFE_MAGNITUDE_DIGITS = 300
 /** Bytes a string may hold unescaped: everything from 0x20 except the quote and the backslash. */
 const PLAIN = new Uint8Array(256)
 for (let c = 0x20; c < 256; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1
+/** What a key's tight loop skips: PLAIN but the dot, which the key loop counts. */
+const KEY_PLAIN = PLAIN.slice()
+KEY_PLAIN[DOT] = 0
 /** JSON's four whitespace bytes. */
 const SPACE_BYTE = new Uint8Array(256)
 SPACE_BYTE[SPACE] = SPACE_BYTE[LF] = SPACE_BYTE[CR] = SPACE_BYTE[TAB] = 1
@@ -76,6 +83,8 @@ export class EventScanner {
   private readonly singleMask: number
   /** Open containers: 1 object, 0 array; index 0 is the event object. */
   private readonly stack: Uint8Array
+  /** Per open container, the level (dots counted) of the container around it. */
+  private readonly outerLevels: Uint8Array
 
   /** watched: the top-level field names whose values are noted (the event schema's properties). */
   constructor(watched: readonly string[], private readonly rules: ScanRules) {
@@ -93,6 +102,8 @@ export class EventScanner {
     this.valueEnd = new Int32Array(watched.length)
     this.kind = new Uint8Array(watched.length)
     this.stack = new Uint8Array(rules.maxDepth + 1)
+    if (rules.maxDepth > 255) throw new Error('maxDepth must fit a byte')
+    this.outerLevels = new Uint8Array(rules.maxDepth + 1)
   }
 
   /**
@@ -108,12 +119,17 @@ export class EventScanner {
     kind.fill(ValueKind.Absent)
     this.wasUnusual = false
     const stack = this.stack
+    const outerLevels = this.outerLevels
     const maxDepth = this.rules.maxDepth
     const singleMask = this.singleMask
     const oneLine = this.rules.oneLine === true
     // Bit k: watched field k was seen.
     let seen = 0
+    // Open containers, and the level of the innermost one once keys are split at their dots.
     let depth = 0
+    let level = 0
+    // Dots in the key whose value comes next: its containers open that many levels deeper.
+    let keyDots = 0
     let i = start
     let field = -1 // the watched field whose value comes next, at depth 1
     let c: number | undefined
@@ -137,18 +153,28 @@ export class EventScanner {
         // A string: plain bytes skipped in a tight loop, escapes checked one by one.
         escaped = false
         c = b[++i]
-        for (;;) {
-          while (PLAIN[c!] === 1) c = b[++i]
-          if (c === QUOTE) break
-          if (c !== BACKSLASH) return NOT_CLEAN
-          escaped = true
-          i = escapeEnd(b, i)
-          if (i < 0) return NOT_CLEAN
-          c = b[i]
-        }
-        i++
         if (readingKey) {
+          // A key: its dots (raw or escaped) are counted as it is skipped.
+          let dots = 0
+          for (;;) {
+            while (KEY_PLAIN[c!] === 1) c = b[++i]
+            if (c === QUOTE) break
+            if (c === DOT) {
+              dots++
+              c = b[++i]
+              continue
+            }
+            if (c !== BACKSLASH) return NOT_CLEAN
+            escaped = true
+            if (b[i + 1] === LOWER_U && hex4(b, i + 2) === DOT) dots++
+            i = escapeEnd(b, i)
+            if (i < 0) return NOT_CLEAN
+            c = b[i]
+          }
+          i++
           readingKey = false
+          if (level + dots > maxDepth) return NOT_CLEAN
+          keyDots = dots
           if (depth === 1) {
             // An escaped key may spell a watched name in disguise: the exact path reads it (once the
             // event is known to be JSON: a refusal is certain without it).
@@ -167,11 +193,22 @@ export class EventScanner {
           i++
           continue
         }
+        for (;;) {
+          while (PLAIN[c!] === 1) c = b[++i]
+          if (c === QUOTE) break
+          if (c !== BACKSLASH) return NOT_CLEAN
+          escaped = true
+          i = escapeEnd(b, i)
+          if (i < 0) return NOT_CLEAN
+          c = b[i]
+        }
+        i++
         valueKind = escaped ? ValueKind.EscapedString : ValueKind.PlainString
       } else if (readingKey) {
         return NOT_CLEAN
       } else if (c === LBRACE || c === LBRACKET) {
-        if (depth === maxDepth) return NOT_CLEAN
+        const next = level + keyDots + 1
+        if (next > maxDepth) return NOT_CLEAN
         if (field >= 0) {
           // A watched field holding an object or an array: noted as Other (the exact path words it).
           this.valueStart[field] = this.valueEnd[field] = i
@@ -179,7 +216,10 @@ export class EventScanner {
           field = -1
         }
         const isObject = c === LBRACE
+        outerLevels[depth] = level
         stack[depth++] = isObject ? 1 : 0
+        level = next
+        keyDots = 0
         c = b[++i]
         if (SPACE_BYTE[c!] === 1) {
           i = skipSpace(b, i, oneLine)
@@ -190,7 +230,7 @@ export class EventScanner {
           readingKey = isObject
           continue
         }
-        depth--
+        level = outerLevels[--depth]!
         i++
       } else if (c === MINUS || (c! >= ZERO && c! <= NINE)) {
         const end = number(b, i)
@@ -233,7 +273,8 @@ export class EventScanner {
           break
         }
         if (c !== (inObject ? RBRACE : RBRACKET)) return NOT_CLEAN
-        depth--
+        level = outerLevels[--depth]!
+        keyDots = 0
         i++
       }
     }

@@ -2,7 +2,7 @@
 // case where JSON.parse (what validation sees) and ClickHouse's JSON column (what stores `data`)
 // would disagree. Each rule was found by inserting the event into the real table (see
 // test/integration/poison-events.test.ts); everything else odd that JSON allows (empty keys, dotted
-// keys, keys like "a" and "a.b" together, \u0000, -0, 1e-400, integers beyond 64 bits, mixed
+// keys within the depth limit, keys like "a" and "a.b" together, \u0000, -0, 1e-400, integers beyond 64 bits, mixed
 // arrays, 100 KB keys, thousands of paths, line breaks between tokens) is stored as sent.
 import { scanEventBytes, type ByteRules } from './event-bytes'
 import type { EventProblem } from './event-problem'
@@ -42,6 +42,11 @@ const RULES: ByteRules = {
   singleKeys: SINGLE_FIELDS,
 }
 
+/** Characters of a field name an answer repeats: a key may be 100 KB long, and is named twice per refusal. */
+const SHOWN_FIELD_CHARS = 100
+
+const shortened = (field: string): string => (field.length > SHOWN_FIELD_CHARS ? `${field.slice(0, SHOWN_FIELD_CHARS)}…` : field)
+
 /**
  * What ClickHouse would refuse or read differently in an event that passed the schema, or undefined.
  * Read from the event's bytes, bytes[start, end): a value hidden behind a repeated key is invisible
@@ -50,10 +55,15 @@ const RULES: ByteRules = {
 export function storageProblem(bytes: Uint8Array, start: number, end: number): EventProblem | undefined {
   const found = scanEventBytes(bytes, start, end, RULES)
   if (found === undefined) return undefined
-  const field = found.field
+  const field = shortened(found.field)
   switch (found.kind) {
     case 'depth':
       return { field, error: `Field "${field}" nests objects and arrays more than ${MAX_EVENT_DEPTH} levels deep; an event may nest at most ${MAX_EVENT_DEPTH} levels.` }
+    case 'key-depth':
+      return {
+        field,
+        error: `Field "${field}" nests more than ${MAX_EVENT_DEPTH} levels deep once its keys are split at their dots (ClickHouse stores a key "a.b" as "a" holding "b", one level per dot); an event may nest at most ${MAX_EVENT_DEPTH} levels: use fewer dots in keys, or nest less.`,
+      }
     case 'number':
       return { field, error: `Field "${field}" holds a number ClickHouse cannot store as sent (beyond ±1e308, more than 309 digits before the point, or an exponent above 308); send such a number as a string.` }
     case 'surrogate':

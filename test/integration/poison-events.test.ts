@@ -97,6 +97,14 @@ describe('poison events mixed with good ones', () => {
     expect(row!.m).toBe('one')
     expect(await deadLetters()).toBe(0)
   }, 40_000)
+
+  test('SELECT * answers on a dataset of every event ingest accepts among the odd and the poison ones', async () => {
+    const events = [...ODD_STORED_EVENTS, ...POISON_EVENTS.map((e) => e.text)]
+    const accepted: number = (await p.send('everything', `[${events.join(',')}]`)).body.accepted
+    expect(await p.waitForCount('everything', accepted, 20_000)).toBe(accepted)
+    expect(await p.query(`SELECT * FROM ${db}.everything`)).toHaveLength(accepted)
+    expect(accepted).toBe(ODD_STORED_EVENTS.length)
+  }, 40_000)
 })
 
 describe('the event time window', () => {
