@@ -32,7 +32,7 @@ export const Event = T.Object(
     namespace: T.Optional(T.String({ description: 'overrides the x-namespace header for this event' })),
     duration: T.Optional(T.Number()),
   },
-  { additionalProperties: true, description: `One event: any JSON object smaller than 256 KB, nesting objects and arrays at most ${MAX_EVENT_DEPTH} levels deep` },
+  { additionalProperties: true, description: `One event: any JSON object smaller than 256 KB, nesting objects and arrays at most ${MAX_EVENT_DEPTH} levels deep (each dot in a key counting as one more level), with each of the fields below at most once` },
 )
 export type Event = Static<typeof Event>
 
