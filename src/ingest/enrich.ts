@@ -1,5 +1,6 @@
 // What sluice adds to each event: a stable _id, the event's time, its service and namespace.
 import { createHash, randomBytes } from 'node:crypto'
+import type { BodyFormat } from './body-format'
 import { parseIsoTimestamp } from './event-schema'
 
 /**
@@ -24,25 +25,28 @@ function oneOffBase(): string {
 /** Whether a row or message id (`<base>...`) belongs to a request sent without an Idempotency-Key, on this process. */
 export const isOneOffRequestId = (id: string): boolean => id.startsWith(ONE_OFF_PREFIX)
 
+/** What decides a request's rows beside its body: the headers copied into every row, and how the body is read. */
+export interface RequestReading {
+  service: string
+  namespace: string
+  /** The same bytes read as an array and as lines are different events at the same indexes. */
+  format: BodyFormat
+}
+
 /**
  * The per-request part of every `_id` and JetStream message id. With an Idempotency-Key it is
- * derived from the API key, the dataset, that key, the x-service / x-namespace headers (they are
- * part of every row) and the body as inflated, so a retry of the
- * same request (byte for byte, however it is compressed or split on the wire) produces the same
- * ids and lands once, while another body sent under a reused key is another request: its ids
- * differ and it lands in full beside the first. Without a key it is new for every request
- * (oneOffBase), so two identical bodies both land. Each event's `_id` is `<base>-<index in the request array>`.
+ * derived from the API key, the dataset, that key, how the request reads (the x-service /
+ * x-namespace headers, part of every row, and the body format, which decides what each index
+ * names) and the body as inflated, so a retry of the same request (byte for byte, however it is
+ * compressed or split on the wire) produces the same ids and lands once, while another body, or
+ * the same body read otherwise, sent under a reused key is another request: its ids differ and it
+ * lands in full beside the first. Without a key it is new for every request (oneOffBase), so two
+ * identical bodies both land. Each event's `_id` is `<base>-<index in the request array or line number>`.
  */
-export function requestIdBase(
-  apiKey: string,
-  dataset: string,
-  idempotencyKey: string | undefined,
-  body: Uint8Array,
-  headers: { service: string; namespace: string } = { service: '', namespace: '' },
-): string {
+export function requestIdBase(apiKey: string, dataset: string, idempotencyKey: string | undefined, body: Uint8Array, reading: RequestReading): string {
   if (idempotencyKey === undefined || idempotencyKey === '') return oneOffBase()
   // Each part prefixed with its length, so no choice of parts can make two different inputs hash alike.
-  const parts = [apiKey, dataset, idempotencyKey, headers.service, headers.namespace]
+  const parts = [apiKey, dataset, idempotencyKey, reading.service, reading.namespace, reading.format]
   return createHash('sha256')
     .update(parts.map((part) => `${part.length}:${part}`).join('\0'))
     .update(body)

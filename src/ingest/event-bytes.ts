@@ -3,7 +3,7 @@
 // cannot see the value ClickHouse chokes on. One pass over the bytes, no recursion, no allocation on
 // the common path; it trusts that the bytes are valid JSON (JSON.parse has just read them).
 
-import { hex4 } from './event-scanner'
+import { hex4 } from './json-tokens'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -21,8 +21,10 @@ const UPPER_E = 0x45
 const DOT = 0x2e
 const PLUS = 0x2b
 const NEWLINE = 0x0a
+const COLON = 0x3a
 
-export type ByteProblemKind = 'depth' | 'number' | 'surrogate' | 'repeated' | 'empty-line'
+/** 'key-depth': too deep only once keys are split at their dots, as ClickHouse stores them. */
+export type ByteProblemKind = 'depth' | 'key-depth' | 'number' | 'surrogate' | 'repeated' | 'empty-line'
 
 export interface ByteProblem {
   kind: ByteProblemKind
@@ -31,7 +33,7 @@ export interface ByteProblem {
 }
 
 export interface ByteRules {
-  /** Deepest nesting allowed, the event object being level 1. */
+  /** Deepest nesting allowed, the event object being level 1 and each dot in a key one more level. */
   maxDepth: number
   /** Largest magnitude a number may have. */
   maxMagnitude: number
@@ -39,21 +41,32 @@ export interface ByteRules {
   maxIntegerDigits: number
   /** Largest exponent a number may have once its fraction digits are taken off (0.0e309 is 0e308). */
   maxScale: number
-  /** A top-level key that must appear once (also when a repeat spells it with escapes). */
-  singleKey: string
+  /** Top-level keys that must each appear once (also when a repeat spells one with escapes); at most 31. */
+  singleKeys: readonly string[]
 }
 
 const decoder = new TextDecoder()
+/** Per open container, the level of the one around it (grown to the deepest maxDepth asked for). */
+let outerLevels = new Int32Array(0)
 
 /** The first thing in the event bytes[start, end) that breaks the rules, or undefined. */
 export function scanEventBytes(bytes: Uint8Array, start: number, end: number, rules: ByteRules): ByteProblem | undefined {
-  const single = rules.singleKey
+  const singles = rules.singleKeys
+  const maxDepth = rules.maxDepth
+  if (outerLevels.length <= maxDepth) outerLevels = new Int32Array(maxDepth + 1)
+  const outer = outerLevels
+  // Open containers, and the level of the innermost one as ClickHouse nests it: a key "a.b" holds
+  // its value two levels below its object ("a", then "b"), one more level per dot.
   let depth = 0
+  let level = 0
+  // Dots in the key whose value is being read: that value opens its containers this much deeper.
+  let keyDots = 0
   // The top-level key being read or last read: bytes[keyStart, keyEnd) without its quotes.
   let keyStart = 0
   let keyEnd = 0
   let expectKey = false
-  let singleSeen = false
+  // Bit k: singles[k] was seen.
+  let seen = 0
   const problem = (kind: ByteProblemKind): ByteProblem => ({ kind, field: keyText(bytes, keyStart, keyEnd) })
   let i = start
   while (i < end) {
@@ -62,10 +75,12 @@ export function scanEventBytes(bytes: Uint8Array, start: number, end: number, ru
       const open = i
       const readingKey = depth === 1 && expectKey
       let escaped = false
+      let dots = 0
       i++
       while (i < end) {
         const c = bytes[i]!
         if (c !== QUOTE && c !== BACKSLASH) {
+          if (c === DOT) dots++
           i++
           continue
         }
@@ -73,6 +88,7 @@ export function scanEventBytes(bytes: Uint8Array, start: number, end: number, ru
         escaped = true
         if (bytes[i + 1] === LOWER_U) {
           const unit = hex4(bytes, i + 2)
+          if (unit === DOT) dots++
           // A high surrogate must be followed at once by an escaped low one; the pair is one character.
           const high = unit >= 0xd800 && unit <= 0xdbff
           if (isLow(unit) || (high && !(bytes[i + 6] === BACKSLASH && bytes[i + 7] === LOWER_U && isLow(hex4(bytes, i + 8))))) {
@@ -86,19 +102,30 @@ export function scanEventBytes(bytes: Uint8Array, start: number, end: number, ru
         keyStart = open + 1
         keyEnd = i
         expectKey = false
-        if (isKey(bytes, keyStart, keyEnd, escaped, single)) {
-          if (singleSeen) return problem('repeated')
-          singleSeen = true
+        const single = whichKey(bytes, keyStart, keyEnd, escaped, singles)
+        if (single >= 0) {
+          if ((seen & (1 << single)) !== 0) return problem('repeated')
+          seen |= 1 << single
         }
       }
       i++
+      // A string followed by a colon is a key (the bytes are valid JSON): its dots are levels.
+      if (dots > 0 && isKeyEnd(bytes, i, end)) {
+        if (level + dots > maxDepth) return problem('key-depth')
+        keyDots = dots
+      } else keyDots = 0
       continue
     }
     if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
-      if (++depth > rules.maxDepth) return problem('depth')
+      const next = level + keyDots + 1
+      if (next > maxDepth) return problem(depth + 1 > maxDepth ? 'depth' : 'key-depth')
+      outer[depth++] = level
+      level = next
+      keyDots = 0
       if (depth === 1) expectKey = true
     } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-      depth--
+      level = outer[--depth]!
+      keyDots = 0
     } else if (b === COMMA) {
       if (depth === 1) expectKey = true
     } else if (b === NEWLINE && bytes[i + 1] === NEWLINE && i + 1 < end) {
@@ -155,6 +182,13 @@ function badNumber(bytes: Uint8Array, from: number, to: number, rules: ByteRules
 
 const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff
 
+/** Whether a colon follows bytes[from] after whitespace: the string that ends there is a key. */
+function isKeyEnd(bytes: Uint8Array, from: number, end: number): boolean {
+  let i = from
+  while (i < end && (bytes[i] === 0x20 || bytes[i] === NEWLINE || bytes[i] === 0x0d || bytes[i] === 0x09)) i++
+  return bytes[i] === COLON
+}
+
 /** Offset of the quote that closes the string `from` is inside. */
 function stringEnd(bytes: Uint8Array, from: number, end: number): number {
   for (let i = from; i < end; i++) {
@@ -164,14 +198,16 @@ function stringEnd(bytes: Uint8Array, from: number, end: number): number {
   return end
 }
 
-/** True when the key bytes[from, to) is `name` (decoding escapes, which can spell it in disguise). */
-function isKey(bytes: Uint8Array, from: number, to: number, escaped: boolean, name: string): boolean {
-  if (!escaped) {
-    if (to - from !== name.length) return false
-    for (let k = 0; k < name.length; k++) if (bytes[from + k] !== name.charCodeAt(k)) return false
-    return true
+/** Which of `names` the key bytes[from, to) is (decoding escapes, which can spell one in disguise), or -1. */
+function whichKey(bytes: Uint8Array, from: number, to: number, escaped: boolean, names: readonly string[]): number {
+  if (escaped) return names.indexOf(keyText(bytes, from, to))
+  next: for (let n = 0; n < names.length; n++) {
+    const name = names[n]!
+    if (to - from !== name.length) continue
+    for (let k = 0; k < name.length; k++) if (bytes[from + k] !== name.charCodeAt(k)) continue next
+    return n
   }
-  return keyText(bytes, from, to) === name
+  return -1
 }
 
 function keyText(bytes: Uint8Array, from: number, to: number): string {

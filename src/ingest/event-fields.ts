@@ -10,8 +10,8 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { TSchema } from '@sinclair/typebox'
 import { Event, parseCanonicalBytes, timestampMs } from './event-schema'
 import { EventScanner, ValueKind } from './event-scanner'
-import { MAX_EVENT_BYTES } from './limits'
-import { MAX_EVENT_DEPTH, SINGLE_FIELD } from './storage-rules'
+import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH } from './limits'
+import { SINGLE_FIELDS } from './storage-rules'
 import { TimeWindow, type EventLimits } from './time-window'
 
 /** The top-level fields the scanner watches: the schema's properties, in its order. */
@@ -71,7 +71,7 @@ export class EventReader {
 
   constructor(private readonly receivedMs: number, limits?: EventLimits, oneLine = false) {
     this.window = limits && new TimeWindow(receivedMs, limits)
-    this.scanner = new EventScanner(WATCHED_FIELDS, { maxDepth: MAX_EVENT_DEPTH, singleKey: SINGLE_FIELD, oneLine })
+    this.scanner = new EventScanner(WATCHED_FIELDS, { maxDepth: MAX_EVENT_DEPTH, singleFields: SINGLE_FIELDS, oneLine })
   }
 
   /**

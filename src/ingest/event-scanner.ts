@@ -1,8 +1,9 @@
 // Reads one event's bytes in a single pass, without building it: checks the JSON grammar
 // (RFC 8259; UTF-8 is checked once per body, natively, see ingest-request.ts), the storage rules
-// that keep ingest and ClickHouse agreeing (storage-rules.ts: depth, numbers, surrogate escapes,
-// a repeated single key, an empty line) and notes where the values of the well-known top-level
-// fields are. It allocates nothing: a valid event costs one read of its bytes.
+// that keep ingest and ClickHouse agreeing (storage-rules.ts: depth, each dot in a key counting as
+// a level; numbers; surrogate escapes; a repeated well-known field; an empty line) and notes where
+// the values of the well-known top-level fields are. It allocates nothing: a valid event costs one
+// read of its bytes. Single tokens (escapes, whitespace, numbers) are read by json-tokens.ts.
 //
 // It answers only "certainly clean" or "not certainly clean". A clean event is accepted on the
 // spot (after event-fields.ts has checked the noted fields against the schema); anything else,
@@ -11,10 +12,10 @@
 // scanner never has to be right about a refusal, only never wrong about an acceptance; the
 // property tests in test/unit/event-scanner.test.ts hold it to JSON.parse and validate.ts.
 
-const TAB = 0x09, LF = 0x0a, CR = 0x0d, SPACE = 0x20, QUOTE = 0x22, PLUS = 0x2b, COMMA = 0x2c
-const MINUS = 0x2d, DOT = 0x2e, ZERO = 0x30, NINE = 0x39, COLON = 0x3a, UPPER_E = 0x45
-const LBRACKET = 0x5b, BACKSLASH = 0x5c, RBRACKET = 0x5d, LOWER_E = 0x65, LOWER_U = 0x75
-const LBRACE = 0x7b, RBRACE = 0x7d
+import { escapeEnd, hex4, number, skipSpace, SPACE_BYTE, UNUSUAL_NUMBER } from './json-tokens'
+
+const QUOTE = 0x22, COMMA = 0x2c, MINUS = 0x2d, DOT = 0x2e, ZERO = 0x30, NINE = 0x39, COLON = 0x3a
+const LBRACKET = 0x5b, BACKSLASH = 0x5c, RBRACKET = 0x5d, LOWER_U = 0x75, LBRACE = 0x7b, RBRACE = 0x7d
 
 /** scan() result: the event is not certainly clean (invalid, unusual, or cut off by the data's end). */
 export const NOT_CLEAN = -1
@@ -33,33 +34,23 @@ export const enum ValueKind {
 
 /** Limits an event must keep for ClickHouse to store it as JSON.parse reads it (storage-rules.ts). */
 export interface ScanRules {
-  /** Deepest nesting of objects and arrays, the event object being level 1. */
+  /**
+   * Deepest nesting of objects and arrays, the event object being level 1 and each dot in a key
+   * one more level (ClickHouse stores {"a.b":1} as {"a":{"b":1}}).
+   */
   maxDepth: number
-  /** A top-level key that must not appear twice. */
-  singleKey: string
+  /** Top-level keys that must not appear twice; each one a watched field. */
+  singleFields: readonly string[]
   /** The event must lie on one line (NDJSON): a line break ends the read, so it never runs on into the next lines. */
   oneLine?: boolean
 }
 
-// Number literals that cannot come near ClickHouse's limits (±1e308, 309 integer digits, a scale
-// of 308) are clean: at most 200 integer digits, and below 1e300 (integer digits plus a positive
-// exponent under 300). The rest are left to the exact rule (storage-rules.ts).
-const SAFE_INTEGER_DIGITS = 200
-const SAFE_MAGNITUDE_DIGITS = 300
-
 /** Bytes a string may hold unescaped: everything from 0x20 except the quote and the backslash. */
 const PLAIN = new Uint8Array(256)
 for (let c = 0x20; c < 256; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1
-/** JSON's four whitespace bytes. */
-const SPACE_BYTE = new Uint8Array(256)
-SPACE_BYTE[SPACE] = SPACE_BYTE[LF] = SPACE_BYTE[CR] = SPACE_BYTE[TAB] = 1
-/** Bytes allowed after a backslash, besides 'u'. */
-const SIMPLE_ESCAPE = new Uint8Array(256)
-for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1
-const HEX = new Int8Array(256).fill(-1)
-for (let c = 0; c < 10; c++) HEX[ZERO + c] = c
-for (let c = 0; c < 6; c++) HEX[0x61 + c] = HEX[0x41 + c] = 10 + c
-
+/** What a key's tight loop skips: PLAIN but the dot, which the key loop counts. */
+const KEY_PLAIN = PLAIN.slice()
+KEY_PLAIN[DOT] = 0
 /**
  * Scans events and keeps, for the last one scanned, where each watched top-level field's value is.
  * One per request (it is reused from event to event); not reentrant.
@@ -72,21 +63,31 @@ export class EventScanner {
   /** Watched names as bytes, grouped by length for the key lookup. */
   private readonly byLength: number[][]
   private readonly names: Uint8Array[]
-  private readonly single: number
+  /** Bit k: watched field k must appear at most once. */
+  private readonly singleMask: number
   /** Open containers: 1 object, 0 array; index 0 is the event object. */
   private readonly stack: Uint8Array
+  /** Per open container, the level (dots counted) of the container around it. */
+  private readonly outerLevels: Uint8Array
 
   /** watched: the top-level field names whose values are noted (the event schema's properties). */
   constructor(watched: readonly string[], private readonly rules: ScanRules) {
     this.names = watched.map((name) => new TextEncoder().encode(name))
     this.byLength = []
     this.names.forEach((name, field) => (this.byLength[name.length] ??= []).push(field))
-    this.single = watched.indexOf(rules.singleKey)
-    if (this.single < 0) throw new Error(`the single key "${rules.singleKey}" must be a watched field`)
+    if (watched.length > 31) throw new Error('at most 31 watched fields: one bit each')
+    this.singleMask = 0
+    for (const name of rules.singleFields) {
+      const field = watched.indexOf(name)
+      if (field < 0) throw new Error(`the single field "${name}" must be a watched field`)
+      this.singleMask |= 1 << field
+    }
     this.valueStart = new Int32Array(watched.length)
     this.valueEnd = new Int32Array(watched.length)
     this.kind = new Uint8Array(watched.length)
     this.stack = new Uint8Array(rules.maxDepth + 1)
+    if (rules.maxDepth > 255) throw new Error('maxDepth must fit a byte')
+    this.outerLevels = new Uint8Array(rules.maxDepth + 1)
   }
 
   /**
@@ -102,11 +103,17 @@ export class EventScanner {
     kind.fill(ValueKind.Absent)
     this.wasUnusual = false
     const stack = this.stack
+    const outerLevels = this.outerLevels
     const maxDepth = this.rules.maxDepth
-    const single = this.single
+    const singleMask = this.singleMask
     const oneLine = this.rules.oneLine === true
-    let singleSeen = false
+    // Bit k: watched field k was seen.
+    let seen = 0
+    // Open containers, and the level of the innermost one once keys are split at their dots.
     let depth = 0
+    let level = 0
+    // Dots in the key whose value comes next: its containers open that many levels deeper.
+    let keyDots = 0
     let i = start
     let field = -1 // the watched field whose value comes next, at depth 1
     let c: number | undefined
@@ -130,26 +137,36 @@ export class EventScanner {
         // A string: plain bytes skipped in a tight loop, escapes checked one by one.
         escaped = false
         c = b[++i]
-        for (;;) {
-          while (PLAIN[c!] === 1) c = b[++i]
-          if (c === QUOTE) break
-          if (c !== BACKSLASH) return NOT_CLEAN
-          escaped = true
-          i = escapeEnd(b, i)
-          if (i < 0) return NOT_CLEAN
-          c = b[i]
-        }
-        i++
         if (readingKey) {
+          // A key: its dots (raw or escaped) are counted as it is skipped.
+          let dots = 0
+          for (;;) {
+            while (KEY_PLAIN[c!] === 1) c = b[++i]
+            if (c === QUOTE) break
+            if (c === DOT) {
+              dots++
+              c = b[++i]
+              continue
+            }
+            if (c !== BACKSLASH) return NOT_CLEAN
+            escaped = true
+            if (b[i + 1] === LOWER_U && hex4(b, i + 2) === DOT) dots++
+            i = escapeEnd(b, i)
+            if (i < 0) return NOT_CLEAN
+            c = b[i]
+          }
+          i++
           readingKey = false
+          if (level + dots > maxDepth) return NOT_CLEAN
+          keyDots = dots
           if (depth === 1) {
             // An escaped key may spell a watched name in disguise: the exact path reads it (once the
             // event is known to be JSON: a refusal is certain without it).
             if (escaped) unusual = true
             else field = this.watched(b, valueStart + 1, i - 1)
-            if (field === single && field >= 0) {
-              if (singleSeen) return NOT_CLEAN
-              singleSeen = true
+            if (field >= 0 && (singleMask & (1 << field)) !== 0) {
+              if ((seen & (1 << field)) !== 0) return NOT_CLEAN
+              seen |= 1 << field
             }
           }
           c = b[i]
@@ -160,11 +177,22 @@ export class EventScanner {
           i++
           continue
         }
+        for (;;) {
+          while (PLAIN[c!] === 1) c = b[++i]
+          if (c === QUOTE) break
+          if (c !== BACKSLASH) return NOT_CLEAN
+          escaped = true
+          i = escapeEnd(b, i)
+          if (i < 0) return NOT_CLEAN
+          c = b[i]
+        }
+        i++
         valueKind = escaped ? ValueKind.EscapedString : ValueKind.PlainString
       } else if (readingKey) {
         return NOT_CLEAN
       } else if (c === LBRACE || c === LBRACKET) {
-        if (depth === maxDepth) return NOT_CLEAN
+        const next = level + keyDots + 1
+        if (next > maxDepth) return NOT_CLEAN
         if (field >= 0) {
           // A watched field holding an object or an array: noted as Other (the exact path words it).
           this.valueStart[field] = this.valueEnd[field] = i
@@ -172,7 +200,10 @@ export class EventScanner {
           field = -1
         }
         const isObject = c === LBRACE
+        outerLevels[depth] = level
         stack[depth++] = isObject ? 1 : 0
+        level = next
+        keyDots = 0
         c = b[++i]
         if (SPACE_BYTE[c!] === 1) {
           i = skipSpace(b, i, oneLine)
@@ -183,7 +214,7 @@ export class EventScanner {
           readingKey = isObject
           continue
         }
-        depth--
+        level = outerLevels[--depth]!
         i++
       } else if (c === MINUS || (c! >= ZERO && c! <= NINE)) {
         const end = number(b, i)
@@ -204,7 +235,6 @@ export class EventScanner {
         i += 4
       } else return NOT_CLEAN
       if (field >= 0) {
-        // A repeated key: JSON.parse keeps the last value, so the last one is what is noted.
         this.valueStart[field] = valueStart
         this.valueEnd[field] = i
         kind[field] = valueKind
@@ -227,7 +257,8 @@ export class EventScanner {
           break
         }
         if (c !== (inObject ? RBRACE : RBRACKET)) return NOT_CLEAN
-        depth--
+        level = outerLevels[--depth]!
+        keyDots = 0
         i++
       }
     }
@@ -237,7 +268,7 @@ export class EventScanner {
    * Whether the last NOT_CLEAN was for an event that is JSON and breaks no rule the scan checks,
    * but holds something merely unusual (an escaped top-level key, a number near ClickHouse's
    * limits), rather than a certain refusal (bad JSON, or a storage rule broken: too deep, an
-   * unpaired surrogate, a repeated single key, an empty line; or the data ended inside the event).
+   * unpaired surrogate, a repeated single field, an empty line; or the data ended inside the event).
    */
   wasUnusual = false
 
@@ -257,85 +288,4 @@ export class EventScanner {
     }
     return -1
   }
-}
-
-/**
- * Checks the escape at b[i] (a backslash) and returns the offset after it, or NOT_CLEAN: an
- * unknown escape, bad hex digits, or an unpaired surrogate escape (ClickHouse refuses those).
- */
-function escapeEnd(b: Uint8Array, i: number): number {
-  const e = b[i + 1]!
-  if (SIMPLE_ESCAPE[e] === 1) return i + 2
-  if (e !== LOWER_U) return NOT_CLEAN
-  const unit = hex4(b, i + 2)
-  if (unit < 0) return NOT_CLEAN
-  if (unit < 0xd800 || unit > 0xdfff) return i + 6
-  // A high surrogate must be followed at once by an escaped low one; a lone low one is refused too.
-  if (unit > 0xdbff || b[i + 6] !== BACKSLASH || b[i + 7] !== LOWER_U) return NOT_CLEAN
-  const low = hex4(b, i + 8)
-  return low >= 0xdc00 && low <= 0xdfff ? i + 12 : NOT_CLEAN
-}
-
-/**
- * Skips whitespace from b[i]; NOT_CLEAN at an empty line, which ClickHouse cannot read inside an
- * event, and at any line break when the event must lie on one line.
- */
-function skipSpace(b: Uint8Array, i: number, oneLine: boolean): number {
-  for (;;) {
-    const c = b[i]!
-    if (SPACE_BYTE[c] !== 1) return i
-    if (c === LF && (oneLine || b[i + 1] === LF)) return NOT_CLEAN
-    i++
-  }
-}
-
-/**
- * number() adds this to the offset it returns for a literal that might be beyond what ClickHouse
- * reads as JSON.parse does (offsets are below 2^31).
- */
-const UNUSUAL_NUMBER = 2 ** 40
-
-/**
- * Reads a number literal at b[i]; returns the offset after it (plus UNUSUAL_NUMBER for an unusual
- * one), or NOT_CLEAN when it is not JSON's grammar.
- */
-function number(b: Uint8Array, i: number): number {
-  if (b[i] === MINUS) i++
-  let c = b[i]
-  const intStart = i
-  if (c === ZERO) c = b[++i]
-  else if (c! > ZERO && c! <= NINE) {
-    do c = b[++i]
-    while (c! >= ZERO && c! <= NINE)
-  } else return NOT_CLEAN
-  const intDigits = i - intStart
-  let unusual = intDigits > SAFE_INTEGER_DIGITS
-  if (c === DOT) {
-    c = b[++i]
-    if (!(c! >= ZERO && c! <= NINE)) return NOT_CLEAN
-    do c = b[++i]
-    while (c! >= ZERO && c! <= NINE)
-  }
-  if (c === LOWER_E || c === UPPER_E) {
-    c = b[++i]
-    const negative = c === MINUS
-    if (negative || c === PLUS) c = b[++i]
-    if (!(c! >= ZERO && c! <= NINE)) return NOT_CLEAN
-    let exponent = 0
-    do {
-      if (exponent < SAFE_MAGNITUDE_DIGITS) exponent = exponent * 10 + (c! - ZERO)
-      c = b[++i]
-    } while (c! >= ZERO && c! <= NINE)
-    // A negative exponent only makes the number smaller; a positive one must keep it below 1e300.
-    if (!negative && intDigits + exponent >= SAFE_MAGNITUDE_DIGITS) unusual = true
-  }
-  return unusual ? i + UNUSUAL_NUMBER : i
-}
-
-/** The code unit of the 4 hex digits at b[at], or -1. */
-export function hex4(b: Uint8Array, at: number): number {
-  if (at + 4 > b.length) return -1
-  const h0 = HEX[b[at]!]!, h1 = HEX[b[at + 1]!]!, h2 = HEX[b[at + 2]!]!, h3 = HEX[b[at + 3]!]!
-  if ((h0 | h1 | h2 | h3) < 0) return -1
-  return (h0 << 12) | (h1 << 8) | (h2 << 4) | h3
 }

@@ -1,10 +1,11 @@
 // The event model: any JSON object, with sensible types for the fields sluice gives meaning to.
 import { Type as T, FormatRegistry, type Static } from '@sinclair/typebox'
-import { MAX_EVENT_DEPTH } from './storage-rules'
+import { MAX_EVENT_DEPTH } from './limits'
 
 // ISO 8601 date-time as clients send it: date, 'T' or space, time, optional fraction, zone
-// optional (read as UTC). Date.parse must also accept it, which rules out 2024-02-31 etc.
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i
+// optional (read as UTC). Groups: year, month, day, hour, minute, second, fraction, zone sign,
+// zone hours, zone minutes. Every field must exist on the calendar and the clock (readIso).
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):?(\d{2}))?)?$/i
 // A name of our own: Elysia registers its own 'date-time'-style formats in the same registry.
 const TIMESTAMP_FORMAT = 'sluice-event-timestamp'
 FormatRegistry.Set(TIMESTAMP_FORMAT, (value) => !Number.isNaN(parseIsoTimestamp(value)))
@@ -31,7 +32,7 @@ export const Event = T.Object(
     namespace: T.Optional(T.String({ description: 'overrides the x-namespace header for this event' })),
     duration: T.Optional(T.Number()),
   },
-  { additionalProperties: true, description: `One event: any JSON object smaller than 256 KB, nesting objects and arrays at most ${MAX_EVENT_DEPTH} levels deep` },
+  { additionalProperties: true, description: `One event: any JSON object smaller than 256 KB, nesting objects and arrays at most ${MAX_EVENT_DEPTH} levels deep (each dot in a key counting as one more level), with each of the fields below at most once` },
 )
 export type Event = Static<typeof Event>
 
@@ -46,10 +47,11 @@ export const InvalidEvent = T.Object({
 })
 export type InvalidEvent = Static<typeof InvalidEvent>
 
+/** Whether a string has the shape of an ISO 8601 date-time sluice reads (its fields may still be out of range). */
+export const hasIsoShape = (value: string): boolean => ISO_DATE_TIME.test(value)
+
 /** Epoch milliseconds of a timestamp the schema accepted (epoch ms already, or an ISO 8601 string). */
 export const timestampMs = (timestamp: string | number): number => (typeof timestamp === 'number' ? timestamp : parseIsoTimestamp(timestamp))
-
-const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i
 
 // The schema's format check and enrichment both need the time of the same string, one right after
 // the other: remembering the last answer parses each timestamp once.
@@ -63,7 +65,7 @@ let lastMs = Number.NaN
 export function parseIsoTimestamp(value: string): number {
   if (value === lastValue) return lastMs
   lastValue = value
-  lastMs = parseCanonical(value) ?? (ISO_DATE_TIME.test(value) ? parseUncached(value) : Number.NaN)
+  lastMs = parseCanonical(value) ?? readIso(value)
   return lastMs
 }
 
@@ -102,7 +104,17 @@ export function parseCanonicalBytes(b: Uint8Array, start: number, end: number): 
   // Date.UTC reads years below 100 as 19xx: leave those to the general path.
   if (year >= 0 && year < 100) return undefined
   // The shape is canonical, so a value out of range (Feb 30, 24:00) is wrong, not another form.
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return Number.NaN
+  if (year < 0 || second < 0 || ms < 0) return Number.NaN
+  return epochMs(year, month, day, hour, minute, second, ms)
+}
+
+/**
+ * Milliseconds since the epoch of a date and time read as UTC, or NaN when a field is not on the
+ * calendar or the clock: month 13, Nov 31, Feb 29 outside leap years, hour 24, second 60 (Date.parse
+ * rolls some of these into the next month or day instead of refusing them).
+ */
+function epochMs(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
+  if (month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second > 59) return Number.NaN
   if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return Number.NaN
   return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms
 }
@@ -131,9 +143,15 @@ function digits(b: Uint8Array, from: number, count: number): number {
   return x
 }
 
-function parseUncached(value: string): number {
-  // Date.parse reads the 'T' form with a zone natively (the common case); a space separator or
-  // a missing zone needs help, and a date alone is UTC already.
-  const t = value.length > 10 && value.charCodeAt(10) === 32 ? `${value.slice(0, 10)}T${value.slice(11)}` : value
-  return Date.parse(t.length <= 10 || HAS_ZONE.test(t) ? t : `${t}Z`)
+/** Any form ISO_DATE_TIME admits; a fraction beyond milliseconds is cut off, as Date.parse does. */
+function readIso(value: string): number {
+  const m = ISO_DATE_TIME.exec(value)
+  if (m === null) return Number.NaN
+  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'))
+  const local = epochMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), ms)
+  if (m[8] === undefined) return local
+  const zoneHours = Number(m[9])
+  const zoneMinutes = Number(m[10])
+  if (zoneHours > 23 || zoneMinutes > 59) return Number.NaN
+  return local - (m[8] === '-' ? -1 : 1) * (zoneHours * 3_600_000 + zoneMinutes * 60_000)
 }

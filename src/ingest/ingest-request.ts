@@ -180,8 +180,9 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
   const chunkPool = sharedPool('chunks', deps.maxMessageBytes, IDLE_CHUNKS)
   const window = new PublishWindow(deps.publisher, PUBLISH_WINDOW_CHUNKS, chunkPool)
   const headers = { service: request.service ?? '', namespace: request.namespace ?? '' }
+  const reading = { ...headers, format: lines ? 'lines' : 'array' } as const
   const encoder = new RowEncoder(
-    { dataset: request.dataset, idBase: requestIdBase(request.apiKey, request.dataset, request.idempotencyKey, bytes, headers), ...headers, checkLanded },
+    { dataset: request.dataset, idBase: requestIdBase(request.apiKey, request.dataset, request.idempotencyKey, bytes, reading), ...headers, checkLanded },
     bytes,
     deps.maxMessageBytes,
     (chunk, buffer) => window.send(chunk, buffer),

@@ -2,29 +2,23 @@
 // case where JSON.parse (what validation sees) and ClickHouse's JSON column (what stores `data`)
 // would disagree. Each rule was found by inserting the event into the real table (see
 // test/integration/poison-events.test.ts); everything else odd that JSON allows (empty keys, dotted
-// keys, keys like "a" and "a.b" together, \u0000, -0, 1e-400, integers beyond 64 bits, mixed
+// keys within the depth limit, keys like "a" and "a.b" together, \u0000, -0, 1e-400, integers beyond 64 bits, mixed
 // arrays, 100 KB keys, thousands of paths, line breaks between tokens) is stored as sent.
 import { scanEventBytes, type ByteRules } from './event-bytes'
 import type { EventProblem } from './event-problem'
+import { Event } from './event-schema'
+import { MAX_EVENT_DEPTH } from './limits'
 
 /**
- * Deepest nesting of objects and arrays an event may have, the event object itself being level 1.
- * Measured on the embedded ClickHouse (one event inserted into a dataset table): arrays nested 256
- * deep insert as fast as a flat event, 500 deep take 4x as long, 1,000 deep 10x, 2,000 deep are
- * refused ("Stack size too large") and 4,000 deep hang the engine. Real log events nest a few
- * levels (Elasticsearch's default mapping depth limit is 20:
- * https://www.elastic.co/guide/en/elasticsearch/reference/current/mapping-settings-limit.html).
- */
-export const MAX_EVENT_DEPTH = 64
-
-/**
- * The field that must appear once. ClickHouse reads the first of a repeated key (the insert skips
- * duplicated paths) while JSON.parse, and so validation, reads the last. For most fields that only
- * decides which value `data` shows (`_raw` keeps both); `duration` is typed Float64 in the table,
- * so {"duration":"x","duration":5} passes validation and is then refused by ClickHouse.
+ * The top-level fields that must appear once: every field the schema gives meaning to. ClickHouse
+ * reads the first of a repeated key (the insert skips duplicated paths) while JSON.parse, and so
+ * validation and enrichment, read the last. So {"duration":"x","duration":5} passes validation and
+ * is then refused by ClickHouse (`duration` is typed Float64 in the table), and
+ * {"service":"first","service":"second"} would store `_service` "second" beside `data.service`
+ * "first" (likewise `namespace` and `timestamp`, and the typed string fields).
  * Other repeated keys are stored: `data` shows the first value, `_raw` keeps all of them.
  */
-export const SINGLE_FIELD = 'duration'
+export const SINGLE_FIELDS: readonly string[] = Object.keys(Event.properties)
 
 /**
  * Numbers ClickHouse reads as JSON.parse does. Measured on the embedded ClickHouse (allow_simdjson = 0,
@@ -45,8 +39,13 @@ const RULES: ByteRules = {
   maxMagnitude: MAX_NUMBER_MAGNITUDE,
   maxIntegerDigits: MAX_INTEGER_DIGITS,
   maxScale: MAX_SCALE,
-  singleKey: SINGLE_FIELD,
+  singleKeys: SINGLE_FIELDS,
 }
+
+/** Characters of a field name an answer repeats: a key may be 100 KB long, and is named twice per refusal. */
+const SHOWN_FIELD_CHARS = 100
+
+const shortened = (field: string): string => (field.length > SHOWN_FIELD_CHARS ? `${field.slice(0, SHOWN_FIELD_CHARS)}…` : field)
 
 /**
  * What ClickHouse would refuse or read differently in an event that passed the schema, or undefined.
@@ -56,10 +55,15 @@ const RULES: ByteRules = {
 export function storageProblem(bytes: Uint8Array, start: number, end: number): EventProblem | undefined {
   const found = scanEventBytes(bytes, start, end, RULES)
   if (found === undefined) return undefined
-  const field = found.field
+  const field = shortened(found.field)
   switch (found.kind) {
     case 'depth':
       return { field, error: `Field "${field}" nests objects and arrays more than ${MAX_EVENT_DEPTH} levels deep; an event may nest at most ${MAX_EVENT_DEPTH} levels.` }
+    case 'key-depth':
+      return {
+        field,
+        error: `Field "${field}" nests more than ${MAX_EVENT_DEPTH} levels deep once its keys are split at their dots (ClickHouse stores a key "a.b" as "a" holding "b", one level per dot); an event may nest at most ${MAX_EVENT_DEPTH} levels: use fewer dots in keys, or nest less.`,
+      }
     case 'number':
       return { field, error: `Field "${field}" holds a number ClickHouse cannot store as sent (beyond ±1e308, more than 309 digits before the point, or an exponent above 308); send such a number as a string.` }
     case 'surrogate':

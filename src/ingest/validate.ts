@@ -3,7 +3,7 @@
 // time window. Every refusal is a sentence a person can act on.
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { EventProblem } from './event-problem'
-import { Event, timestampMs } from './event-schema'
+import { Event, hasIsoShape, timestampMs } from './event-schema'
 import { storageProblem } from './storage-rules'
 import { timeWindowProblem, type EventLimits } from './time-window'
 
@@ -58,6 +58,9 @@ export function checkEvent(value: unknown, source?: EventSource): EventProblem |
     return { error: `The event does not match the event schema: ${first?.message ?? 'unknown reason'}.` }
   }
   const got = (value as Record<string, unknown>)[field]
+  if (field === 'timestamp' && typeof got === 'string' && hasIsoShape(got)) {
+    return { field, error: `Field "timestamp" is ${describe(got)}, shaped like an ISO 8601 date-time but naming no real moment (a day past the end of its month, month 13, hour 24, minute or second 60, or a zone offset beyond 23:59); send a date and time that exist.` }
+  }
   return { field, error: `Field "${field}" must be ${EXPECTED[field]}, but it is ${describe(got)}.` }
 }
 

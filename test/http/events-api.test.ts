@@ -148,6 +148,23 @@ describe('400 Bad Request', () => {
     expect(publisher.rows()).toHaveLength(1)
   })
 
+  test('a repeated well-known field is refused naming it, in an array and in NDJSON, read in one pass or parsed', async () => {
+    // The escaped key sends its event to the exact path; the others are read in the single pass.
+    const events = ['{"service":"first","service":"second"}', '{"servic\\u0065":"first","service":"second"}', '{"namespace":"a","namespace":"b"}', '{"timestamp":1781521200000,"timestamp":1781521200000}', '{"service":"s","ok":true}']
+    const repeated = (field: string) => ({ field, error: `Field "${field}" appears more than once in the event; send it once (JSON readers disagree on which of the values counts).` })
+    for (const [body, headers] of [[`[${events.join(',')}]`, {}], [events.join('\n'), { 'content-type': 'application/x-ndjson' }]] as const) {
+      const answer = await send(post('/v1/logs', body, headers))
+      expect(answer.status).toBe(400)
+      expect(answer.body.invalid).toEqual([
+        { index: 0, ...repeated('service') },
+        { index: 1, ...repeated('service') },
+        { index: 2, ...repeated('namespace') },
+        { index: 3, ...repeated('timestamp') },
+      ])
+      expect(answer.publisher.rows().map((r) => r._service)).toEqual(['s'])
+    }
+  })
+
   test('when every event is invalid nothing is queued', async () => {
     const { status, body, publisher } = await send(post('/v1/logs', '[1, 2]'))
     expect(status).toBe(400)

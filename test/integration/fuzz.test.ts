@@ -219,7 +219,7 @@ async function throughClickHouse(texts: string[]): Promise<{ wrong: number; dead
     const key = `fuzz-${sent++}`
     const body = `[${part.join(',')}]`
     // The ids derive from the key and the body as sent (enrich.ts).
-    const base = requestIdBase(PIPELINE_KEY, 'fuzzed', key, new TextEncoder().encode(body))
+    const base = requestIdBase(PIPELINE_KEY, 'fuzzed', key, new TextEncoder().encode(body), { service: '', namespace: '', format: 'array' })
     part.forEach((text, i) => expected.set(`${base}-${i}`, text))
     const answer = await pipeline.send('fuzzed', body, { 'idempotency-key': key })
     if (answer.status !== 202) {
@@ -254,6 +254,10 @@ async function throughClickHouse(texts: string[]): Promise<{ wrong: number; dead
     seen.add(row._id)
   }
   wrong += expected.size - seen.size
+  // Every accepted event reads back whole, within the memory a query may use (QUERY_MAX_MEMORY_BYTES).
+  const everything = await pipeline.clickhouse.client.query({ query: `SELECT * FROM ${db}.fuzzed`, format: 'JSONEachRow', clickhouse_settings: { max_memory_usage: '1073741824' } })
+  const readBack = (await everything.json()).length
+  if (readBack !== count) examples.push(`SELECT * read ${readBack} rows of ${count}`)
   let deadLettered = 0
   try {
     const dl = await pipeline.clickhouse.client.query({ query: `SELECT error, row FROM ${db}._dead_letter`, format: 'JSONEachRow' })

@@ -63,4 +63,20 @@ describe('Idempotency-Key', () => {
     expect(answers[0]!.body.accepted).toBe(2)
     expect(await settle('idem_partial', 2)).toEqual({ rows: 2, ids: 2 })
   }, 60_000)
+
+  test('the same bytes sent as NDJSON and as a JSON array under one key are two requests: each lands in full under ids of its own', async () => {
+    // Line 1 of the NDJSON reading is A, element 1 of the array reading is C. C lies near the future
+    // edge of the time window, so both requests ask the batcher to write only rows not yet landed.
+    const nearFutureEdge = new Date(Date.now() + 86_400_000 - 5 * 60_000).toISOString()
+    const body = `[\n{"message":"A"}\n,\n{"message":"C","timestamp":"${nearFutureEdge}"}\n]`
+    const lines = await p.send('idem_format', body, { 'idempotency-key': 'f-1', 'content-type': 'application/x-ndjson' })
+    expect(lines.status).toBe(400)
+    expect(lines.body.accepted).toBe(2)
+    expect(lines.body.invalid.map((i: { index: number }) => i.index)).toEqual([0, 2, 4])
+    const array = await p.send('idem_format', body, { 'idempotency-key': 'f-1' })
+    expect(array.status).toBe(202)
+    expect(await settle('idem_format', 4)).toEqual({ rows: 4, ids: 4 })
+    const stored = await p.query(`SELECT toString(data.message) AS m, count() AS n FROM ${p.clickhouse.database}.idem_format GROUP BY m ORDER BY m`)
+    expect(stored.map((r) => [r.m, Number(r.n)])).toEqual([['A', 2], ['C', 2]])
+  }, 60_000)
 })

@@ -93,9 +93,17 @@ describe('poison events mixed with good ones', () => {
     // An element is its bytes from its first to its last character: whitespace around it is the array's.
     expect(landed).toEqual(ODD_STORED_EVENTS.map((e) => e.trim()).sort())
     // A repeated key: `data` keeps the first value, as ClickHouse reads JSON.
-    const [row] = await p.query(`SELECT toString(data.message) AS m FROM ${db}.odd WHERE _raw = '{"message":"one","message":"two"}'`)
+    const [row] = await p.query(`SELECT toString(data.note) AS m FROM ${db}.odd WHERE _raw = '{"note":"one","note":"two"}'`)
     expect(row!.m).toBe('one')
     expect(await deadLetters()).toBe(0)
+  }, 40_000)
+
+  test('SELECT * answers on a dataset of every event ingest accepts among the odd and the poison ones', async () => {
+    const events = [...ODD_STORED_EVENTS, ...POISON_EVENTS.map((e) => e.text)]
+    const accepted: number = (await p.send('everything', `[${events.join(',')}]`)).body.accepted
+    expect(await p.waitForCount('everything', accepted, 20_000)).toBe(accepted)
+    expect(await p.query(`SELECT * FROM ${db}.everything`)).toHaveLength(accepted)
+    expect(accepted).toBe(ODD_STORED_EVENTS.length)
   }, 40_000)
 })
 

@@ -25,7 +25,7 @@ afterAll(async () => {
 const enc = new TextEncoder()
 /** A 10-row chunk of a request sent without an Idempotency-Key (such chunks may share messages). */
 function oneOffChunk(dataset: string, rowBytes = 100): OutgoingChunk {
-  const base = requestIdBase('k', dataset, undefined, new Uint8Array(0))
+  const base = requestIdBase('k', dataset, undefined, new Uint8Array(0), { service: '', namespace: '', format: 'array' })
   const rows = Array.from({ length: 10 }, (_, i) => `{"_id":"${base}-${i}","_raw":{"p":"${'x'.repeat(rowBytes)}"}}\n`).join('')
   return { dataset, body: enc.encode(rows), events: 10, lastId: `${base}-9`, msgId: `${base}:0-9` }
 }

@@ -36,6 +36,8 @@ const stringText = fc.oneof(
 const EDGE_KEYS = [
   '"duration"', '"message"', '"level"', '"timestamp"', '"service"', '"namespace"', '"requestId"', '"traceId"', '"dur\\u0061tion"',
   '""', '"."', '"a"', '"a.b"', '"a..b"', '".a"', '"a."', '"message.y"', '"duration.x"', '"k\\u0000"', '"\\ud800"', '"_raw"', '"_id"', '"data"',
+  // Each dot is a level once ClickHouse splits the key: near the depth limit, and far past it.
+  '"a\\u002eb"', `"${'d.'.repeat(30)}d"`, `"${'d.'.repeat(62)}d"`, `"${'.'.repeat(2000)}"`,
 ]
 const keyText = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...EDGE_KEYS) },
@@ -72,6 +74,8 @@ const timestampText = (now: number) =>
     { weight: 2, arbitrary: fc.integer({ min: -29 * DAY, max: DAY - 60_000 }).map((d) => String(now + d)) },
     { weight: 1, arbitrary: fc.integer({ min: -400 * DAY, max: 400 * DAY }).map((d) => JSON.stringify(new Date(now + d).toISOString())) },
     { weight: 1, arbitrary: fc.constantFrom('"yesterday"', '"2024-02-30T00:00:00Z"', '0', '-1', '1.5', '253402300800000', 'null', '{}', '"1969-12-31"') },
+    // Days and times that do not exist, in the forms other than the canonical one.
+    { weight: 1, arbitrary: fc.integer({ min: -20, max: 0 }).map((d) => new Date(now + d * DAY).toISOString().slice(0, 8)).chain((month) => fc.constantFrom(`"${month}32"`, `"${month}31 10:00:00"`, `"${month}30T24:00:00+00:00"`, `"${month}01 23:59:60"`)) },
   )
 
 /** A well-formed, ordinary log event: ingest must accept every one of these. */
@@ -103,7 +107,7 @@ const element = (now: number): fc.Arbitrary<FuzzElement> =>
         .map(([entries, gap]) => ({ text: joinObject(entries, gap), plain: false })),
     },
     { weight: 1, arbitrary: fc.tuple(keyText, deepText).map(([k, v]) => ({ text: `{${k}:${v}}`, plain: false })) },
-    { weight: 1, arbitrary: fc.tuple(stringText, stringText, fc.constantFrom('"duration"', '"message"', '"a"')).map(([a, b, k]) => ({ text: `{${k}:${a},${k}:${b}}`, plain: false })) },
+    { weight: 1, arbitrary: fc.tuple(stringText, stringText, fc.constantFrom('"duration"', '"message"', '"service"', '"timestamp"', '"a"')).map(([a, b, k]) => ({ text: `{${k}:${a},${k}:${b}}`, plain: false })) },
     { weight: 1, arbitrary: fc.oneof(scalarText, valueText).map((text) => ({ text, plain: false })) },
   )
 

@@ -15,8 +15,9 @@ function chunkOf(base: string, dataset = 'logs', events = 2, pad = 0): { chunk: 
   const rows = Array.from({ length: events }, (_, i) => `{"_id":"${base}-${i}","_raw":{"p":"${'x'.repeat(pad)}"}}\n`).join('')
   return { chunk: { dataset, body: enc.encode(rows), events, lastId: `${base}-${events - 1}`, msgId: `${base}:0-${events - 1}` } }
 }
-const oneOff = () => requestIdBase('k', 'logs', undefined, body)
-const keyed = (key: string) => requestIdBase('k', 'logs', key, body)
+const ARRAY = { service: '', namespace: '', format: 'array' } as const
+const oneOff = () => requestIdBase('k', 'logs', undefined, body, ARRAY)
+const keyed = (key: string) => requestIdBase('k', 'logs', key, body, ARRAY)
 
 describe('one-off request ids', () => {
   test('requests without an Idempotency-Key get fresh 32-hex-digit bases this process recognises', () => {

@@ -6,7 +6,7 @@ import { isUtf8 } from 'node:buffer'
 import fc from 'fast-check'
 import { makeLogEvent } from '../../bench/fixtures'
 import { eventTimeMs } from '../../src/ingest/enrich'
-import { EventReader, LiteralStrings } from '../../src/ingest/event-fields'
+import { EventReader, LiteralStrings, WATCHED_FIELDS } from '../../src/ingest/event-fields'
 import { ElementRun, VALID } from '../../src/ingest/element-run'
 import { checkEvent, type EventLimits } from '../../src/ingest/validate'
 import { elementPool } from '../support/fuzz-requests'
@@ -103,10 +103,31 @@ describe('the fast reader', () => {
     }
   })
 
-  test('the last of a repeated field is the one judged, as JSON.parse reads it', () => {
-    expect(agrees(bytesOf('{"message":1,"message":"x"}')).valid).toBe(true)
-    expect(fast(bytesOf('{"message":"x","message":1}')).valid).toBe(false)
-    expect(agrees(bytesOf('{"service":"a","service":"b"}')).service).toBe('b')
+  test('a repeated well-known field is never valid, whichever of its values the schema would take', () => {
+    for (const text of ['{"message":1,"message":"x"}', '{"message":"x","message":1}', '{"service":"first","service":"second"}', '{"namespace":"a","x":1,"namespace":"a"}', '{"timestamp":"2026-06-15T11:00:00Z","timestamp":1781521200000}', '{"level":"info","level":"info"}']) {
+      expect({ text, fast: fast(bytesOf(text)).valid, exact: exact(bytesOf(text)).valid }).toEqual({ text, fast: false, exact: false })
+    }
+    // Repeats of other keys, and of well-known names below the top level, are stored as sent.
+    expect(agrees(bytesOf('{"a":1,"a":2,"service":"s"}')).service).toBe('s')
+    expect(agrees(bytesOf('{"x":{"service":1,"service":2}}')).valid).toBe(true)
+  })
+
+  test('agrees with the exact path on objects whose keys repeat', () => {
+    const key = fc.oneof(fc.constantFrom(...WATCHED_FIELDS, 'a', 'dur\\u0061tion', 'servic\\u0065'), fc.string({ maxLength: 3 }).map((s) => JSON.stringify(s).slice(1, -1)))
+    const value = fc.oneof(fc.string().map((s) => JSON.stringify(s)), fc.integer({ min: 0, max: NOW }).map(String), fc.jsonValue().map((v) => JSON.stringify(v)))
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, value), { maxLength: 6 }), (entries) => {
+        agrees(bytesOf(`{${entries.map(([k, v]) => `"${k}":${v}`).join(',')}}`))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  test('refuses impossible days and times in every timestamp form', () => {
+    for (const timestamp of ['2026-06-31', '2026-06-31 10:00:00', '2026-06-31T12:00:00+00:00', '2026-06-31T12:00', '2026-02-29T00:00:00.000Z', '2026-06-15T24:00:00+00:00', '2026-06-15 23:59:60']) {
+      const text = JSON.stringify({ timestamp })
+      expect({ text, fast: fast(bytesOf(text), 'none').valid, exact: exact(bytesOf(text), 'none').valid }).toEqual({ text, fast: false, exact: false })
+    }
   })
 
   test('agrees with the exact path on arbitrary JSON objects', () => {

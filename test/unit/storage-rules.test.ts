@@ -2,7 +2,8 @@
 // checkEvent exactly as the request flow calls it: the parsed element plus its bytes in the body.
 // test/integration/poison-events.test.ts proves each rule against the real table.
 import { describe, expect, test } from 'bun:test'
-import { MAX_EVENT_DEPTH } from '../../src/ingest/storage-rules'
+import { Event } from '../../src/ingest/event-schema'
+import { MAX_EVENT_DEPTH } from '../../src/ingest/limits'
 import { checkEvent, type EventLimits } from '../../src/ingest/validate'
 
 const encoder = new TextEncoder()
@@ -92,11 +93,25 @@ describe('repeated keys', () => {
     },
   )
 
+  // Every field the schema gives meaning to: a repeat decides what ingest judges (and, for service,
+  // namespace and timestamp, what `_service`, `_namespace` and `_timestamp` hold) apart from what `data` shows.
+  const VALUES: Record<string, [string, string]> = { timestamp: ['"2026-06-15T11:00:00Z"', '1781521200000'], duration: ['4', '5'] }
+  test.each(Object.keys(Event.properties))('a repeated %s is refused, however it is spelled or spaced', (name) => {
+    const [first, second] = VALUES[name] ?? ['"first"', '"second"']
+    const escaped = `\\u${name.charCodeAt(0).toString(16).padStart(4, '0')}${name.slice(1)}`
+    for (const text of [`{"${name}":${first},"${name}":${second}}`, `{"${escaped}":${first},"${name}":${second}}`, `{"${name}":${first}, "a":{"b":1}, "${name}" : ${second}}`, `{"${name}":${first},"${name}":${first}}`]) {
+      expect({ text, problem: check(text) }).toEqual({
+        text,
+        problem: { field: name, error: `Field "${name}" appears more than once in the event; send it once (JSON readers disagree on which of the values counts).` },
+      })
+    }
+  })
+
   test.each([
     '{"duration":5,"a":{"duration":"x"}}',
     '{"message":"duration","duration":5,"note":"\\"duration\\""}',
     '{"a":{"duration":1,"duration":2},"duration":3}',
-    '{"message":"x","message":"y"}',
+    '{"a":{"service":"x","service":"y"},"service":"z"}',
     '{"a":1,"a":"x"}',
     '{"a":1,"a.b":2}',
     '{"message":"x","message.y":1}',
