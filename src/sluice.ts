@@ -25,7 +25,8 @@ import { DatasetRegistry, datasetBucketFor } from './queue/dataset-registry'
 import { DEFAULT_MAX_MESSAGE_BYTES } from './queue/message-format'
 import { createEventPublisher } from './queue/publisher'
 import { markRestartSuspects } from './queue/restart-suspects'
-import { connectNats, ensureStreamWithRetry, NatsLink, retryWhileStarting } from './queue/stream'
+import { QueueConnection } from './queue/connection'
+import { ensureStreamWithRetry, retryWhileStarting } from './queue/stream'
 import type { EventPublisher } from './queue/types'
 import { createClickHouse, createQueryClickHouse, pingClickHouse, type ClickHouseClient, type QueryConnection } from './sink/clickhouse'
 import { RowWriter } from './sink/row-writer'
@@ -102,15 +103,16 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   }
   // The local server may have died in its first moments (its supervisor starts it again): keep
   // trying as for the stream. A NATS_URL of the user's fails at once, so a wrong one shows at start.
-  const nc = natsServer !== undefined ? await retryWhileStarting('connect to the local nats-server', () => connectNats(natsUrl, logger), logger) : await connectNats(natsUrl, logger)
+  // One message must carry one whole event and its row.
+  const connectQueue = () => QueueConnection.connect(natsUrl!, { logger, minMessageBytes: MAX_EVENT_BYTES + 4 * 1024 })
+  const queue = natsServer !== undefined ? await retryWhileStarting('connect to the local nats-server', connectQueue, logger) : await connectQueue()
+  const nc = queue.nc
   shutdown.add('close the NATS connection', 0.5, () => nc.drain().catch(() => nc.close()))
   await ensureStreamWithRetry(nc, config.nats, logger)
   if (config.nats.maxAgeMs > 0) {
     // JetStream deletes by age whether or not the batcher wrote the events: say so once, loudly.
     logger.warn({ maxAgeMs: config.nats.maxAgeMs }, 'NATS_STREAM_MAX_AGE_MS is set: events not written to ClickHouse within it are deleted from JetStream, even after their 202')
   }
-  const natsLink = new NatsLink(nc)
-  const maxMessageBytes = messageBytesFor(nc.info?.max_payload)
 
   // An ingest-only node needs ClickHouse only to answer /query, and only a server can be shared.
   const usesClickHouse = config.role !== 'ingest' || config.clickhouse.url !== undefined
@@ -140,8 +142,8 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   if (config.role !== 'ingest') {
     const tables = new TableManager(clickhouse!, config.clickhouse)
     const consumer = markRestartSuspects(
-      createEventConsumer(nc, { stream: config.nats.stream, ackWaitMs: config.batch.ackWaitMs, maxEvents: config.batch.maxEvents, logger }),
-      nc,
+      createEventConsumer(queue, { stream: config.nats.stream, ackWaitMs: config.batch.ackWaitMs, maxEvents: config.batch.maxEvents, logger }),
+      queue,
       config.nats,
       logger,
     )
@@ -170,12 +172,12 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     shutdown.add('flush the batcher', 0.8, (_deadline, signal) => batcher!.stop(signal))
   }
 
-  const publisher = timedPublisher(createEventPublisher(nc, { stream: config.nats.stream, logger }), metrics)
+  const publisher = timedPublisher(createEventPublisher(queue, { stream: config.nats.stream, logger }), metrics)
   const budget = new InflightBudget(config.ingest.maxInflightBytes)
   metrics.observeInflight(() => budget.usedBytes)
   const datasets = config.role === 'batcher'
     ? undefined
-    : await retryWhileStarting('open the dataset registry', () => DatasetRegistry.open(nc, { bucket: datasetBucketFor(config.nats.stream), replicas: config.nats.replicas, maxDatasets: config.ingest.maxDatasets, logger }), logger)
+    : await retryWhileStarting('open the dataset registry', () => DatasetRegistry.open(queue, { bucket: datasetBucketFor(config.nats.stream), replicas: config.nats.replicas, maxDatasets: config.ingest.maxDatasets, logger }), logger)
   if (datasets) shutdown.add('stop watching datasets', 0.2, async () => datasets.stop())
   const inFlight = new InFlight()
   // The TTL narrows the window: an older event would be dropped right after it was stored.
@@ -188,7 +190,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     queryKeys,
     ingest: (request) => {
       if (config.role === 'batcher') return Promise.reject(new WrongRoleError('This node runs ROLE=batcher and takes no events: send them to a node with ROLE=ingest or ROLE=all.'))
-      return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes, eventLimits, budget, datasets }))
+      return inFlight.track(ingestRequest(request, { publisher, maxMessageBytes: queue.maxMessageBytes, eventLimits, budget, datasets }))
     },
     runner,
     metrics,
@@ -197,7 +199,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     console: config.consoleEnabled ? { database: config.clickhouse.database, exampleIngestKey: generated?.key ?? config.apiKeys.find((k) => !k.startsWith('sha256:')) } : undefined,
     readiness: async () => {
       const [nats, ch] = await Promise.all([
-        answersWithin(async () => natsLink.usable && (await nc.flush().then(() => true, () => false)), READY_CHECK_TIMEOUT_MS),
+        answersWithin(async () => queue.usable && (await nc.flush().then(() => true, () => false)), READY_CHECK_TIMEOUT_MS),
         clickhouse ? answersWithin(() => pingClickHouse(clickhouse!), READY_CHECK_TIMEOUT_MS) : true,
       ])
       return { nats, clickhouse: ch }
@@ -244,18 +246,6 @@ async function answersWithin(check: () => Promise<boolean>, timeoutMs: number): 
   } finally {
     clearTimeout(timer)
   }
-}
-
-/**
- * Message size for this NATS: its max_payload less room for headers, at most the stream's limit.
- * A server that cannot carry one whole event (256 KB) plus its row text cannot run sluice.
- */
-function messageBytesFor(maxPayload: number | undefined): number {
-  const bytes = Math.min(DEFAULT_MAX_MESSAGE_BYTES, (maxPayload ?? DEFAULT_MAX_MESSAGE_BYTES) - 4 * 1024)
-  if (bytes < MAX_EVENT_BYTES + 4 * 1024) {
-    throw new QueueUnavailableError(`the NATS server's max_payload (${maxPayload} bytes) is too small: sluice needs at least ${MAX_EVENT_BYTES + 8 * 1024} bytes to carry a 256 KB event`)
-  }
-  return bytes
 }
 
 function timedPublisher(inner: EventPublisher, metrics: Metrics): EventPublisher {

@@ -13,7 +13,8 @@ import {
 } from 'nats'
 import type { Logger } from '../log'
 import { Header, SUBJECT_WILDCARD } from './message-format'
-import { jsErrCode, NatsLink, STREAM_MAX_MSG_BYTES } from './stream'
+import type { QueueConnection } from './connection'
+import { jsErrCode, STREAM_MAX_MSG_BYTES } from './stream'
 import type { EventConsumer, PullBudget, QueuedMessage } from './types'
 
 export const DEFAULT_CONSUMER_NAME = 'sluice-batcher'
@@ -75,7 +76,7 @@ export function toQueuedMessage(m: JsMsg): QueuedMessage {
 
 export class JetStreamConsumer implements EventConsumer {
   private readonly name: string
-  private readonly link: NatsLink
+  private readonly nc: NatsConnection
   private jsm?: JetStreamManager
   private messages?: ConsumerMessages
   private stopped = false
@@ -87,9 +88,9 @@ export class JetStreamConsumer implements EventConsumer {
   /** True between the first problem and the next success: warn once per outage, not per retry. */
   private troubled = false
 
-  constructor(private readonly nc: NatsConnection, private readonly options: ConsumerOptions) {
+  constructor(private readonly queue: QueueConnection, private readonly options: ConsumerOptions) {
     this.name = options.name ?? DEFAULT_CONSUMER_NAME
-    this.link = new NatsLink(nc)
+    this.nc = queue.nc
   }
 
   /**
@@ -154,7 +155,7 @@ export class JetStreamConsumer implements EventConsumer {
     while (!this.stopped && !this.nc.isClosed()) {
       try {
         // While disconnected every API call would only wait out its timeout: wait for the link instead.
-        if (!this.link.usable) throw new Error('NATS is not connected')
+        if (!this.queue.usable) throw new Error('NATS is not connected')
         const consumer = await this.ensureConsumer()
         if (this.stopped) break
         // An operator may cap the messages per pull on the consumer (max_batch); larger pulls are refused.
@@ -258,7 +259,7 @@ export class JetStreamConsumer implements EventConsumer {
   }
 
   async lag(): Promise<number> {
-    if (!this.link.usable) return 0 // unknown; answering at once keeps /metrics fast during an outage
+    if (!this.queue.usable) return 0 // unknown; answering at once keeps /metrics fast during an outage
     try {
       const info = await (await this.manager()).consumers.info(this.options.stream, this.name)
       return info.num_pending + info.num_ack_pending
@@ -268,5 +269,5 @@ export class JetStreamConsumer implements EventConsumer {
   }
 }
 
-export const createEventConsumer = (nc: NatsConnection, options: ConsumerOptions): JetStreamConsumer =>
-  new JetStreamConsumer(nc, options)
+export const createEventConsumer = (queue: QueueConnection, options: ConsumerOptions): JetStreamConsumer =>
+  new JetStreamConsumer(queue, options)

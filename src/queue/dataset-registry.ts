@@ -6,11 +6,11 @@
 // The cap is checked against the local view (known names plus this node's registrations under
 // way) before the create, so several nodes registering new names at the same moment may overshoot
 // it by as many names as the other nodes are registering concurrently (a few).
-import { NatsError, type KV, type NatsConnection } from 'nats'
+import { NatsError, type KV } from 'nats'
 import { QueueUnavailableError, SluiceError } from '../errors'
 import type { Logger } from '../log'
 import { PUBLISH_TIMEOUT_MS } from './publisher'
-import { NatsLink } from './stream'
+import type { QueueConnection } from './connection'
 
 /** The deployment has its maximum number of datasets; this new one is refused (a 400, as an invalid dataset). */
 export class DatasetLimitError extends SluiceError {
@@ -41,15 +41,15 @@ export class DatasetRegistry {
 
   private constructor(
     private readonly kv: KV,
-    private readonly link: NatsLink,
+    private readonly link: QueueConnection,
     private readonly maxDatasets: number,
     private readonly logger?: Logger,
   ) {}
 
   /** Opens (creating if needed) the bucket and resolves once every existing name is known. */
-  static async open(nc: NatsConnection, options: DatasetRegistryOptions): Promise<DatasetRegistry> {
-    const kv = await nc.jetstream().views.kv(options.bucket, { replicas: options.replicas, history: 1, timeout: PUBLISH_TIMEOUT_MS })
-    const registry = new DatasetRegistry(kv, new NatsLink(nc), options.maxDatasets, options.logger)
+  static async open(queue: QueueConnection, options: DatasetRegistryOptions): Promise<DatasetRegistry> {
+    const kv = await queue.nc.jetstream().views.kv(options.bucket, { replicas: options.replicas, history: 1, timeout: PUBLISH_TIMEOUT_MS })
+    const registry = new DatasetRegistry(kv, queue, options.maxDatasets, options.logger)
     await registry.watch()
     return registry
   }

@@ -10,9 +10,9 @@ import { QueueUnavailableError } from '../errors'
 import { type BufferPool, sharedPool } from '../ingest/buffer-pool'
 import type { Logger } from '../log'
 import { coalesce, type Outgoing } from './coalesce'
-import { DEFAULT_MAX_MESSAGE_BYTES, FORMAT_V1, Header, subjectFor } from './message-format'
+import { FORMAT_V1, Header, subjectFor } from './message-format'
 import { PubAckInbox, PublishRefusedError } from './pub-acks'
-import { NatsLink } from './stream'
+import type { QueueConnection } from './connection'
 import type { EventPublisher, OutgoingChunk } from './types'
 
 /** Longest wait for one PubAck; past it ingest answers 503 and the client retries (idempotently). */
@@ -28,7 +28,7 @@ export interface PublisherOptions {
   stream: string
   timeoutMs?: number
   logger?: Logger
-  /** Largest message body; by default what the server's max_payload leaves room for (as ingest sizes chunks). */
+  /** Largest message body; by default the connection's (as ingest sizes chunks). */
   maxMessageBytes?: number
 }
 
@@ -44,7 +44,6 @@ interface Waiter {
 }
 
 export class JetStreamPublisher implements EventPublisher {
-  private readonly link: NatsLink
   private readonly inbox: PubAckInbox
   private readonly maxMessageBytes: number
   private readonly pool: BufferPool
@@ -52,11 +51,12 @@ export class JetStreamPublisher implements EventPublisher {
   private queued: Waiter[] = []
   private scheduled = false
 
-  constructor(private readonly nc: NatsConnection, private readonly options: PublisherOptions) {
-    this.link = new NatsLink(nc)
+  private readonly nc: NatsConnection
+
+  constructor(private readonly queue: QueueConnection, private readonly options: PublisherOptions) {
+    const nc = (this.nc = queue.nc)
     this.inbox = new PubAckInbox(nc, options.timeoutMs ?? PUBLISH_TIMEOUT_MS)
-    const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_MESSAGE_BYTES
-    this.maxMessageBytes = options.maxMessageBytes ?? Math.min(DEFAULT_MAX_MESSAGE_BYTES, maxPayload - 4 * 1024)
+    this.maxMessageBytes = options.maxMessageBytes ?? queue.maxMessageBytes
     this.pool = sharedPool('chunks', this.maxMessageBytes, IDLE_MESSAGE_BUFFERS)
     // A closed connection answers nothing more: fail what waits now rather than at its timeout.
     void nc.closed().then(() => this.inbox.failAll(new PublishRefusedError('the NATS connection was closed')))
@@ -69,7 +69,7 @@ export class JetStreamPublisher implements EventPublisher {
    */
   publish(chunks: readonly OutgoingChunk[]): Promise<void> {
     if (chunks.length === 0) return Promise.resolve()
-    if (!this.link.usable) return Promise.reject(new QueueUnavailableError('NATS is not connected; events were not queued'))
+    if (!this.queue.usable) return Promise.reject(new QueueUnavailableError('NATS is not connected; events were not queued'))
     if (!this.scheduled) {
       this.scheduled = true
       setImmediate(() => this.flush())
@@ -93,7 +93,7 @@ export class JetStreamPublisher implements EventPublisher {
     for (const message of coalesce(waiters, this.maxMessageBytes, this.pool)) acks.push(this.send(message))
     // A dropped connection fails what is still waiting at once instead of at the timeout; a refusal
     // is each message's own, so settle all before looking.
-    void this.link.guard(Promise.allSettled(acks)).catch((err: Error) => this.inbox.failAll(err))
+    void this.queue.guard(Promise.allSettled(acks)).catch((err: Error) => this.inbox.failAll(err))
   }
 
   private send(message: Outgoing<Waiter>): Promise<void> {
@@ -134,4 +134,4 @@ export class JetStreamPublisher implements EventPublisher {
   }
 }
 
-export const createEventPublisher = (nc: NatsConnection, options: PublisherOptions): JetStreamPublisher => new JetStreamPublisher(nc, options)
+export const createEventPublisher = (queue: QueueConnection, options: PublisherOptions): JetStreamPublisher => new JetStreamPublisher(queue, options)

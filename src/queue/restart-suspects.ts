@@ -15,8 +15,8 @@
 //   for a window before the restart has no such suspects at all. When the stream has no history
 //   (new, or its store wiped while ClickHouse kept the rows), every message delivered within one
 //   window after the start is suspect instead.
-import { Events, type NatsConnection } from 'nats'
 import type { Logger } from '../log'
+import type { QueueConnection } from './connection'
 import type { EventConsumer, QueuedMessage } from './types'
 
 const RETRY_MS = 500
@@ -29,7 +29,7 @@ export interface SuspectConfig {
   clockSkewMs?: number
 }
 
-export function markRestartSuspects(inner: EventConsumer, nc: NatsConnection, cfg: SuspectConfig, logger: Logger): EventConsumer {
+export function markRestartSuspects(inner: EventConsumer, queue: QueueConnection, cfg: SuspectConfig, logger: Logger): EventConsumer {
   const { stream, duplicateWindowMs } = cfg
   const skewMs = cfg.clockSkewMs ?? CLOCK_SKEW_MS
   /** True until the stream's state is known again (at start, and after every disconnect): everything is suspect. */
@@ -48,11 +48,11 @@ export function markRestartSuspects(inner: EventConsumer, nc: NatsConnection, cf
     if (refreshing) return
     refreshing = true
     try {
-      while (!nc.isClosed()) {
+      while (!queue.nc.isClosed()) {
         const asked = generation
         const askedAt = Date.now()
         try {
-          const { state } = await (await nc.jetstreamManager()).streams.info(stream)
+          const { state } = await (await queue.nc.jetstreamManager()).streams.info(stream)
           if (asked !== generation) continue
           suspectUpTo = Math.max(suspectUpTo, state.last_seq)
           const lastMs = Date.parse(state.last_ts)
@@ -70,16 +70,12 @@ export function markRestartSuspects(inner: EventConsumer, nc: NatsConnection, cf
     }
   }
   void refresh()
-  void (async () => {
-    for await (const s of nc.status()) {
-      if (s.type === Events.Disconnect) unsure = true
-      else if (s.type === Events.Reconnect) {
-        unsure = true
-        generation++
-        void refresh()
-      }
-    }
-  })().catch(() => {})
+  queue.onLinkChange((up) => {
+    unsure = true
+    if (!up) return
+    generation++
+    void refresh()
+  })
 
   // Written so that an unknown or unreadable time (undefined, NaN) makes the message suspect.
   const storedAfterHorizon = (m: QueuedMessage) => m.publishedMs !== undefined && m.publishedMs >= retryHorizonMs

@@ -1,8 +1,7 @@
-// The NATS connection and the JetStream stream that holds events between ingest and batcher.
+// The JetStream stream that holds events between ingest and batcher: its configuration, and its
+// creation with retries while a server or cluster is still starting.
 import {
-  connect,
   DiscardPolicy,
-  Events,
   nanos,
   NatsError,
   RetentionPolicy,
@@ -18,11 +17,6 @@ import { QueueUnavailableError } from '../errors'
 import type { Logger } from '../log'
 import { SUBJECT_WILDCARD } from './message-format'
 
-/** Pause between reconnect attempts; the client retries forever (the server may be restarting). */
-export const RECONNECT_WAIT_MS = 1000
-/** Client pings this often so a silently dead TCP connection is noticed within ~3 intervals. */
-const PING_INTERVAL_MS = 10_000
-
 /**
  * Largest stored message, headers included: NATS's default max_payload (1 MiB). Bodies stay
  * DEFAULT_MAX_MESSAGE_BYTES (4 KiB less) so the Sluice-* and Nats-Msg-Id headers always fit.
@@ -34,37 +28,6 @@ export const JS_ERR_STREAM_NOT_FOUND = 10059
 
 export const jsErrCode = (err: unknown): number | undefined =>
   err instanceof NatsError ? err.api_error?.err_code : undefined
-
-/**
- * Connects to `url` (comma-separated servers allowed) and keeps reconnecting forever after a loss.
- * The first connect fails fast with QueueUnavailableError so a wrong NATS_URL shows at start.
- */
-export async function connectNats(url: string, logger: Logger): Promise<NatsConnection> {
-  const servers = url.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
-  let nc: NatsConnection
-  try {
-    nc = await connect({
-      servers,
-      name: 'sluice',
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: RECONNECT_WAIT_MS,
-      pingInterval: PING_INTERVAL_MS,
-      maxPingOut: 3,
-    })
-  } catch (err) {
-    throw new QueueUnavailableError(`cannot connect to NATS at ${url}: ${(err as Error).message}`, { cause: err })
-  }
-  logger.info({ server: nc.getServer() }, 'connected to NATS')
-  void (async () => {
-    for await (const s of nc.status()) {
-      if (s.type === Events.Disconnect) logger.warn({ server: s.data }, 'lost the NATS connection; reconnecting')
-      else if (s.type === Events.Reconnect) logger.info({ server: s.data }, 'reconnected to NATS')
-      else if (s.type === Events.Error) logger.error({ err: s.data }, 'NATS reported an error')
-      else if (s.type === Events.LDM) logger.warn({ server: s.data }, 'NATS server entering lame duck mode')
-    }
-  })().catch(() => {})
-  return nc
-}
 
 /**
  * The stream's configuration from sluice's.
@@ -175,46 +138,4 @@ export async function retryWhileStarting<T>(what: string, step: (attemptTimeoutM
 export function ensureStreamWithRetry(nc: NatsConnection, cfg: Config['nats'], logger: Logger, retry: StartupRetry = STREAM_STARTUP_RETRY): Promise<StreamInfo> {
   // jetstreamManager() asks the account's JetStream info first: that too times out while a cluster forms.
   return retryWhileStarting(`create or update the JetStream stream ${cfg.stream}`, async (timeout) => ensureStream(await nc.jetstreamManager({ timeout }), cfg), logger, retry)
-}
-
-/**
- * Whether the connection is up right now, from the client's status events. While disconnected the
- * nats client buffers requests until a reconnect, so anything waiting for an answer (a PubAck, an
- * API call) would hang until its timeout; callers check this to refuse at once, and `guard` rejects
- * work already waiting when the link drops.
- */
-export class NatsLink {
-  private up = true
-  private dropped = new Set<(err: Error) => void>()
-
-  constructor(private readonly nc: NatsConnection) {
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === Events.Disconnect) {
-          this.up = false
-          const err = new Error(`disconnected from NATS (${s.data})`)
-          for (const reject of this.dropped) reject(err)
-          this.dropped.clear()
-        } else if (s.type === Events.Reconnect) {
-          this.up = true
-        }
-      }
-    })().catch(() => {})
-  }
-
-  get usable(): boolean {
-    return this.up && !this.nc.isClosed() && !this.nc.isDraining()
-  }
-
-  /** Runs `work`, but rejects as soon as the connection drops. */
-  async guard<T>(work: Promise<T>): Promise<T> {
-    let reject!: (err: Error) => void
-    const drop = new Promise<never>((_, r) => (reject = r))
-    this.dropped.add(reject)
-    try {
-      return await Promise.race([work, drop])
-    } finally {
-      this.dropped.delete(reject)
-    }
-  }
 }

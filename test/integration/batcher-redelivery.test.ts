@@ -1,6 +1,7 @@
 // A redelivered message may be partly stored (a server's insert is atomic only per block and per
 // partition): the batcher writes exactly the rows that are missing, checked by `_id` in the dataset
 // table and in `_dead_letter`, against a real nats-server and the real embedded ClickHouse.
+import { queueOf } from '../support/nats'
 import { afterEach, describe, expect, test } from 'bun:test'
 import { tokenFor } from '../../src/batch/dedup-token'
 import { planRedelivered } from '../../src/batch/redelivery'
@@ -27,7 +28,7 @@ function rowsAt(chunk: OutgoingChunk, positions: number[]): Uint8Array {
 
 /** Takes every message once and never settles it: JetStream redelivers them after the ack wait. */
 async function deliverOnceAndDrop(r: Rig, expected: number): Promise<void> {
-  const consumer = createEventConsumer(r.nc, { stream: STREAM, ackWaitMs: 1000, logger: quietLogger })
+  const consumer = createEventConsumer(queueOf(r.nc), { stream: STREAM, ackWaitMs: 1000, logger: quietLogger })
   let seen = 0
   const running = consumer.run(() => void seen++)
   await until(() => seen >= expected, 10_000, 'first deliveries')

@@ -6,12 +6,12 @@ import { Batcher, type BatchWriter, type FlushReport } from '../../src/batch/bat
 import { quietLogger, type Logger } from '../../src/log'
 import { createEventConsumer } from '../../src/queue/consumer'
 import { createEventPublisher } from '../../src/queue/publisher'
-import { connectNats, ensureStream } from '../../src/queue/stream'
+import { ensureStream } from '../../src/queue/stream'
 import type { OutgoingChunk } from '../../src/queue/types'
 import { RowWriter } from '../../src/sink/row-writer'
 import { TableManager } from '../../src/sink/tables'
 import { testClickHouse, type TestClickHouse } from '../support/clickhouse'
-import { startTestNats, type TestNats } from '../support/nats'
+import { startTestNats, type TestNats, queueOf, connectNats } from '../support/nats'
 
 export const STREAM = 'SLUICE_TEST'
 const enc = new TextEncoder()
@@ -66,7 +66,7 @@ export async function startRig(): Promise<Rig> {
   await ensureStream(await nc.jetstreamManager(), { stream: STREAM, replicas: 1, maxBytes: -1, maxAgeMs: 3_600_000, duplicateWindowMs: 60_000 })
   const ch = testClickHouse()
   const rowWriter = new RowWriter(ch.client, new TableManager(ch.client, ch.config))
-  const publisher = createEventPublisher(nc, { stream: STREAM })
+  const publisher = createEventPublisher(queueOf(nc), { stream: STREAM })
   const batchers: Batcher[] = []
   const counts = async (dataset: string) => {
     try {
@@ -86,7 +86,7 @@ export async function startRig(): Promise<Rig> {
     publish: (chunks) => publisher.publish(chunks),
     batcher(opts = {}) {
       const batch = batchConfig(opts.batch)
-      const consumer = createEventConsumer(nc, { stream: STREAM, ackWaitMs: batch.ackWaitMs, maxEvents: batch.maxEvents, logger: opts.log ?? quietLogger })
+      const consumer = createEventConsumer(queueOf(nc), { stream: STREAM, ackWaitMs: batch.ackWaitMs, maxEvents: batch.maxEvents, logger: opts.log ?? quietLogger })
       const b = new Batcher({ consumer, writer: opts.writer ?? rowWriter, config: batch, log: opts.log ?? quietLogger, observer: { flushed: opts.onFlush } })
       batchers.push(b)
       void b.start().catch(() => {})

@@ -1,11 +1,12 @@
 // sluice on a three-node NATS cluster (replicas 3): nodes that start while the cluster is still
 // electing its leader, and beside each other, wait for it; losing one NATS node under load loses
 // and doubles nothing.
+import { connectNats } from '../support/nats'
 import { afterAll, describe, expect, test } from 'bun:test'
 import pino from 'pino'
 import { loadConfig } from '../../src/config'
 import { QueueUnavailableError } from '../../src/errors'
-import { connectNats, ensureStreamWithRetry } from '../../src/queue/stream'
+import { ensureStreamWithRetry } from '../../src/queue/stream'
 import { landed, settle, startLoad, waitForProgress } from '../support/load'
 import { startTestCluster, type TestCluster } from '../support/nats-cluster'
 import { PIPELINE_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'

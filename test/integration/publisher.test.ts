@@ -7,9 +7,9 @@ import { QueueUnavailableError } from '../../src/errors'
 import { requestIdBase } from '../../src/ingest/enrich'
 import { quietLogger } from '../../src/log'
 import { createEventPublisher } from '../../src/queue/publisher'
-import { connectNats, ensureStream } from '../../src/queue/stream'
+import { ensureStream } from '../../src/queue/stream'
 import type { OutgoingChunk } from '../../src/queue/types'
-import { startTestNats, type TestNats } from '../support/nats'
+import { startTestNats, type TestNats, queueOf, connectNats } from '../support/nats'
 
 let nats: TestNats
 let nc: NatsConnection
@@ -39,7 +39,7 @@ async function stream(name: string, maxBytes = -1): Promise<void> {
 
 test("a refused shared message fails every request whose chunk it carried, with JetStream's reason", async () => {
   await stream('P_FULL', 8 * 1024)
-  const publisher = createEventPublisher(nc, { stream: 'P_FULL' })
+  const publisher = createEventPublisher(queueOf(nc), { stream: 'P_FULL' })
   // Ten requests in one turn: one shared message of ~12 KB, more than the stream may hold.
   const results = await Promise.allSettled(Array.from({ length: 10 }, () => publisher.publish([oneOffChunk('logs')])))
   for (const r of results) {
@@ -54,7 +54,7 @@ test("a refused shared message fails every request whose chunk it carried, with 
 test('requests of the same turn share one message per dataset and all resolve on its PubAck', async () => {
   await stream('P_SHARED')
   const jsm = await nc.jetstreamManager()
-  const publisher = createEventPublisher(nc, { stream: 'P_SHARED' })
+  const publisher = createEventPublisher(queueOf(nc), { stream: 'P_SHARED' })
   await Promise.all(Array.from({ length: 30 }, (_, i) => publisher.publish([oneOffChunk(i % 2 === 0 ? 'a' : 'b')])))
   const state = (await jsm.streams.info('P_SHARED')).state
   expect(state.messages).toBe(2)
@@ -64,7 +64,7 @@ test('requests of the same turn share one message per dataset and all resolve on
 test('a publish that nobody acknowledges fails at its timeout, and a closed connection fails what waits at once', async () => {
   const other = await connectNats(nats.url, quietLogger)
   await stream('P_SILENT')
-  const publisher = createEventPublisher(other, { stream: 'P_SILENT', timeoutMs: 400 })
+  const publisher = createEventPublisher(queueOf(other), { stream: 'P_SILENT', timeoutMs: 400 })
   // Someone else's subscriber on the subject, and the stream gone: nothing answers the reply subject.
   await (await nc.jetstreamManager()).streams.delete('P_SILENT')
   const decoy = other.subscribe('sluice.events.quiet', { callback: () => {} })
@@ -74,7 +74,7 @@ test('a publish that nobody acknowledges fails at its timeout, and a closed conn
   expect(String(err.message)).toContain('no acknowledgement within 400 ms')
   expect(Date.now() - started).toBeLessThan(2000)
 
-  const slow = createEventPublisher(other, { stream: 'P_SILENT', timeoutMs: 30_000 })
+  const slow = createEventPublisher(queueOf(other), { stream: 'P_SILENT', timeoutMs: 30_000 })
   const waiting = slow.publish([oneOffChunk('quiet')]).catch((e) => e)
   await Bun.sleep(50)
   const closedAt = Date.now()

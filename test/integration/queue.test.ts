@@ -13,9 +13,9 @@ import { quietLogger } from '../../src/log'
 import { createEventConsumer } from '../../src/queue/consumer'
 import { FORMAT_V1, SUBJECT_WILDCARD } from '../../src/queue/message-format'
 import { createEventPublisher } from '../../src/queue/publisher'
-import { connectNats, ensureStream, STREAM_MAX_MSG_BYTES } from '../../src/queue/stream'
+import { ensureStream, STREAM_MAX_MSG_BYTES } from '../../src/queue/stream'
 import type { OutgoingChunk, QueuedMessage } from '../../src/queue/types'
-import { startTestNats, type TestNats } from '../support/nats'
+import { startTestNats, type TestNats, queueOf, connectNats } from '../support/nats'
 
 const natsConfig = (stream: string, over: Partial<Config['nats']> = {}): Config['nats'] => ({
   stream,
@@ -100,11 +100,11 @@ describe('queue on one nats-server', () => {
   test('delivers every chunk of a parallel publish once, with its headers and body', async () => {
     const stream = 'S_ROUNDTRIP'
     await freshStream(stream)
-    const publisher = createEventPublisher(nc, { stream })
+    const publisher = createEventPublisher(queueOf(nc), { stream })
     const chunks = Array.from({ length: 60 }, (_, i) => chunk(['logs', 'traces', 'metrics-1'][i % 3]!, i, i * 100))
     await publisher.publish(chunks)
 
-    const consumer = createEventConsumer(nc, { stream, ackWaitMs: 30_000, logger: quietLogger })
+    const consumer = createEventConsumer(queueOf(nc), { stream, ackWaitMs: 30_000, logger: quietLogger })
     const got: QueuedMessage[] = []
     const running = consumer.run((m) => {
       got.push(m)
@@ -131,7 +131,7 @@ describe('queue on one nats-server', () => {
   test('an idempotent retry with the same msgIds lands only once', async () => {
     const stream = 'S_DEDUP'
     await freshStream(stream)
-    const publisher = createEventPublisher(nc, { stream })
+    const publisher = createEventPublisher(queueOf(nc), { stream })
     const chunks = Array.from({ length: 5 }, (_, i) => chunk('logs', i))
     await publisher.publish(chunks)
     await publisher.publish(chunks) // duplicate PubAcks count as success
@@ -142,8 +142,8 @@ describe('queue on one nats-server', () => {
   test('redelivers an unacked message with redelivered=true after ack_wait', async () => {
     const stream = 'S_REDELIVER'
     await freshStream(stream)
-    await createEventPublisher(nc, { stream }).publish([chunk('logs', 1)])
-    const consumer = createEventConsumer(nc, { stream, ackWaitMs: 1000, logger: quietLogger })
+    await createEventPublisher(queueOf(nc), { stream }).publish([chunk('logs', 1)])
+    const consumer = createEventConsumer(queueOf(nc), { stream, ackWaitMs: 1000, logger: quietLogger })
     const seen: QueuedMessage[] = []
     const started = Date.now()
     const running = consumer.run((m) => {
@@ -162,7 +162,7 @@ describe('queue on one nats-server', () => {
   test('a full stream (max_bytes reached) refuses publishes with QueueUnavailableError', async () => {
     const stream = 'S_FULL'
     await freshStream(stream, { maxBytes: 8 * 1024 })
-    const publisher = createEventPublisher(nc, { stream })
+    const publisher = createEventPublisher(queueOf(nc), { stream })
     let refused: unknown
     for (let i = 0; i < 20 && refused === undefined; i++) {
       await publisher.publish([chunk('logs', i, 1024)]).catch((err) => (refused = err))
@@ -174,7 +174,7 @@ describe('queue on one nats-server', () => {
   test('the consumer never has more bytes out than its budget allows, and pulls again as room frees', async () => {
     const stream = 'S_BUDGET'
     await freshStream(stream)
-    await createEventPublisher(nc, { stream }).publish(Array.from({ length: 10 }, (_, i) => chunk('logs', i, 900 * 1024)))
+    await createEventPublisher(queueOf(nc), { stream }).publish(Array.from({ length: 10 }, (_, i) => chunk('logs', i, 900 * 1024)))
     const got: QueuedMessage[] = []
     let held = 0
     let wake: (() => void) | undefined
@@ -182,7 +182,7 @@ describe('queue on one nats-server', () => {
       room: () => 3 * STREAM_MAX_MSG_BYTES + 1000 - held,
       roomFreed: () => new Promise<void>((resolve) => (wake = resolve)),
     }
-    const consumer = createEventConsumer(nc, { stream, ackWaitMs: 30_000, logger: quietLogger })
+    const consumer = createEventConsumer(queueOf(nc), { stream, ackWaitMs: 30_000, logger: quietLogger })
     const running = consumer.run((m) => {
       got.push(m)
       held += m.body.length
@@ -203,7 +203,7 @@ describe('queue on one nats-server', () => {
   test('the consumer stops pulling when asked and run() resolves', async () => {
     const stream = 'S_STOP'
     await freshStream(stream)
-    const consumer = createEventConsumer(nc, { stream, ackWaitMs: 30_000, logger: quietLogger })
+    const consumer = createEventConsumer(queueOf(nc), { stream, ackWaitMs: 30_000, logger: quietLogger })
     const running = consumer.run(() => {})
     await Bun.sleep(300)
     await consumer.stop()
@@ -218,7 +218,7 @@ describe('queue across NATS outages', () => {
     try {
       const stream = 'S_OUTAGE'
       await ensureStream(await nc.jetstreamManager(), natsConfig(stream))
-      const publisher = createEventPublisher(nc, { stream })
+      const publisher = createEventPublisher(queueOf(nc), { stream })
       await publisher.publish([chunk('logs', 0)])
 
       // A crash: the publish may start before the client has even noticed the loss.
@@ -244,10 +244,10 @@ describe('queue across NATS outages', () => {
     const nats = await startTestNats()
     const nc = await connectNats(nats.url, quietLogger)
     const stream = 'S_RESTART'
-    const consumer = createEventConsumer(nc, { stream, ackWaitMs: 5000, logger: quietLogger })
+    const consumer = createEventConsumer(queueOf(nc), { stream, ackWaitMs: 5000, logger: quietLogger })
     try {
       await ensureStream(await nc.jetstreamManager(), natsConfig(stream))
-      const publisher = createEventPublisher(nc, { stream })
+      const publisher = createEventPublisher(queueOf(nc), { stream })
       const got = new Set<string>()
       const running = consumer.run((m) => {
         got.add(m.lastId)

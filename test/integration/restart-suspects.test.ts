@@ -9,7 +9,7 @@ import { markRestartSuspects } from '../../src/queue/restart-suspects'
 import { ensureStream } from '../../src/queue/stream'
 import type { EventConsumer, PullBudget, QueuedMessage } from '../../src/queue/types'
 import { loadConfig } from '../../src/config'
-import { startTestNats, type TestNats } from '../support/nats'
+import { startTestNats, type TestNats, queueOf } from '../support/nats'
 
 let nats: TestNats
 let nc: NatsConnection
@@ -51,7 +51,7 @@ function recordingConsumer() {
 describe('restart suspects', () => {
   test('pass the pull budget and the hand-back delay through to the consumer they wrap', async () => {
     const { inner, seen } = recordingConsumer()
-    const wrapped = markRestartSuspects(inner, nc, { stream, duplicateWindowMs: 0 }, quietLogger)
+    const wrapped = markRestartSuspects(inner, queueOf(nc), { stream, duplicateWindowMs: 0 }, quietLogger)
     const budget: PullBudget = { room: () => 1, roomFreed: async () => {} }
     void wrapped.run(() => {}, budget)
     expect(seen.budget).toBe(budget)
@@ -61,7 +61,7 @@ describe('restart suspects', () => {
 
   test('mark messages stored before the start as redelivered, and later ones not once the window is over', async () => {
     const { inner, deliver } = recordingConsumer()
-    const wrapped = markRestartSuspects(inner, nc, { stream, duplicateWindowMs: 0, clockSkewMs: 0 }, quietLogger)
+    const wrapped = markRestartSuspects(inner, queueOf(nc), { stream, duplicateWindowMs: 0, clockSkewMs: 0 }, quietLogger)
     const got: QueuedMessage[] = []
     void wrapped.run((m) => got.push(m))
     // Until the stream's last sequence is known, everything is suspect.
@@ -80,7 +80,7 @@ describe('restart suspects', () => {
   /** Delivers `messages` through a fresh marking once it knows the stream's state; which were marked. */
   async function marked(cfg: { stream: string; duplicateWindowMs: number; clockSkewMs?: number }, messages: QueuedMessage[]): Promise<boolean[]> {
     const { inner, deliver } = recordingConsumer()
-    const wrapped = markRestartSuspects(inner, nc, { clockSkewMs: 0, ...cfg }, quietLogger)
+    const wrapped = markRestartSuspects(inner, queueOf(nc), { clockSkewMs: 0, ...cfg }, quietLogger)
     const got: QueuedMessage[] = []
     void wrapped.run((m) => got.push(m))
     await Bun.sleep(300) // the stream's state is read
@@ -140,7 +140,7 @@ describe('restart suspects', () => {
       await own.restart()
       const { inner, deliver } = recordingConsumer()
       const got: QueuedMessage[] = []
-      void markRestartSuspects(inner, c, { stream, duplicateWindowMs: 60_000, clockSkewMs: 0 }, quietLogger).run((m) => got.push(m))
+      void markRestartSuspects(inner, queueOf(c), { stream, duplicateWindowMs: 60_000, clockSkewMs: 0 }, quietLogger).run((m) => got.push(m))
       // The client's retry: the restarted server no longer knows the message id.
       let ack
       for (let i = 0; !ack && i < 50; i++) ack = await js.publish('sluice.events.d', new Uint8Array([123, 125]), { msgID: 'req:0-0', timeout: 1000 }).catch(() => Bun.sleep(200).then(() => undefined))

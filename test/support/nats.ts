@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findNatsServer, startNatsServer } from '../../src/embedded/nats-server'
-import { quietLogger } from '../../src/log'
+import type { NatsConnection } from 'nats'
+import { quietLogger, type Logger } from '../../src/log'
+import { QueueConnection } from '../../src/queue/connection'
 
 export interface TestNats {
   url: string
@@ -44,4 +46,20 @@ export async function startTestNats(options: { supervise?: boolean } = {}): Prom
     rmSync(storeDir, { recursive: true, force: true })
     throw err
   }
+}
+
+const queues = new WeakMap<NatsConnection, QueueConnection>()
+
+/** The one QueueConnection of a test's NATS connection, as sluice keeps one per process. */
+export function queueOf(nc: NatsConnection): QueueConnection {
+  let queue = queues.get(nc)
+  if (!queue) queues.set(nc, (queue = new QueueConnection(nc)))
+  return queue
+}
+
+/** Connects as sluice does and gives the raw connection; queueOf(nc) is its QueueConnection. */
+export async function connectNats(url: string, logger: Logger = quietLogger): Promise<NatsConnection> {
+  const queue = await QueueConnection.connect(url, { logger })
+  queues.set(queue.nc, queue)
+  return queue.nc
 }
