@@ -11,7 +11,7 @@ import { assertSyncIntervalSupported, findNatsServer } from './nats-binary'
 import { natsAnswers, spawnNatsProcess, stopLeftoverServer, waitReady, type NatsProcess } from './nats-process'
 import { DEFAULT_SUPERVISION, initialMachine, STABLE_AFTER_MS, step, type Effect, type Machine, type Policy, type Supervision, type SupervisorEvent } from './nats-supervisor'
 
-export { aptInstaller, defaultSearchDirs, findNatsServer, NatsServerMissingError, NatsServerUnsupportedError, type NatsInstaller } from './nats-binary'
+export { defaultSearchDirs, findNatsServer, NatsServerMissingError, NatsServerUnsupportedError } from './nats-binary'
 export { DEFAULT_SUPERVISION, type Supervision } from './nats-supervisor'
 
 /** How long a fresh nats-server may take to accept connections (JetStream recovers its store first). */
@@ -68,7 +68,7 @@ export interface NatsServerHandle {
 /** Starts `nats-server -js -sd <storeDir> -a 127.0.0.1 -p <port>`, resolves once it reports ready, and supervises it. */
 export async function startNatsServer(options: StartOptions): Promise<NatsServerHandle> {
   const { storeDir, logger } = options
-  const bin = findNatsServer(options.bin, { logger })
+  const bin = findNatsServer(options.bin)
   // Refuse before anything runs: a durability setting the server cannot honour must not be ignored.
   if (options.syncInterval !== undefined) assertSyncIntervalSupported(bin)
   const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS
