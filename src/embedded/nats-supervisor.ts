@@ -3,7 +3,7 @@
 // (nats-server.ts), which reports their outcomes back as events; keeping every decision here lets a
 // test walk each transition without starting a process.
 //
-//   running    --exited-->           backingOff   (supervised; restartDelay, reset after a stable run)
+//   running    --exited-->           backingOff   (supervised; the first delay again after a stable run)
 //   running    --exited-->           down         (unsupervised: the caller restarts it)
 //   running    --silent too long-->  running      + kill: the exit that follows is the restart
 //   backingOff --delayElapsed-->     starting     (the next delay doubles, up to maxRestartDelayMs)
@@ -11,7 +11,8 @@
 //   starting   --startFailed-->      backingOff   (supervised) / down (a requested restart, unsupervised)
 //   running, starting --restartRequested--> replacing --terminated--> starting
 //   backingOff, down  --restartRequested--> starting
-//   any live phase    --stopRequested-->    stopping --terminated--> stopped (final)
+//   running, starting, replacing --stopRequested--> stopping --terminated--> stopped (final)
+//   backingOff, down              --stopRequested--> stopped
 //
 // Every process and every backoff wait gets a new number (gen); an event carries the number of the
 // process or wait it is about, so a late event from one that was replaced is recognised and ignored.
