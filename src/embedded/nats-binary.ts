@@ -1,33 +1,30 @@
-// Finds (or installs) the nats-server binary, and tells what that binary supports.
+// Finds the nats-server binary, and tells what that binary supports. Installing it is set-up's job
+// (scripts/setup.ts, run by `npm install`), never the running server's: a server process that calls
+// the package manager would need root and could stall start-up on the network.
 import { accessSync, constants as fsConstants, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { SluiceError } from '../errors'
-import type { Logger } from '../log'
 
-const INSTALL_HELP = [
+/** The command that installs nats-server where sluice knows how (Debian/Ubuntu, as root). */
+export const SETUP_COMMAND = 'npm run setup'
+
+export const INSTALL_HELP = [
   'Install it, then start sluice again:',
-  '  - Debian/Ubuntu: sudo apt-get install -y nats-server',
+  `  - Debian/Ubuntu: ${SETUP_COMMAND} as root (it runs apt-get install -y nats-server), or sudo apt-get install -y nats-server`,
   '  - macOS: brew install nats-server',
   '  - elsewhere: download a release from https://github.com/nats-io/nats-server/releases and put nats-server on PATH',
   'Or set NATS_SERVER_BIN=/path/to/nats-server, or set NATS_URL=nats://host:4222 to use a running NATS server with JetStream enabled.',
 ].join('\n')
 
-/** nats-server is needed (NATS_URL unset) but absent and could not be installed. */
+/** nats-server is needed (NATS_URL unset) but absent. */
 export class NatsServerMissingError extends SluiceError {
   readonly code = 'NATS_SERVER_MISSING'
   readonly status = 500
   readonly retryable = false
 }
 
-/** The install step, injectable so tests can play a machine where installing is impossible. */
-export interface NatsInstaller {
-  /** Why this machine cannot install nats-server by itself, or null when it can. */
-  unavailableReason(): string | null
-  /** Installs the package; throws with the package manager's output when that fails. */
-  install(): void
-}
-
-const isExecutable = (path: string): boolean => {
+/** Whether `path` is a file this process may execute. */
+export const isExecutable = (path: string): boolean => {
   try {
     accessSync(path, fsConstants.X_OK)
     return statSync(path).isFile()
@@ -43,46 +40,18 @@ export function defaultSearchDirs(): string[] {
   return [...new Set([...fromPath, '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/usr/bin', '/sbin', '/bin'])]
 }
 
-const lookup = (name: string, dirs: readonly string[]): string | undefined =>
+/** The first executable `name` in `dirs`. */
+export const lookup = (name: string, dirs: readonly string[]): string | undefined =>
   dirs.map((d) => join(d, name)).find(isExecutable)
 
-const tail = (text: string, lines = 15): string => text.trim().split('\n').slice(-lines).join('\n')
-
-/** apt-get on a Debian-like machine, as root (no sudo prompts in a server process). */
-export const aptInstaller: NatsInstaller = {
-  unavailableReason() {
-    if (process.platform !== 'linux' || lookup('apt-get', defaultSearchDirs()) === undefined) {
-      return 'this is not a Debian-like system (no apt-get found)'
-    }
-    const uid = process.getuid?.()
-    if (uid !== 0) return `installing packages needs root and sluice runs as uid ${uid}`
-    return null
-  },
-  install() {
-    const apt = (...args: string[]) =>
-      Bun.spawnSync(['apt-get', ...args], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdout: 'pipe', stderr: 'pipe' })
-    let result = apt('install', '-y', 'nats-server')
-    if (result.exitCode !== 0) {
-      // A fresh image often has empty package lists: refresh them once and try again.
-      apt('update')
-      result = apt('install', '-y', 'nats-server')
-    }
-    if (result.exitCode !== 0) {
-      throw new Error(`apt-get install -y nats-server failed (exit ${result.exitCode}):\n${tail(result.stderr.toString() || result.stdout.toString())}`)
-    }
-  },
-}
-
 export interface FindOptions {
-  installer?: NatsInstaller
   searchDirs?: readonly string[]
-  logger?: Logger
 }
 
 /**
  * The nats-server binary to run: `explicitBin` (NATS_SERVER_BIN, passed in by the caller, since only
- * config.ts reads sluice's environment), else the first on PATH / sbin dirs, else installed with apt-get.
- * Never returns without a binary: a missing one is an error that says how to install it.
+ * config.ts reads sluice's environment), else the first on PATH / sbin dirs. Never returns without a
+ * binary: a missing one is an error that names the command installing it.
  */
 export function findNatsServer(explicitBin?: string, options: FindOptions = {}): string {
   const dirs = options.searchDirs ?? defaultSearchDirs()
@@ -94,27 +63,8 @@ export function findNatsServer(explicitBin?: string, options: FindOptions = {}):
   }
   const onPath = lookup('nats-server', dirs)
   if (onPath !== undefined) return onPath
-
-  const installer = options.installer ?? aptInstaller
-  const reason = installer.unavailableReason()
-  const looked = `looked in ${dirs.join(', ')}`
-  if (reason !== null) {
-    throw new NatsServerMissingError(`nats-server is needed when NATS_URL is unset, but it was not found (${looked}) and cannot be installed automatically: ${reason}.\n${INSTALL_HELP}`)
-  }
-  options.logger?.warn('nats-server not found; installing it with apt-get install -y nats-server')
-  try {
-    installer.install()
-  } catch (err) {
-    throw new NatsServerMissingError(`nats-server was not found (${looked}) and installing it failed: ${(err as Error).message}\n${INSTALL_HELP}`, { cause: err })
-  }
-  const installed = lookup('nats-server', dirs)
-  if (installed === undefined) {
-    throw new NatsServerMissingError(`apt-get installed nats-server but no binary appeared (${looked}).\n${INSTALL_HELP}`)
-  }
-  options.logger?.info({ bin: installed }, 'installed nats-server')
-  return installed
+  throw new NatsServerMissingError(`nats-server is needed when NATS_URL is unset, but it was not found (looked in ${dirs.join(', ')}).\n${INSTALL_HELP}`)
 }
-
 
 /** The binary cannot do what the configuration asks (a newer nats-server is needed). */
 export class NatsServerUnsupportedError extends SluiceError {

@@ -1,43 +1,23 @@
 // Runs the local nats-server (NATS_URL unset) and keeps it running: a server that exits is started
 // again on the same port and store, one that stops answering is killed and started again, with
-// backoff, each step logged. Clients reconnect to the same URL by themselves.
+// backoff, each step logged. Clients reconnect to the same URL by themselves. What to do when is
+// decided by the state machine in nats-supervisor.ts; this file starts the first server and drives
+// that machine with real processes, timers and probes.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { Logger } from '../log'
 import { assertSyncIntervalSupported, findNatsServer } from './nats-binary'
 import { natsAnswers, spawnNatsProcess, stopLeftoverServer, waitReady, type NatsProcess } from './nats-process'
+import { DEFAULT_SUPERVISION, initialMachine, STABLE_AFTER_MS, step, type Effect, type Machine, type Policy, type Supervision, type SupervisorEvent } from './nats-supervisor'
 
-export { aptInstaller, defaultSearchDirs, findNatsServer, NatsServerMissingError, NatsServerUnsupportedError, type NatsInstaller } from './nats-binary'
+export { defaultSearchDirs, findNatsServer, NatsServerMissingError, NatsServerUnsupportedError } from './nats-binary'
+export { DEFAULT_SUPERVISION, type Supervision } from './nats-supervisor'
 
 /** How long a fresh nats-server may take to accept connections (JetStream recovers its store first). */
 export const READY_TIMEOUT_MS = 20_000
 /** SIGTERM lets nats-server flush its store; after this long it gets SIGKILL. */
 export const STOP_GRACE_MS = 10_000
-
-export interface Supervision {
-  /** How often the server is asked whether it still answers. */
-  probeIntervalMs: number
-  /** One probe's wait for the server's greeting. */
-  probeTimeoutMs: number
-  /** Silent this long (SIGSTOPped, wedged): SIGKILL, and the restart follows. */
-  hangKillMs: number
-  /** First pause before a restart; doubles while restarts keep failing or crashing, up to maxRestartDelayMs. */
-  firstRestartDelayMs: number
-  maxRestartDelayMs: number
-}
-
-export const DEFAULT_SUPERVISION: Supervision = {
-  probeIntervalMs: 1000,
-  probeTimeoutMs: 1000,
-  // Long next to any pause a healthy server takes (a store recovery happens before it is ready),
-  // short next to how long clients can wait: their publishes fail after 5 s and they retry.
-  hangKillMs: 10_000,
-  firstRestartDelayMs: 200,
-  maxRestartDelayMs: 5000,
-}
-/** A server that stayed up this long is healthy again: the next restart starts from the first delay. */
-const STABLE_AFTER_MS = 30_000
 
 /** A port nobody listens on right now: bind port 0, read it, close. (Racy, so start retries.) */
 export function freePort(): Promise<number> {
@@ -88,7 +68,7 @@ export interface NatsServerHandle {
 /** Starts `nats-server -js -sd <storeDir> -a 127.0.0.1 -p <port>`, resolves once it reports ready, and supervises it. */
 export async function startNatsServer(options: StartOptions): Promise<NatsServerHandle> {
   const { storeDir, logger } = options
-  const bin = findNatsServer(options.bin, { logger })
+  const bin = findNatsServer(options.bin)
   // Refuse before anything runs: a durability setting the server cannot honour must not be ignored.
   if (options.syncInterval !== undefined) assertSyncIntervalSupported(bin)
   const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS
@@ -101,36 +81,33 @@ export async function startNatsServer(options: StartOptions): Promise<NatsServer
     configArgs.push('-c', file)
   }
   const pidFile = join(storeDir, 'nats-server.pid')
-  const argsFor = (port: number) => [...configArgs, '-js', '-sd', storeDir, '-P', pidFile, '-a', '127.0.0.1', '-p', String(port), ...(options.extraArgs ?? [])]
-
-  let stopping = false
-  /** A process between spawn and ready, so stop() can end it too. */
-  let starting: NatsProcess | undefined
-  const launch = async (port: number): Promise<NatsProcess> => {
-    await stopLeftoverServer(pidFile, storeDir, logger)
-    const running = spawnNatsProcess(bin, argsFor(port), logger)
-    starting = running
-    try {
-      await waitReady(running, port, readyTimeoutMs)
-      return running
-    } catch (err) {
-      running.proc.kill('SIGKILL')
-      await running.proc.exited
-      throw err
-    } finally {
-      starting = undefined
-    }
+  const runner: Runner = {
+    clearStore: () => stopLeftoverServer(pidFile, storeDir, logger),
+    spawn: (port) => spawnNatsProcess(bin, [...configArgs, '-js', '-sd', storeDir, '-P', pidFile, '-a', '127.0.0.1', '-p', String(port), ...(options.extraArgs ?? [])], logger),
+    async waitReady(p, port) {
+      try {
+        await waitReady(p, port, readyTimeoutMs)
+      } catch (err) {
+        p.proc.kill('SIGKILL')
+        await p.proc.exited
+        throw err
+      }
+    },
   }
 
   let port = options.port ?? 0
-  let current: NatsProcess | undefined
+  let first: NatsProcess | undefined
   // A few tries: another process may grab the free port between our probe and nats-server's bind,
   // and a server killed before it was ready (by an operator, the OOM killer) is worth starting again.
-  for (let attempt = 1; current === undefined; attempt++) {
+  // Nothing is supervised before this first start succeeds: its failure is the caller's error.
+  for (let attempt = 1; first === undefined; attempt++) {
     const probed = options.port === undefined || options.port === 0
     if (probed) port = await freePort()
     try {
-      current = await launch(port)
+      await runner.clearStore()
+      const p = runner.spawn(port)
+      await runner.waitReady(p, port)
+      first = p
     } catch (err) {
       const message = (err as Error).message
       const retryable = (probed && /address already in use/i.test(message)) || /was killed by/.test(message)
@@ -138,70 +115,148 @@ export async function startNatsServer(options: StartOptions): Promise<NatsServer
       logger.warn({ attempt, err: message.split('\n')[0] }, 'nats-server did not start; trying again')
     }
   }
-  logger.info({ port, storeDir, pid: current.proc.pid }, 'nats-server started')
+  logger.info({ port, storeDir, pid: first.proc.pid }, 'nats-server started')
+  return new SupervisedServer(port, storeDir, first, runner, logger, { supervision, stableAfterMs: STABLE_AFTER_MS })
+}
 
-  let restarts = 0
-  let startedAt = Date.now()
-  let lastAnswerAt = Date.now()
-  let restartDelayMs = supervision?.firstRestartDelayMs ?? 0
+interface Runner {
+  /** Stops a server an earlier sluice left on the store: done before every spawn. */
+  clearStore(): Promise<void>
+  spawn(port: number): NatsProcess
+  /** Resolves once the server is ready; kills it and throws with its last output when it is not. */
+  waitReady(p: NatsProcess, port: number): Promise<void>
+}
 
-  const adopt = (p: NatsProcess) => {
-    current = p
-    startedAt = lastAnswerAt = Date.now()
-    if (supervision) void p.proc.exited.then(() => onExit(p))
+/**
+ * The driver of the machine in nats-supervisor.ts: it owns the process, the probe and the timers,
+ * carries out each effect the machine asks for and reports outcomes back as events. Outcomes always
+ * arrive asynchronously, so one step's effects are all carried out before the next step runs.
+ */
+class SupervisedServer implements NatsServerHandle {
+  readonly url: string
+  private machine: Machine
+  /** The newest process and its gen; it may have exited, which the machine knows from the phase. */
+  private current: { gen: number; p: NatsProcess }
+  private probing = false
+  private readonly prober: ReturnType<typeof setInterval> | undefined
+  private restartWaiters: { resolve: () => void; reject: (err: Error) => void }[] = []
+  private readonly stopped: Promise<void>
+  private markStopped = () => {}
+
+  constructor(
+    readonly port: number,
+    readonly storeDir: string,
+    first: NatsProcess,
+    private readonly runner: Runner,
+    private readonly logger: Logger,
+    private readonly policy: Policy,
+  ) {
+    this.url = `nats://127.0.0.1:${port}`
+    this.machine = initialMachine(Date.now(), policy)
+    this.current = { gen: 0, p: first }
+    this.watchExit(0, first)
+    this.stopped = new Promise((resolve) => (this.markStopped = resolve))
+    const s = policy.supervision
+    this.prober = s ? setInterval(() => void this.probe(s), s.probeIntervalMs) : undefined
+    this.prober?.unref()
   }
 
-  const onExit = (p: NatsProcess) => {
-    if (stopping || current !== p || !supervision) return
-    current = undefined
-    const lastOutput = p.stderr.slice(-5).join('\n')
-    if (Date.now() - startedAt >= STABLE_AFTER_MS) restartDelayMs = supervision.firstRestartDelayMs
-    logger.error({ pid: p.proc.pid, exitCode: p.proc.exitCode, signal: p.proc.signalCode, lastOutput, restartInMs: restartDelayMs }, 'nats-server died; restarting it on the same port and store')
-    void relaunch(supervision)
+  get pid(): number | undefined {
+    return this.running()?.proc.pid
   }
 
-  const relaunch = async (s: Supervision) => {
-    while (!stopping) {
-      await Bun.sleep(restartDelayMs)
-      restartDelayMs = Math.min(restartDelayMs * 2, s.maxRestartDelayMs)
-      if (stopping) return
-      try {
-        const p = await launch(port)
-        if (stopping) {
-          p.proc.kill('SIGTERM')
-          return
-        }
-        restarts++
-        adopt(p)
-        logger.warn({ port, pid: p.proc.pid, restarts }, 'nats-server restarted')
+  get restarts(): number {
+    return this.machine.restarts
+  }
+
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    clearInterval(this.prober)
+    this.dispatch({ type: 'stopRequested', graceMs })
+    await this.stopped
+  }
+
+  kill(): void {
+    const p = this.running()
+    p?.proc.kill('SIGKILL')
+    p?.watchdog.kill('SIGKILL')
+  }
+
+  restart(): Promise<void> {
+    if (this.machine.phase.name === 'stopped') return Promise.reject(new Error('nats-server was stopped; a stopped handle is not started again'))
+    const answered = new Promise<void>((resolve, reject) => this.restartWaiters.push({ resolve, reject }))
+    this.dispatch({ type: 'restartRequested', graceMs: STOP_GRACE_MS })
+    return answered
+  }
+
+  private running(): NatsProcess | undefined {
+    const phase = this.machine.phase
+    return phase.name === 'running' && this.current.gen === phase.gen ? this.current.p : undefined
+  }
+
+  private dispatch(event: SupervisorEvent): void {
+    const { machine, effects } = step(this.machine, event, this.policy)
+    this.machine = machine
+    for (const effect of effects) this.perform(effect)
+    if (machine.phase.name === 'stopped') {
+      this.markStopped()
+      this.answerRestart() // a stop overrides a restart still under way
+    }
+  }
+
+  private perform(effect: Effect): void {
+    switch (effect.do) {
+      case 'log':
+        this.logger[effect.level]({ port: this.port, ...effect.fields }, effect.msg)
         return
-      } catch (err) {
-        logger.error({ port, err: (err as Error).message, retryInMs: restartDelayMs }, 'nats-server did not restart; trying again')
-      }
+      case 'launch':
+        void this.launch(effect.gen).then((event) => event && this.dispatch(event))
+        return
+      case 'wait':
+        setTimeout(() => this.dispatch({ type: 'delayElapsed', gen: effect.gen }), effect.ms)
+        return
+      case 'kill':
+        if (this.current.gen === effect.gen) this.current.p.proc.kill('SIGKILL')
+        return
+      case 'terminate':
+        void this.terminate(effect.gen, effect.graceMs).then(() => this.dispatch({ type: 'terminated', gen: effect.gen }))
+        return
+      case 'answerRestart':
+        this.answerRestart(effect.error)
+        return
     }
   }
 
-  let probing = false
-  const probe = async (s: Supervision) => {
-    const p = current
-    if (p === undefined || probing || stopping) return
-    probing = true
+  private answerRestart(error?: string): void {
+    for (const waiter of this.restartWaiters.splice(0)) error === undefined ? waiter.resolve() : waiter.reject(new Error(error))
+  }
+
+  /** The outcome of starting process `gen`; undefined when the machine no longer wants it before it was spawned. */
+  private async launch(gen: number): Promise<SupervisorEvent | undefined> {
     try {
-      if (await natsAnswers(port, s.probeTimeoutMs)) lastAnswerAt = Date.now()
-      else if (current === p && !stopping && Date.now() - lastAnswerAt >= s.hangKillMs) {
-        logger.error({ pid: p.proc.pid, silentMs: Date.now() - lastAnswerAt }, 'nats-server stopped answering; killing it so it restarts')
-        lastAnswerAt = Date.now()
-        p.proc.kill('SIGKILL')
-      }
-    } finally {
-      probing = false
+      await this.runner.clearStore()
+      const phase = this.machine.phase
+      if (phase.name !== 'starting' || phase.gen !== gen) return undefined
+      const p = this.runner.spawn(this.port)
+      this.current = { gen, p }
+      await this.runner.waitReady(p, this.port)
+      this.watchExit(gen, p)
+      return { type: 'ready', gen, at: Date.now(), pid: p.proc.pid }
+    } catch (err) {
+      return { type: 'startFailed', gen, error: (err as Error).message }
     }
   }
-  const prober = supervision ? setInterval(() => void probe(supervision), supervision.probeIntervalMs) : undefined
-  prober?.unref()
-  adopt(current)
 
-  const terminate = async (p: NatsProcess, graceMs: number) => {
+  /** Watched only once ready: before that, waitReady reports a death as a failed start. */
+  private watchExit(gen: number, p: NatsProcess): void {
+    void p.proc.exited.then(() => {
+      const detail = { pid: p.proc.pid, exitCode: p.proc.exitCode, signal: p.proc.signalCode, lastOutput: p.stderr.slice(-5).join('\n') }
+      this.dispatch({ type: 'exited', gen, at: Date.now(), detail })
+    })
+  }
+
+  private async terminate(gen: number, graceMs: number): Promise<void> {
+    if (this.current.gen !== gen) return // stopped before it was spawned
+    const { p } = this.current
     p.proc.kill('SIGTERM')
     p.proc.kill('SIGCONT') // a SIGSTOPped server acts on SIGTERM only once it runs again
     const timer = setTimeout(() => p.proc.kill('SIGKILL'), graceMs)
@@ -211,36 +266,16 @@ export async function startNatsServer(options: StartOptions): Promise<NatsServer
     await p.watchdog.exited
   }
 
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    port,
-    storeDir,
-    get pid() {
-      return current?.proc.pid
-    },
-    get restarts() {
-      return restarts
-    },
-    async stop(graceMs = STOP_GRACE_MS) {
-      stopping = true
-      clearInterval(prober)
-      const p = current ?? starting
-      current = undefined
-      if (p === undefined) return
-      await terminate(p, graceMs)
-      logger.info({ port }, 'nats-server stopped')
-    },
-    kill() {
-      current?.proc.kill('SIGKILL')
-      current?.watchdog.kill('SIGKILL')
-    },
-    async restart() {
-      const p = current
-      current = undefined // its exit is ours, not a crash to recover from
-      if (p !== undefined) await terminate(p, STOP_GRACE_MS)
-      const next = await launch(port)
-      adopt(next)
-      logger.info({ port, pid: next.proc.pid }, 'nats-server restarted')
-    },
+  private async probe(s: Supervision): Promise<void> {
+    const p = this.running()
+    if (p === undefined || this.probing) return
+    const gen = this.current.gen
+    this.probing = true
+    try {
+      const answered = await natsAnswers(this.port, s.probeTimeoutMs)
+      this.dispatch(answered ? { type: 'answered', gen, at: Date.now() } : { type: 'silent', gen, at: Date.now(), pid: p.proc.pid })
+    } finally {
+      this.probing = false
+    }
   }
 }

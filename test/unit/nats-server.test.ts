@@ -1,11 +1,11 @@
-// findNatsServer never goes on without a binary: it finds, installs, or says exactly how to install;
-// and the server sluice starts is kept running.
+// findNatsServer never goes on without a binary and never installs one: it finds it, or says exactly
+// how to install it; and the server sluice starts is kept running.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { natsAnswers } from '../../src/embedded/nats-process'
-import { findNatsServer, NatsServerMissingError, startNatsServer, type NatsInstaller } from '../../src/embedded/nats-server'
+import { findNatsServer, NatsServerMissingError, startNatsServer } from '../../src/embedded/nats-server'
 import { quietLogger } from '../../src/log'
 
 let emptyDir: string
@@ -14,70 +14,75 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(emptyDir, { recursive: true, force: true }))
 
-const fakeBinary = (dir: string) => {
-  const path = join(dir, 'nats-server')
-  writeFileSync(path, '#!/bin/sh\n')
+const fakeBinary = (dir: string, name = 'nats-server', body = '') => {
+  const path = join(dir, name)
+  writeFileSync(path, `#!/bin/sh\n${body}\n`)
   chmodSync(path, 0o755)
   return path
 }
 
-const nonDebian: NatsInstaller = {
-  unavailableReason: () => 'this is not a Debian-like system (no apt-get found)',
-  install: () => {
-    throw new Error('install must not be attempted')
-  },
+const errorOf = (run: () => unknown): Error => {
+  try {
+    run()
+  } catch (e) {
+    return e as Error
+  }
+  throw new Error('expected an error')
 }
 
 describe('findNatsServer', () => {
-  test('on a machine that cannot install it, the error says why and exactly how to install it', () => {
-    let err: unknown
-    try {
-      findNatsServer(undefined, { searchDirs: [emptyDir], installer: nonDebian })
-    } catch (e) {
-      err = e
-    }
+  test('a missing binary is an error naming the set-up command, where it looked, and the other ways out', () => {
+    const err = errorOf(() => findNatsServer(undefined, { searchDirs: [emptyDir] }))
     expect(err).toBeInstanceOf(NatsServerMissingError)
-    const message = (err as Error).message
-    expect(message).toContain('not a Debian-like system')
-    expect(message).toContain(emptyDir)
-    expect(message).toContain('apt-get install -y nats-server')
-    expect(message).toContain('https://github.com/nats-io/nats-server/releases')
-    expect(message).toContain('NATS_SERVER_BIN=')
-    expect(message).toContain('NATS_URL=')
+    expect(err.message).toContain(emptyDir)
+    expect(err.message).toContain('npm run setup')
+    expect(err.message).toContain('apt-get install -y nats-server')
+    expect(err.message).toContain('https://github.com/nats-io/nats-server/releases')
+    expect(err.message).toContain('NATS_SERVER_BIN=')
+    expect(err.message).toContain('NATS_URL=')
   })
 
-  test('installs it when missing and the machine can, then returns the installed binary', () => {
-    let installs = 0
-    const installer: NatsInstaller = {
-      unavailableReason: () => null,
-      install: () => {
-        installs++
-        fakeBinary(emptyDir)
-      },
+  test('never runs a package manager, even with apt-get and sudo on PATH', async () => {
+    const marker = join(emptyDir, 'ran')
+    for (const tool of ['apt-get', 'apt', 'sudo', 'dpkg']) fakeBinary(emptyDir, tool, `echo "$0 $*" >> ${marker}`)
+    const script = `
+      import { findNatsServer } from ${JSON.stringify(join(import.meta.dir, '../../src/embedded/nats-server.ts'))}
+      try { findNatsServer(undefined, { searchDirs: [${JSON.stringify(emptyDir)}] }) } catch (e) { console.log(e.code) }
+    `
+    const child = Bun.spawn([process.execPath, '-e', script], { env: { PATH: emptyDir }, stdout: 'pipe', stderr: 'pipe' })
+    expect((await new Response(child.stdout).text()).trim()).toBe('NATS_SERVER_MISSING')
+    expect(await child.exited).toBe(0)
+    expect(() => readFileSync(marker, 'utf8')).toThrow()
+  })
+
+  test('no module of the server spawns a package manager or loads the set-up script', () => {
+    const src = join(import.meta.dir, '../../src')
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))
+    expect(files.length).toBeGreaterThan(20)
+    for (const file of files) {
+      const text = readFileSync(join(src, file), 'utf8')
+      expect({ file, spawnsInstaller: /spawn(Sync)?\(\s*\[\s*['"`](apt-get|apt|dpkg|sudo|brew)['"`]/.test(text) }).toEqual({ file, spawnsInstaller: false })
+      expect({ file, importsSetup: /(from|import)\s*\(?\s*['"][^'"]*scripts\/setup/.test(text) }).toEqual({ file, importsSetup: false })
     }
-    expect(findNatsServer(undefined, { searchDirs: [emptyDir], installer })).toBe(join(emptyDir, 'nats-server'))
-    expect(installs).toBe(1)
   })
 
-  test('a failed install is an error carrying the installer output and the manual instructions', () => {
-    const installer: NatsInstaller = {
-      unavailableReason: () => null,
-      install: () => {
-        throw new Error('E: Unable to locate package nats-server')
-      },
-    }
-    expect(() => findNatsServer(undefined, { searchDirs: [emptyDir], installer })).toThrow(/Unable to locate package[\s\S]*apt-get install -y nats-server/)
+  test('startNatsServer with a missing binary fails before anything runs, naming the set-up command', async () => {
+    const storeDir = join(emptyDir, 'store')
+    const err = await startNatsServer({ bin: join(emptyDir, 'nats-server'), storeDir, logger: quietLogger }).then(() => undefined, (e: Error) => e)
+    expect(err).toBeInstanceOf(NatsServerMissingError)
+    expect(err!.message).toContain('npm run setup')
+    expect(() => readdirSync(storeDir)).toThrow()
   })
 
-  test('prefers a binary already on the search path and never installs then', () => {
+  test('prefers the first binary on the search path', () => {
     const path = fakeBinary(emptyDir)
-    expect(findNatsServer(undefined, { searchDirs: ['/nonexistent-dir', emptyDir], installer: nonDebian })).toBe(path)
+    expect(findNatsServer(undefined, { searchDirs: ['/nonexistent-dir', emptyDir] })).toBe(path)
   })
 
   test('an explicit NATS_SERVER_BIN that is not executable is an error, not a silent fallback', () => {
     fakeBinary(emptyDir)
-    expect(() => findNatsServer(join(emptyDir, 'missing'), { searchDirs: [emptyDir], installer: nonDebian })).toThrow(/NATS_SERVER_BIN=.*missing is not an executable/)
-    expect(findNatsServer(join(emptyDir, 'nats-server'), { searchDirs: [], installer: nonDebian })).toBe(join(emptyDir, 'nats-server'))
+    expect(() => findNatsServer(join(emptyDir, 'missing'), { searchDirs: [emptyDir] })).toThrow(/NATS_SERVER_BIN=.*missing is not an executable/)
+    expect(findNatsServer(join(emptyDir, 'nats-server'), { searchDirs: [] })).toBe(join(emptyDir, 'nats-server'))
   })
 })
 
