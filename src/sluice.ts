@@ -18,7 +18,6 @@ import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './ingest/limits'
 import type { Logger } from './log'
 import { Metrics } from './metrics'
 import { Shutdown } from './shutdown'
-import { embeddedSessions, serverSessions } from './query/query-sessions'
 import { QueryRunner } from './query/run-query'
 import { createEventConsumer } from './queue/consumer'
 import { DatasetRegistry, datasetBucketFor } from './queue/dataset-registry'
@@ -28,9 +27,10 @@ import { markRestartSuspects } from './queue/restart-suspects'
 import { QueueConnection } from './queue/connection'
 import { ensureStreamWithRetry, retryWhileStarting } from './queue/stream'
 import type { EventPublisher } from './queue/types'
-import { createClickHouse, createQueryClickHouse, pingClickHouse, type ClickHouseClient, type QueryConnection } from './sink/clickhouse'
 import { RowWriter } from './sink/row-writer'
 import { ensureDatabase, TableManager } from './sink/tables'
+import { openStore } from './store/open-store'
+import type { Store } from './store/types'
 
 /** Bun's own body cap; sluice enforces MAX_BODY_BYTES itself, with a JSON answer, while streaming. */
 const SERVER_BODY_CAP_BYTES = 1024 * 1024 * 1024
@@ -38,10 +38,8 @@ const SERVER_BODY_CAP_BYTES = 1024 * 1024 * 1024
 export const READY_CHECK_TIMEOUT_MS = 1000
 
 export interface SluiceOverrides {
-  /** An already open ClickHouse client (tests share one embedded engine per process). */
-  clickhouse?: ClickHouseClient
-  /** Opens a query session on that engine (embedded tests); unset: one on config's ClickHouse. */
-  openQueryClickHouse?: () => QueryConnection
+  /** An already open Store (tests share one embedded engine per process); unset: the one config names. */
+  store?: Store
   logger: Logger
 }
 
@@ -74,7 +72,7 @@ export async function startSluice(config: Config, overrides: SluiceOverrides): P
 
 async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutdown): Promise<RunningSluice> {
   const { logger } = overrides
-  const embeddedClickHouse = config.clickhouse.url === undefined && !overrides.clickhouse && config.role !== 'ingest'
+  const embeddedClickHouse = config.clickhouse.url === undefined && !overrides.store && config.role !== 'ingest'
   if (config.nats.url === undefined || embeddedClickHouse) {
     // Before anything touches DATA_DIR: its nats store and embedded ClickHouse take one process each.
     const lock = lockDataDir(config.dataDir)
@@ -116,31 +114,27 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
 
   // An ingest-only node needs ClickHouse only to answer /query, and only a server can be shared.
   const usesClickHouse = config.role !== 'ingest' || config.clickhouse.url !== undefined
-  let clickhouse: ClickHouseClient | undefined
+  let store: Store | undefined
   if (usesClickHouse) {
-    clickhouse = overrides.clickhouse ?? createClickHouse(config.clickhouse, config.dataDir)
-    if (!overrides.clickhouse) shutdown.add('close ClickHouse', 0.5, () => clickhouse!.close())
+    store = overrides.store ?? openStore(config.clickhouse, config.dataDir)
+    if (!overrides.store) shutdown.add('close ClickHouse', 0.5, () => store!.close())
     // Not fatal: ClickHouse may come up after sluice; events wait in JetStream meanwhile and the
     // batcher creates the database with the first table.
-    await ensureDatabase(clickhouse, config.clickhouse.database).catch((err) =>
+    await ensureDatabase(store, config.clickhouse.database).catch((err) =>
       logger.warn({ err: (err as Error).message }, 'ClickHouse is not reachable yet; events will wait in JetStream'),
     )
   }
 
   // Queries get sessions (or a server user) of their own, locked read-only under the query limits.
   let runner: QueryRunner | undefined
-  if (clickhouse) {
-    const open = overrides.openQueryClickHouse ?? (() => createQueryClickHouse(config.clickhouse, config.dataDir))
-    const sessions = config.clickhouse.url === undefined
-      ? embeddedSessions(open, config.clickhouse.database, config.query)
-      : serverSessions(open().client, config.query)
-    runner = new QueryRunner(sessions, config.clickhouse.database, config.query)
+  if (store) {
+    runner = new QueryRunner(store.querySessions(config.clickhouse.database, config.query), config.clickhouse.database, config.query)
     shutdown.add('close query sessions', 0.2, () => runner!.close())
   }
 
   let batcher: Batcher | undefined
   if (config.role !== 'ingest') {
-    const tables = new TableManager(clickhouse!, config.clickhouse)
+    const tables = new TableManager(store!, config.clickhouse)
     const consumer = markRestartSuspects(
       createEventConsumer(queue, { stream: config.nats.stream, ackWaitMs: config.batch.ackWaitMs, maxEvents: config.batch.maxEvents, logger }),
       queue,
@@ -149,7 +143,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     )
     batcher = new Batcher({
       consumer,
-      writer: new RowWriter(clickhouse!, tables),
+      writer: new RowWriter(store!, tables),
       config: config.batch,
       log: logger,
       stopDeadlineMs: config.shutdownTimeoutMs,
@@ -200,7 +194,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     readiness: async () => {
       const [nats, ch] = await Promise.all([
         answersWithin(async () => queue.usable && (await nc.flush().then(() => true, () => false)), READY_CHECK_TIMEOUT_MS),
-        clickhouse ? answersWithin(() => pingClickHouse(clickhouse!), READY_CHECK_TIMEOUT_MS) : true,
+        store ? answersWithin(() => store!.ping(), READY_CHECK_TIMEOUT_MS) : true,
       ])
       return { nats, clickhouse: ch }
     },
@@ -222,7 +216,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
     const finished = await inFlight.drained(deadline - Date.now())
     if (!finished) void server.stop(true)
   })
-  logger.info({ port: server.port, role: config.role, clickhouse: config.clickhouse.url ?? 'embedded chDB', nats: natsUrl, console: config.consoleEnabled ? `http://localhost:${server.port}/` : 'off' }, 'sluice is running')
+  logger.info({ port: server.port, role: config.role, clickhouse: store?.where ?? 'none (ROLE=ingest)', nats: natsUrl, console: config.consoleEnabled ? `http://localhost:${server.port}/` : 'off' }, 'sluice is running')
 
   return {
     url: `http://127.0.0.1:${server.port}`,

@@ -1,27 +1,8 @@
-// The limits every POST /query runs under, as ClickHouse settings, and the one-sentence answer a
-// client gets when its query hits one. The settings are applied together with readonly=1, which
-// makes ClickHouse refuse any later change from the SQL (SETTINGS clauses, SET):
-// https://clickhouse.com/docs/operations/settings/permissions-for-queries#readonly
-import { availableParallelism } from 'node:os'
+// The one-sentence answer a client gets when its query hits a limit, and how much of an answer
+// sluice reads. The limits themselves, as engine settings, are in store/query-limits.ts.
+import type { QueryLimits } from '../store/query-limits'
 
-export interface QueryLimits {
-  /** Wall time of one query. */
-  timeoutMs: number
-  maxRowsToRead: number
-  maxBytesToRead: number
-  maxResultRows: number
-  maxResultBytes: number
-  maxMemoryBytes: number
-  /** Queries running at once on this node; more get 429. */
-  maxConcurrent: number
-  /**
-   * The runtime's worker threads (UV_THREADPOOL_SIZE). Every embedded chDB call, inserts included,
-   * holds one while it runs, so embedded queries may take all but one: a query never leaves the
-   * batcher waiting for a thread.
-   */
-  workerThreads: number
-}
-
+export type { QueryLimits }
 /** The environment variable that sets each limit, named in the error a client gets. */
 const VARIABLE: Record<Exclude<keyof QueryLimits, 'maxConcurrent' | 'workerThreads'>, string> = {
   timeoutMs: 'QUERY_TIMEOUT_MS',
@@ -30,42 +11,6 @@ const VARIABLE: Record<Exclude<keyof QueryLimits, 'maxConcurrent' | 'workerThrea
   maxResultRows: 'QUERY_MAX_RESULT_ROWS',
   maxResultBytes: 'QUERY_MAX_RESULT_BYTES',
   maxMemoryBytes: 'QUERY_MAX_MEMORY_BYTES',
-}
-
-/** range() elements per block of rows: 10 million UInt64 are 80 MB, far past what a log query needs. */
-export const RANGE_ELEMENTS_PER_BLOCK = 10_000_000
-
-/**
- * Settings of a query session, in the order they must be applied: readonly last, since once it is
- * 1 nothing can be changed. Queries get half the cores so ingest and the batcher keep the rest.
- */
-export function limitSettings(limits: QueryLimits): [string, string | number][] {
-  return [
-    ['max_execution_time', limits.timeoutMs / 1000],
-    ['timeout_overflow_mode', 'throw'],
-    ['max_rows_to_read', limits.maxRowsToRead],
-    ['max_bytes_to_read', limits.maxBytesToRead],
-    ['read_overflow_mode', 'throw'],
-    ['max_result_rows', limits.maxResultRows],
-    ['max_result_bytes', limits.maxResultBytes],
-    ['result_overflow_mode', 'throw'],
-    ['max_memory_usage', limits.maxMemoryBytes],
-    // A sort or GROUP BY past half the memory limit spills to temporary files: as much disk as memory.
-    ['max_temporary_data_on_disk_size_for_query', limits.maxMemoryBytes],
-    ['max_threads', Math.max(1, Math.floor(availableParallelism() / 2))],
-    // ClickHouse checks the time limit between blocks: smaller blocks keep an expensive query's
-    // overrun short (the default is 65,536 rows).
-    ['max_block_size', 8192],
-    // Dynamic JSON paths have type Dynamic; without these, GROUP BY / ORDER BY on them is refused.
-    ['allow_suspicious_types_in_group_by', 1],
-    ['allow_suspicious_types_in_order_by', 1],
-    // Beneath the gate's allowlist, the engine's own refusals: introspection functions (on by
-    // default in the embedded engine), and the elements range() may make per block (default 500
-    // million), which bounds what a lambda over range() can be asked to do.
-    ['allow_introspection_functions', 0],
-    ['function_range_max_elements_in_block', RANGE_ELEMENTS_PER_BLOCK],
-    ['readonly', 1],
-  ]
 }
 
 /**

@@ -3,8 +3,7 @@
 import { Type as T, type Static } from '@sinclair/typebox'
 import { QueryRejectedError, StoreUnavailableError } from '../errors'
 import { answerCapBytes, answerTooLarge, limitHit, type QueryLimits } from './limits'
-import type { QueryFormat } from '../sink/clickhouse'
-import type { QuerySessions, QuerySlot } from './query-sessions'
+import type { QueryFormat, QuerySessions, QuerySlot } from '../store/query-sessions'
 import { admitStatement } from './statement-gate'
 
 /** ClickHouse's JSON output format, as POST /query answers. */
@@ -41,38 +40,40 @@ export class QueryRunner {
       const { slots, why } = this.sessions.capacity
       throw new QueryRejectedError(`${slots} ${slots === 1 ? 'query is' : 'queries are'} running, as many as this node runs at once (${why}): retry after ${BUSY_RETRY_AFTER_SECONDS} s.`, 429)
     }
-    // Held until the engine has finished: a cancelled query still computes the block it is in,
-    // and a client that hangs up must not free its slot for another before then.
+    // QUERY_TIMEOUT_MS from outside the engine: at the deadline the query is cancelled where the
+    // engine can cancel it (a server), and the client is answered then in every case. The slot is
+    // held until the engine has finished: a query that cannot be cancelled still runs, and its
+    // slot must not go to another before then.
     const run = slot
-    // QUERY_TIMEOUT_MS from outside the engine: the engine checks max_execution_time only between
-    // blocks, and cancelling ends the query at the next block wherever the engine would not.
     const deadline = AbortSignal.timeout(this.limits.timeoutMs)
     const cancel = signal ? AbortSignal.any([deadline, signal]) : deadline
     let engineFailed = false
-    const engine = async (query: string, format: QueryFormat, maxBytes: number): Promise<string> => {
+    const engine = async (query: string, format: QueryFormat): Promise<string> => {
       try {
-        const text = await readAtMost(await run.stream(query, format, cancel), maxBytes)
+        const text = await readAtMost(await run.stream(query, format, cancel), answerCapBytes(this.limits))
         // A cancelled query may end quietly, with part of its output.
-        if (deadline.aborted) throw new QueryRejectedError(limitHit('159', '', this.limits)!, 413)
-        if (cancel.aborted) throw new QueryRejectedError('The client left before the query finished.', 400)
+        if (cancel.aborted) throw new Error('cancelled')
         if (text === undefined) throw new QueryRejectedError(answerTooLarge(this.limits), 413)
         return text
       } catch (error) {
         engineFailed = true
-        if (deadline.aborted && !(error instanceof QueryRejectedError)) throw new QueryRejectedError(limitHit('159', '', this.limits)!, 413, { cause: error })
         throw error
       }
     }
-    const cap = answerCapBytes(this.limits)
     // The format as a setting, not a clause the client library appends (see EngineText).
-    const engineText = (query: string) => engine(query, 'TabSeparatedRaw', cap)
+    const work = admitStatement((query) => engine(query, 'TabSeparatedRaw'), sql, this.database).then((statement) => engine(statement, 'JSON'))
+    void work.then(
+      () => this.sessions.release(run, engineFailed),
+      () => this.sessions.release(run, engineFailed),
+    )
+    const cancelled = new Promise<never>((_, reject) => cancel.addEventListener('abort', () => reject(new Error('cancelled')), { once: true }))
+    cancelled.catch(() => {})
     try {
-      const statement = await admitStatement(engineText, sql, this.database)
-      return await engine(statement, 'JSON', cap)
+      return await Promise.race([work, cancelled])
     } catch (error) {
+      if (deadline.aborted) throw new QueryRejectedError(limitHit('159', '', this.limits)!, 413, { cause: error })
+      if (signal?.aborted) throw new QueryRejectedError('The client left before the query finished.', 400, { cause: error })
       throw toQueryError(error, this.limits)
-    } finally {
-      this.sessions.release(run, engineFailed)
     }
   }
 

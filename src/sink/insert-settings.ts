@@ -60,12 +60,3 @@ export const FREE_FIELD_TYPES: Readonly<Record<string, number>> = {
   input_format_json_infer_incomplete_types_as_strings: 1,
   input_format_try_infer_integers: 1,
 }
-
-/** The same settings as a SETTINGS clause body, string values quoted. */
-export function insertSettings(token: string): string {
-  return Object.entries(insertSettingsMap(token))
-    .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : quote(value)}`)
-    .join(', ')
-}
-
-const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`

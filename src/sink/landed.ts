@@ -5,10 +5,11 @@
 // ids one by one (`_id IN` lists of 5,000) took 1.7-5 s; their 32 request keys 120-310 ms without
 // the index, 40-76 ms with it. Any function of the id would be sound here (an id stored and asked
 // for always shares its key); the request prefix only keeps the answer small.
-import type { ClickHouseClient } from '@clickhouse/client'
 import { StoreUnavailableError } from '../errors'
 import { isMissingTable } from './insert-errors'
-import { DEAD_LETTER_TABLE, qualified, REQUEST_KEY_CHARS } from './tables'
+import type { Store } from '../store/types'
+import { qualified } from '../store/sql-text'
+import { DEAD_LETTER_TABLE, REQUEST_KEY_CHARS } from './tables'
 
 /** Keys or ids per lookup query: a server takes query parameters in the URL (http_max_uri_size, 1 MiB by default). */
 export const LANDED_IDS_PER_QUERY = 5000
@@ -35,7 +36,7 @@ export function byRequest(ids: readonly string[]): { keys: string[]; others: str
 }
 
 /** Which of `ids` are stored in the dataset's table or dead-lettered; empty when nothing exists yet. */
-export async function landedIds(client: ClickHouseClient, database: string, dataset: string, ids: readonly string[]): Promise<Set<string>> {
+export async function landedIds(store: Store, database: string, dataset: string, ids: readonly string[]): Promise<Set<string>> {
   const wanted = new Set(ids)
   const found = new Set<string>()
   const { keys, others } = byRequest(ids)
@@ -46,13 +47,13 @@ export async function landedIds(client: ClickHouseClient, database: string, data
   for (const [expr, values] of where) {
     for (let from = 0; from < values.length; from += LANDED_IDS_PER_QUERY) {
       const part = values.slice(from, from + LANDED_IDS_PER_QUERY)
-      for (const id of await lookup(client, database, dataset, expr, part)) if (wanted.has(id)) found.add(id)
+      for (const id of await lookup(store, database, dataset, expr, part)) if (wanted.has(id)) found.add(id)
     }
   }
   return found
 }
 
-async function lookup(client: ClickHouseClient, database: string, dataset: string, expr: string, values: string[]): Promise<string[]> {
+async function lookup(store: Store, database: string, dataset: string, expr: string, values: string[]): Promise<string[]> {
   // Plain words go into the query as literals, where the client's parameter escaping of thousands
   // of them per check took a fifth of the embedded engine's CPU after a start.
   const literal = plainIdList(values)
@@ -65,7 +66,7 @@ async function lookup(client: ClickHouseClient, database: string, dataset: strin
   const ids: string[] = []
   for (const [query, query_params] of queries) {
     try {
-      const rows = await (await client.query({ query, query_params, format: 'JSONCompactEachRow' })).json<[string]>()
+      const rows = await store.queryRows<[string]>(query, query_params)
       for (const [id] of rows) ids.push(id)
     } catch (err) {
       if (isMissingTable(err)) continue

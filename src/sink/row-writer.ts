@@ -1,14 +1,12 @@
 // Writes batches of v1 NDJSON rows into a dataset's table as the bytes came (ClickHouse derives
 // `data` from `_raw` itself), and isolates rows ClickHouse refuses into `_dead_letter` by bisection.
-import { Readable } from 'node:stream'
-import type { ClickHouseClient } from '@clickhouse/client'
 import { RowsRejectedError, StoreUnavailableError } from '../errors'
 import { classifyInsertError, isMissingTable } from './insert-errors'
-import { rawInsertFor, UnparsableNameError } from './embedded-insert'
-import { insertSettings, insertSettingsMap } from './insert-settings'
+import type { Store } from '../store/types'
+import { insertSettingsMap } from './insert-settings'
 import { landedIds } from './landed'
 import { countRows, middleRowEnd, rowId } from './row-boundaries'
-import { DEAD_LETTER_TABLE, qualified, type TableManager } from './tables'
+import { DEAD_LETTER_TABLE, type TableManager } from './tables'
 
 export interface WriteResult {
   inserted: number
@@ -25,7 +23,6 @@ export interface DeadLetter {
 
 /** ClickHouse messages quote the failing expression at length; the row itself is kept beside it. */
 const MAX_ERROR_CHARS = 2000
-const NEWLINE = new Uint8Array([0x0a])
 /** What a v1 row carries (queue/message-format.ts); `data` is derived from `_raw` by the table. */
 const ROW_COLUMNS = ['_timestamp', '_service', '_namespace', '_id', '_raw'] as const
 const DEAD_LETTER_COLUMNS = ['dataset', '_id', 'error', 'row'] as const
@@ -34,7 +31,7 @@ export class RowWriter {
   readonly #decoder = new TextDecoder()
 
   constructor(
-    private readonly client: ClickHouseClient,
+    private readonly store: Store,
     private readonly tables: TableManager,
   ) {}
 
@@ -56,7 +53,7 @@ export class RowWriter {
 
   /** Which of `ids` are already stored, in the dataset's table or dead-lettered; empty when nothing exists yet. */
   landed(dataset: string, ids: string[]): Promise<Set<string>> {
-    return landedIds(this.client, this.tables.database, dataset, ids)
+    return landedIds(this.store, this.tables.database, dataset, ids)
   }
 
   /** Stores refused rows (or whole unreadable messages) with their reasons; idempotent per token. */
@@ -110,31 +107,8 @@ export class RowWriter {
    * background (chdb's wrapRawNative/withAbortTimeout). Either way the caller's messages go back to
    * JetStream and the redelivery check finds whatever landed.
    */
-  async #insert(table: string, columns: readonly string[], chunks: Uint8Array[], token: string, signal?: AbortSignal): Promise<void> {
-    const database = this.tables.database
-    const raw = rawInsertFor(this.client, database, table)
-    if (raw) {
-      try {
-        return await raw({ database, table, columns, chunks, settings: insertSettingsMap(token), signal })
-      } catch (err) {
-        if (!(err instanceof UnparsableNameError)) throw err
-      }
-    }
-    const result = await this.client.exec({
-      query: `INSERT INTO ${qualified(database, table)} (${columns.join(', ')}) SETTINGS ${insertSettings(token)} FORMAT JSONEachRow`,
-      values: Readable.from(separated(chunks)),
-      abort_signal: signal,
-    })
-    // The response body is empty for an INSERT, but it must be consumed to release the socket.
-    for await (const _ of result.stream) void _
-  }
-}
-
-/** Yields the chunks with a newline between any two where the first lacks one, so rows never merge. */
-function* separated(chunks: Uint8Array[]): Generator<Uint8Array> {
-  for (const chunk of chunks) {
-    yield chunk
-    if (chunk[chunk.length - 1] !== 0x0a) yield NEWLINE
+  #insert(table: string, columns: readonly string[], chunks: Uint8Array[], token: string, signal?: AbortSignal): Promise<void> {
+    return this.store.insertRows({ database: this.tables.database, table, columns, chunks, settings: insertSettingsMap(token), signal })
   }
 }
 

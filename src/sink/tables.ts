@@ -1,7 +1,8 @@
 // Table DDL: one MergeTree table per dataset plus `_dead_letter`, created on first use and
 // remembered, so the hot path costs one Map lookup instead of a CREATE per batch.
-import type { ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../config'
+import { ident, qualified } from '../store/sql-text'
+import type { Store } from '../store/types'
 
 /** Starts with `_`, which dataset names cannot, so no dataset can ever collide with it. */
 export const DEAD_LETTER_TABLE = '_dead_letter'
@@ -9,11 +10,6 @@ export const DEAD_LETTER_TABLE = '_dead_letter'
 /** Blocks remembered for insert_deduplication_token; plain MergeTree keeps none by default.
  *  At one batch per dataset every 0.5 s this covers several minutes of retries. */
 export const DEDUP_WINDOW_BLOCKS = 1000
-
-/** Backtick-quotes an identifier. Names are validated upstream; this is the second fence. */
-export const ident = (name: string): string => '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`'
-
-export const qualified = (database: string, table: string): string => `${ident(database)}.${ident(table)}`
 
 /**
  * Typed paths are the fields the spec names; they get real columns inside `data`, others stay dynamic.
@@ -97,8 +93,8 @@ ORDER BY (dataset, received)
 SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW_BLOCKS}`
 }
 
-export async function ensureDatabase(client: ClickHouseClient, database: string): Promise<void> {
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${ident(database)}` })
+export async function ensureDatabase(store: Store, database: string): Promise<void> {
+  await store.command(`CREATE DATABASE IF NOT EXISTS ${ident(database)}`)
 }
 
 /** Cache key of the database itself; no table name is empty. */
@@ -112,7 +108,7 @@ export class TableManager {
   readonly #ready = new Map<string, Promise<void>>()
 
   constructor(
-    private readonly client: ClickHouseClient,
+    private readonly store: Store,
     cfg: Pick<Config['clickhouse'], 'database' | 'ttlDays'>,
   ) {
     this.database = cfg.database
@@ -135,11 +131,11 @@ export class TableManager {
 
   #table(name: string, ddl: () => string, upgrade?: () => string[]): Promise<void> {
     return this.#cached(name, async () => {
-      await this.#cached(DATABASE_KEY, () => ensureDatabase(this.client, this.database))
-      await this.client.command({ query: ddl() })
+      await this.#cached(DATABASE_KEY, () => ensureDatabase(this.store, this.database))
+      await this.store.command(ddl())
       // Best effort, each on its own: a user without ALTER rights must not stop the dataset (REMOVE
       // TTL on a table without one fails too); a ClickHouse that is down fails the insert that follows.
-      for (const query of upgrade?.() ?? []) await this.client.command({ query }).catch(() => undefined)
+      for (const query of upgrade?.() ?? []) await this.store.command(query).catch(() => undefined)
     })
   }
 

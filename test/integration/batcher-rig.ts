@@ -65,7 +65,7 @@ export async function startRig(): Promise<Rig> {
   const nc = await connectNats(nats.url, quietLogger)
   await ensureStream(await nc.jetstreamManager(), { stream: STREAM, replicas: 1, maxBytes: -1, maxAgeMs: 3_600_000, duplicateWindowMs: 60_000 })
   const ch = testClickHouse()
-  const rowWriter = new RowWriter(ch.client, new TableManager(ch.client, ch.config))
+  const rowWriter = new RowWriter(ch.store, new TableManager(ch.store, ch.config))
   const publisher = createEventPublisher(queueOf(nc), { stream: STREAM })
   const batchers: Batcher[] = []
   const counts = async (dataset: string) => {

@@ -2,16 +2,17 @@
 // exactly as they do through @clickhouse/client's path, which names chDB cannot take still use.
 import { describe, expect, test } from 'bun:test'
 import { StoreUnavailableError } from '../../src/errors'
-import { rawInsertFor } from '../../src/sink/embedded-insert'
+import type { EmbeddedStore } from '../../src/store/embedded-store'
 import { RowWriter } from '../../src/sink/row-writer'
 import { TableManager } from '../../src/sink/tables'
 import { testClickHouse } from '../support/clickhouse'
 
 const ch = testClickHouse()
 const db = ch.database
-const writer = new RowWriter(ch.client, new TableManager(ch.client, ch.config))
+const writer = new RowWriter(ch.store, new TableManager(ch.store, ch.config))
 const enc = new TextEncoder()
 const embedded = ch.config.url === undefined
+const insertsRaw = (database: string, table: string) => (ch.store as EmbeddedStore).insertsRaw(database, table)
 
 const row = (id: string, raw: string, ts: number | string = 1764000000123) =>
   `{"_timestamp":${ts},"_service":"api","_namespace":"ns","_id":${JSON.stringify(id)},"_raw":${raw}}\n`
@@ -23,10 +24,10 @@ async function stored(table: string): Promise<unknown[]> {
 
 describe.if(embedded)('the embedded insert', () => {
   test('takes plain table names; a name with other characters goes the client way', () => {
-    expect(rawInsertFor(ch.client, db, 'logs_1')).toBeFunction()
-    expect(rawInsertFor(ch.client, db, '_dead_letter')).toBeFunction()
-    expect(rawInsertFor(ch.client, db, '9-my-logs')).toBeUndefined()
-    expect(rawInsertFor(ch.client, 'my-db', 'logs')).toBeUndefined()
+    expect(insertsRaw(db, 'logs_1')).toBe(true)
+    expect(insertsRaw(db, '_dead_letter')).toBe(true)
+    expect(insertsRaw(db, '9-my-logs')).toBe(false)
+    expect(insertsRaw('my-db', 'logs')).toBe(false)
   })
 
   test('stores the same rows as the client path, byte for byte, whatever the rows hold', async () => {
@@ -66,10 +67,10 @@ describe.if(embedded)('the embedded insert', () => {
 
   test('a database name chDB cannot write unquoted (`function`, `1e5`) falls back to the client at once', async () => {
     for (const database of ['function', '1e5']) {
-      const other = new RowWriter(ch.client, new TableManager(ch.client, { database, ttlDays: 0 }))
-      expect(rawInsertFor(ch.client, database, 'fallback')).toBeFunction()
+      const other = new RowWriter(ch.store, new TableManager(ch.store, { database, ttlDays: 0 }))
+      expect(insertsRaw(database, 'fallback')).toBe(true)
       expect(await other.write('fallback', [enc.encode(row('f1', '{}'))], 'fallback-1')).toEqual({ inserted: 1, deadLettered: 0 })
-      expect(rawInsertFor(ch.client, database, 'fallback')).toBeUndefined()
+      expect(insertsRaw(database, 'fallback')).toBe(false)
       expect(await other.write('fallback', [enc.encode(row('f2', '{}'))], 'fallback-2')).toEqual({ inserted: 1, deadLettered: 0 })
       const [{ n }] = await (await ch.client.query({ query: `SELECT count() AS n FROM \`${database}\`.fallback`, format: 'JSONEachRow' })).json<{ n: string }>()
       expect(Number(n)).toBe(2)

@@ -37,7 +37,7 @@ let writer: RowWriter
 beforeAll(async () => {
   p = await startTestPipeline()
   db = p.clickhouse.database
-  writer = new RowWriter(p.clickhouse.client, new TableManager(p.clickhouse.client, { database: db, ttlDays: 0 }))
+  writer = new RowWriter(p.clickhouse.store, new TableManager(p.clickhouse.store, { database: db, ttlDays: 0 }))
 })
 afterAll(async () => {
   await p?.stop()

@@ -25,7 +25,7 @@ afterAll(async () => {
 
 async function start(nats: TestNats): Promise<RunningSluice> {
   const base = loadConfig({ NATS_URL: nats.url, PORT: '0', API_KEYS: KEY, DATA_DIR: mkdtempSync(join(tmpdir(), 'sluice-newstream-')), BATCH_FLUSH_INTERVAL_MS: '100' })
-  return startSluice({ ...base, clickhouse: { ...ch.config } }, { clickhouse: ch.client, logger: quietLogger })
+  return startSluice({ ...base, clickhouse: { ...ch.config } }, { store: ch.store, logger: quietLogger })
 }
 
 const count = async () =>

@@ -1,17 +1,16 @@
 // The ClickHouse sink against the real embedded engine: table layout, exact storage, idempotent
 // retries, and bad rows isolated into `_dead_letter` without blocking good ones.
 import { beforeAll, describe, expect, test } from 'bun:test'
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { Store } from '../../src/store/types'
 import { StoreUnavailableError } from '../../src/errors'
-import { pingClickHouse } from '../../src/sink/clickhouse'
 import { RowWriter, split } from '../../src/sink/row-writer'
 import { REQUEST_INDEX, TableManager, datasetTableDDL } from '../../src/sink/tables'
 import { testClickHouse } from '../support/clickhouse'
 
 const ch = testClickHouse()
 const db = ch.database
-const tables = new TableManager(ch.client, ch.config)
-const writer = new RowWriter(ch.client, tables)
+const tables = new TableManager(ch.store, ch.config)
+const writer = new RowWriter(ch.store, tables)
 const enc = new TextEncoder()
 
 const T0 = 1764000000123
@@ -27,7 +26,7 @@ const count = async (table: string, where = '1') =>
   Number((await rows<{ c: string }>(`SELECT count() AS c FROM ${db}.\`${table}\` WHERE ${where}`))[0].c)
 
 beforeAll(async () => {
-  expect(await pingClickHouse(ch.client)).toBe(true)
+  expect(await ch.store.ping()).toBe(true)
 })
 
 describe('table layout', () => {
@@ -54,7 +53,7 @@ describe('table layout', () => {
   })
 
   test('adds a TTL on the event time only when ttlDays > 0', async () => {
-    const ttlTables = new TableManager(ch.client, { database: db, ttlDays: 30 })
+    const ttlTables = new TableManager(ch.store, { database: db, ttlDays: 30 })
     await ttlTables.ensure('with_ttl')
     const [{ create_table_query: ddl }] = await rows<{ create_table_query: string }>(
       `SELECT create_table_query FROM system.tables WHERE database = '${db}' AND name = 'with_ttl'`,
@@ -207,7 +206,7 @@ describe('landed', () => {
     await ch.client.command({ query: old })
     const base = 'd'.repeat(32)
     await ch.client.command({ query: `INSERT INTO ${db}.before_index (_timestamp, _service, _namespace, _id, _raw) VALUES (now64(3), 'api', 'ns', '${base}-0', '{}')` })
-    const upgraded = new RowWriter(ch.client, new TableManager(ch.client, ch.config))
+    const upgraded = new RowWriter(ch.store, new TableManager(ch.store, ch.config))
     await upgraded.write('before_index', [body(row(`${base}-1`, '{}'))], 'before-index-1')
     const indices = await rows<{ name: string }>(`SELECT name FROM system.data_skipping_indices WHERE database = '${db}' AND table = 'before_index'`)
     expect(indices.map((i) => i.name).sort()).toEqual(['idx_id', 'idx_request'])
@@ -216,7 +215,7 @@ describe('landed', () => {
 
   test('returns nothing for a dataset that has no table yet', async () => {
     expect((await writer.landed('never_written', ['a'])).size).toBe(0)
-    const fresh = new RowWriter(ch.client, new TableManager(ch.client, { database: `${db}_missing`, ttlDays: 0 }))
+    const fresh = new RowWriter(ch.store, new TableManager(ch.store, { database: `${db}_missing`, ttlDays: 0 }))
     expect((await fresh.landed('never_written', ['a'])).size).toBe(0)
   })
 })
@@ -233,15 +232,14 @@ describe('resilience', () => {
     const queries: string[] = []
     let fail = true
     const fake = {
-      command: async ({ query }: { query: string }) => {
+      command: async (query: string) => {
         queries.push(query)
         if (query.startsWith('CREATE TABLE') && fail) {
           fail = false
           throw new Error('down')
         }
-        return {}
       },
-    } as unknown as ClickHouseClient
+    } as unknown as Store
     const tm = new TableManager(fake, { database: 'd', ttlDays: 0 })
     const first = await Promise.allSettled([tm.ensure('a'), tm.ensure('a'), tm.ensure('a')])
     expect(first.every((r) => r.status === 'rejected')).toBe(true)

@@ -26,7 +26,7 @@ afterAll(async () => {
 async function start(ttlDays: number, role: Config['role'] = 'all'): Promise<RunningSluice> {
   const base = loadConfig({ NATS_URL: nats.url, PORT: '0', API_KEYS: KEY, DATA_DIR: mkdtempSync(join(tmpdir(), 'sluice-ttl-')), BATCH_FLUSH_INTERVAL_MS: '100' })
   const config: Config = { ...base, role, clickhouse: { ...ch.config, ttlDays } }
-  return startSluice(config, { clickhouse: ch.client, logger: quietLogger })
+  return startSluice(config, { store: ch.store, logger: quietLogger })
 }
 
 async function post(s: RunningSluice, events: unknown[]): Promise<number> {

@@ -46,7 +46,7 @@ export async function startTestPipeline(env: Record<string, string> = {}, nats?:
   })
   const ownClickHouse = env.CLICKHOUSE_URL !== undefined
   const config: Config = ownClickHouse ? { ...base, clickhouse: { ...base.clickhouse, database: clickhouse.database } } : { ...base, clickhouse: { ...clickhouse.config, ttlDays: base.clickhouse.ttlDays } }
-  const sluice = await startSluice(config, { clickhouse: ownClickHouse ? undefined : clickhouse.client, openQueryClickHouse: ownClickHouse ? undefined : clickhouse.openQuery, logger: quietLogger })
+  const sluice = await startSluice(config, { store: ownClickHouse ? undefined : clickhouse.store, logger: quietLogger })
   const db = clickhouse.database
 
   const query = async (sql: string) => {

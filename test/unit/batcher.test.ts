@@ -11,7 +11,7 @@ import { TableManager } from '../../src/sink/tables'
 import { testClickHouse } from '../support/clickhouse'
 
 const ch = testClickHouse()
-const rowWriter = new RowWriter(ch.client, new TableManager(ch.client, ch.config))
+const rowWriter = new RowWriter(ch.store, new TableManager(ch.store, ch.config))
 
 class FakeMessage implements QueuedMessage {
   acked = false

@@ -1,6 +1,6 @@
 // One buffer per embedded insert: chunks joined so that rows never merge, and no copy when none is needed.
 import { expect, test } from 'bun:test'
-import { joinRows } from '../../src/sink/embedded-insert'
+import { joinRows } from '../../src/store/embedded-insert'
 
 const enc = new TextEncoder()
 const text = (b: Uint8Array) => new TextDecoder().decode(b)

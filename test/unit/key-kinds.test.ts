@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config'
 import { ConfigError } from '../../src/errors'
 import { loadOrCreateApiKey, loadOrCreateQueryKey, readQueryKey } from '../../src/embedded/default-api-key'
 import { AccessKeys, ApiKeys, digestForm } from '../../src/http/api-keys'
-import { embeddedCapacity } from '../../src/query/query-sessions'
+import { embeddedCapacity } from '../../src/store/query-sessions'
 
 describe('key kinds', () => {
   const access = new AccessKeys(new ApiKeys(['public-1']), new ApiKeys(['secret-1', digestForm('secret-2')]))

@@ -1,10 +1,10 @@
 // QUERY_TIMEOUT_MS is enforced from outside the engine: at the deadline the running query is
-// cancelled through its signal, the answer is the timeout's 413 even when the cancelled query
-// ends quietly with part of its output, and the slot is given back only once the engine stopped.
+// cancelled through its signal and the client is answered the timeout's 413 at once, even while
+// the engine still finishes its block; the slot is given back only once the engine stopped.
 import { describe, expect, test } from 'bun:test'
 import { loadConfig } from '../../src/config'
 import { QueryRejectedError } from '../../src/errors'
-import type { QuerySessions, QuerySlot } from '../../src/query/query-sessions'
+import type { QuerySessions, QuerySlot } from '../../src/store/query-sessions'
 import { QueryRunner } from '../../src/query/run-query'
 
 const AST = 'SelectWithUnionQuery (children 1)\n ExpressionList (children 1)\n  SelectQuery (children 1)\n   ExpressionList (children 1)\n    Literal UInt64_1\n'
@@ -49,6 +49,9 @@ describe('the query deadline', () => {
     expect((error as QueryRejectedError).status).toBe(413)
     expect((error as Error).message).toContain('QUERY_TIMEOUT_MS=300')
     expect(performance.now() - started).toBeGreaterThanOrEqual(300)
+    // Answered at the deadline, before the engine stopped; the slot comes back after it.
+    expect(events).toEqual(['cancelled'])
+    while (events.length < 3) await Bun.sleep(10)
     expect(events).toEqual(['cancelled', 'engine stopped', 'released (failed: true)'])
   })
   test('a client that leaves cancels the query too', async () => {
@@ -59,6 +62,7 @@ describe('the query deadline', () => {
     setTimeout(() => left.abort(), 50)
     const error = await runner.run('SELECT 1', left.signal).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(QueryRejectedError)
+    while (events.length < 3) await Bun.sleep(10)
     expect(events).toEqual(['cancelled', 'engine stopped', 'released (failed: true)'])
   })
 })

@@ -2,8 +2,9 @@
 import { describe, expect, test } from 'bun:test'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { loadConfig } from '../../src/config'
-import { limitHit, limitSettings } from '../../src/query/limits'
-import { serverSessions } from '../../src/query/query-sessions'
+import { limitHit } from '../../src/query/limits'
+import { limitSettings } from '../../src/store/query-limits'
+import { serverSessions } from '../../src/store/query-sessions'
 
 const limits = loadConfig({}).query
 

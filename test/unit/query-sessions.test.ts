@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'bun:test'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { loadConfig } from '../../src/config'
-import { embeddedSessions } from '../../src/query/query-sessions'
+import { embeddedSessions } from '../../src/store/query-sessions'
 
 const limits = { ...loadConfig({}).query, maxConcurrent: 1, workerThreads: 2 }
 

@@ -4,12 +4,20 @@
 // one HTTP client, the limits and readonly=1 sent with every request (ClickHouse applies them
 // before the SQL, whose own SETTINGS are then refused).
 //
-// Either way a query is cancelled in the engine when its signal aborts (the caller's deadline or
-// a client that left): the server cancels a read-only query whose HTTP connection closes, and
-// chDB's streaming query stops at the end of the block it is computing. Neither interrupts a block.
+// A server cancels a query when its signal aborts (the caller's deadline or a client that left):
+// it cancels a read-only query whose HTTP connection closes. chDB cannot cancel a single-shot query
+// (embedded-store.ts says why sluice uses no other), so there the slot is held until the engine is
+// done, which its own max_execution_time ends between blocks.
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
-import type { QueryConnection, QueryFormat } from '../sink/clickhouse'
-import { limitSettings, type QueryLimits } from './limits'
+import { limitSettings, type QueryLimits } from './query-limits'
+
+/** The output formats queries are read in: JSON answers, raw text for the gate's own questions. */
+export type QueryFormat = 'JSON' | 'TabSeparatedRaw'
+
+/** Where POST /query runs. */
+export interface QueryConnection {
+  client: ClickHouseClient
+}
 
 /** One place to run one query: the caller holds it until the engine is done with the query. */
 export interface QuerySlot {
@@ -78,10 +86,7 @@ export function embeddedSessions(open: () => QueryConnection, database: string, 
         if (session !== undefined) discard(session.connection)
         throw error
       }
-      const { client, streamQuery } = session.connection
-      const plain = clientStream(client, undefined, false)
-      // chDB streams only SELECTs; the rest (EXPLAIN, DESCRIBE, SHOW) read metadata and end quickly.
-      const slot: QuerySlot = { stream: async (query, format, signal) => (streamQuery && /^(SELECT|WITH)\b/.test(query) ? streamQuery(query, format, signal) : plain(query, format, signal)) }
+      const slot: QuerySlot = { stream: clientStream(session.connection.client, undefined, false) }
       slots.set(slot, session)
       return slot
     },
