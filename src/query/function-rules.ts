@@ -58,7 +58,7 @@ export function functionNameRefusal(name: string): string | undefined {
 /** `names` (one string of words), each paired with `value`, in lower case. */
 const each = <T>(value: T, names: string): [string, T][] => words(names).map((n) => [n.toLowerCase(), value])
 
-/** Arguments (0-based) that must be literals because the cost is |haystack| x |pattern| when the pattern varies per row. */
+/** Arguments (0-based) that must be constants because the cost is |haystack| x |pattern| when the pattern varies per row. */
 const PATTERN_ARGUMENTS = new Map<string, number>([
   ...each(1, `position positionCaseInsensitive positionUTF8 positionCaseInsensitiveUTF8 instr
     countSubstrings countSubstringsCaseInsensitive countSubstringsCaseInsensitiveUTF8 countMatches countMatchesCaseInsensitive
@@ -67,10 +67,15 @@ const PATTERN_ARGUMENTS = new Map<string, number>([
     replace replaceAll replaceOne replaceRegexpAll replaceRegexpOne REGEXP_REPLACE regexpPosition regexpInstr regexp_instr
     substringIndex substringIndexUTF8 SUBSTRING_INDEX
     hasToken hasTokenOrNull hasTokenCaseInsensitive hasTokenCaseInsensitiveOrNull hasAllTokens hasAnyTokens hasAllToken hasAnyToken hasPhrase matchPhrase
-    hasAll hasAny`),
+`),
   // locate(needle, haystack), in the argument order ClickHouse uses by default.
   ...each(0, 'locate splitByRegexp splitByString'),
 ])
+
+/** hasAll/hasAny cost |array| x |set|: the set is a short literal array. */
+const SET_ARGUMENT = new Set(['hasall', 'hasany'])
+/** Characters of a literal set for hasAll/hasAny (some 200 short values). */
+const MAX_SET_LITERAL_CHARS = 2000
 
 /** Functions whose argument at this index is a type name the engine parses. */
 const TYPE_ARGUMENTS = new Map<string, number | 'last'>([
@@ -91,8 +96,11 @@ export const argumentsOf = (fn: AstNode): AstNode[] => (fn.children[0]?.kind ===
 export function argumentRefusal(name: string, fn: AstNode): string | undefined {
   const args = argumentsOf(fn)
   const pattern = PATTERN_ARGUMENTS.get(name)
-  if (pattern !== undefined && args.length > pattern && args[pattern]!.kind !== 'Literal') {
-    return `${fn.name}() takes its pattern as a literal on /query (a pattern that differs per row costs the product of both lengths): write the ${ordinal(pattern)} argument as a constant.`
+  if (pattern !== undefined && args.length > pattern && !isConstant(args[pattern]!)) {
+    return `${fn.name}() takes a constant pattern on /query (a pattern that differs per row costs the product of both lengths): its ${ordinal(pattern)} argument may not read a column.`
+  }
+  if (SET_ARGUMENT.has(name) && args.length > 1 && (args[1]!.kind !== 'Literal' || args[1]!.name.length > MAX_SET_LITERAL_CHARS)) {
+    return `${fn.name}() takes its second argument as a literal array of at most ${MAX_SET_LITERAL_CHARS} characters on /query (its cost is the product of both sizes), e.g. ${fn.name}(tags, ['a', 'b']).`
   }
   const typeIndex = TYPE_ARGUMENTS.get(name)
   if (typeIndex !== undefined && args.length > 1) {
@@ -121,7 +129,8 @@ export function valuesRefusal(fn: AstNode): string | undefined {
   const args = argumentsOf(fn)
   if (args.length < 2 || !isStringLiteral(args[0])) return undefined
   const structure = /^'([A-Za-z0-9_(), ]*)'$/.exec(args[0]!.name)?.[1]
-  if (structure === undefined || !isPlainStructure(structure)) {
+  // An AggregateFunction column names an aggregate that -Merge or finalizeAggregation would run.
+  if (structure === undefined || !isPlainStructure(structure) || /aggregatefunction/i.test(structure)) {
     return "values() takes its column list as plain `name Type` pairs on /query (letters, digits, _ and parentheses; no DEFAULT, ALIAS or quoted values), e.g. values('a UInt32, b String', (1, 'x'))."
   }
   return undefined
@@ -154,4 +163,71 @@ export function isPlainStructure(text: string): boolean {
     if (at === tokens.length) return true
     if (tokens[at++] !== ',') return false
   }
+}
+
+/**
+ * Functions whose output is far larger than their input, sized by a count argument (or, for
+ * range(), by its bounds). Called on constants, the analyzer computes them before the query runs,
+ * outside the time limit and, for what EXPLAIN prints, outside the memory limit: a constant of
+ * repeat(repeat('a', 1000), 250000) held the only query slot for 22 s under a 3 s limit. So the
+ * constants a query may make add up to at most CONSTANT_BYTES_PER_QUERY; a count that depends on
+ * a column is computed while the query runs, under its limits.
+ */
+const AMPLIFIERS = new Map<string, number>([
+  ...each(1, 'repeat leftPad rightPad leftPadUTF8 rightPadUTF8 lpad rpad arrayResize toFixedString'),
+  ...each(0, 'space arrayWithConstant randomString randomFixedString randomPrintableASCII randomStringUTF8'),
+  ...each(3, 'bar'),
+])
+/** How much constant data one query may ask the analyzer to make. */
+export const CONSTANT_BYTES_PER_QUERY = 16 * 1024 * 1024
+
+/** The number a numeric literal prints as in EXPLAIN AST (`UInt64_250000`, `Float64_1e6`), else undefined. */
+export function numericLiteral(node: AstNode | undefined): number | undefined {
+  if (node?.kind !== 'Literal') return undefined
+  const m = /^(?:U?Int\d+|Float\d+)_(-?[0-9.e+]+)$/.exec(node.name)
+  return m ? Number(m[1]) : undefined
+}
+
+/** True when the subtree reads no column and no subquery: the analyzer may compute it before the query runs. */
+export function isConstant(node: AstNode): boolean {
+  if (node.kind === 'Identifier' || node.kind === 'Subquery' || node.kind === 'Asterisk' || node.kind === 'QualifiedAsterisk') return false
+  return node.children.every(isConstant)
+}
+
+/** True when the subtree calls range() or another function that makes data from a count. */
+export function containsAmplifier(node: AstNode): boolean {
+  if (node.kind === 'Function') {
+    const name = node.name.split(' ', 1)[0]!.toLowerCase()
+    if (name === 'range' || AMPLIFIERS.has(name)) return true
+  }
+  return node.children.some(containsAmplifier)
+}
+
+/** Bytes of literal text and numbers in a subtree, a measure of how large its constant value can be. */
+function literalBytes(node: AstNode): number {
+  return node.kind === 'Literal' ? Math.max(8, node.name.length) : node.children.reduce((sum, c) => sum + literalBytes(c), 0)
+}
+
+/**
+ * The constant bytes this call makes, or a refusal. Undefined: not an amplifier, or one sized by a
+ * column (its work happens under the query's limits).
+ */
+export function constantBytes(name: string, fn: AstNode): number | string | undefined {
+  const args = argumentsOf(fn)
+  if (name === 'range') {
+    if (!args.every(isConstant)) return undefined
+    const [a, b, step] = args.map(numericLiteral)
+    const [from, to] = b === undefined ? [0, a] : [a, b]
+    if (from === undefined || to === undefined || (args.length === 3 && step === undefined)) return `range() of constants takes plain numbers on /query: write ${fn.name}(${args.length === 1 ? 'N' : 'from, to'}) with numbers.`
+    return (8 * Math.max(0, to - from)) / Math.max(1, Math.abs(step ?? 1))
+  }
+  const at = AMPLIFIERS.get(name)
+  if (at === undefined || args.length <= at) return undefined
+  if (!isConstant(fn)) return undefined
+  // The inner call's size would be multiplied by the outer count.
+  if (args.some((a, i) => i !== at && containsAmplifier(a))) return `${fn.name}() of another size-making function (repeat, range, space, padding...) is refused on /query.`
+  const count = numericLiteral(args[at])
+  if (count === undefined) return `${fn.name}() of constants takes its size as a plain number on /query.`
+  const others = args.filter((_, i) => i !== at).reduce((sum, a) => sum + literalBytes(a), 0)
+  return Math.max(1, count) * Math.max(1, others)
 }

@@ -9,7 +9,7 @@
 // string (a values() column list, a type, an aggregate's name) is either checked or refused.
 import { QueryRejectedError } from '../errors'
 import { ALLOWED_SYSTEM_TABLES, ALLOWED_TABLE_FUNCTIONS, HOST_COLUMNS, IN_FUNCTIONS, TABLES_WITH_HOST_COLUMNS } from './allowed-names'
-import { argumentRefusal, argumentsOf, functionNameRefusal, valuesRefusal } from './function-rules'
+import { argumentRefusal, argumentsOf, constantBytes, CONSTANT_BYTES_PER_QUERY, containsAmplifier, functionNameRefusal, valuesRefusal } from './function-rules'
 import { parseExplainAst, UnreadableAstError, walk, type AstNode } from './explain-ast'
 
 /**
@@ -47,8 +47,13 @@ const EXPLAIN_KINDS = new Set(['EXPLAIN', 'EXPLAIN AST', 'EXPLAIN SYNTAX', 'EXPL
 const READ_STATEMENTS = 'SELECT, WITH, SHOW TABLES, SHOW CREATE TABLE, DESCRIBE, EXISTS, EXPLAIN'
 const OUTFILE_REFUSED = () => forbidden('INTO OUTFILE writes a file on the server and is refused.')
 const FORMAT_REFUSED = () => bad('Remove the FORMAT clause: /query always answers in JSON.')
-// A frame that moves its start recomputes the aggregate over the whole frame for every row.
-const WINDOW_FRAME = /\b(ROWS|RANGE|GROUPS) (BETWEEN|UNBOUNDED|CURRENT|[0-9])/
+/** A window frame as formatQuery writes it (always the BETWEEN form). */
+const ANY_FRAME = /\b(?:ROWS|RANGE|GROUPS) BETWEEN\b/g
+const FRAME = /^(ROWS|RANGE|GROUPS) BETWEEN (UNBOUNDED PRECEDING|CURRENT ROW|([0-9]+) (?:PRECEDING|FOLLOWING)) AND (UNBOUNDED FOLLOWING|CURRENT ROW|([0-9]+) (?:PRECEDING|FOLLOWING))/
+/** Rows a frame may span when its start moves: the aggregate is recomputed over the frame for every row. */
+export const MAX_FRAME_ROWS = 10_000
+/** Columns that reveal the server's disks and files, on every table (virtual columns). */
+const HOST_VIRTUAL_COLUMNS = new Set(['_disk_name', '_path', '_file'])
 
 /**
  * Returns the engine's formatting of `sql` when it is one read statement that stays inside
@@ -72,9 +77,27 @@ export async function admitStatement(engineText: EngineText, sql: string, databa
     throw error
   }
   checkStatement(root, formatted, database)
-  // A string may hold the words; refusing it then is a false alarm, never a hole.
-  if (WINDOW_FRAME.test(formatted)) throw forbidden('Window frames (ROWS/RANGE/GROUPS ...) are refused on /query: a moving frame recomputes its aggregate for every row. Use OVER (PARTITION BY ... ORDER BY ...) with the default frame.')
+  checkFrames(formatted)
   return formatted
+}
+
+/**
+ * Window frames whose cost stays linear: a start that does not move (UNBOUNDED PRECEDING), or a
+ * frame of at most MAX_FRAME_ROWS rows. A frame that runs to UNBOUNDED FOLLOWING from a moving
+ * start, or a RANGE/GROUPS offset (rows by value, unbounded), would recompute over most of the
+ * partition for every row. Read from the engine's text: a string holding such words is refused
+ * too, a false alarm but never a hole.
+ */
+function checkFrames(formatted: string): void {
+  for (const found of formatted.matchAll(ANY_FRAME)) {
+    const m = FRAME.exec(formatted.slice(found.index))
+    const fixedStart = m?.[2] === 'UNBOUNDED PRECEDING'
+    const offsets = [m?.[3], m?.[5]].filter((o) => o !== undefined).map(Number)
+    const bounded = m !== undefined && m !== null && (fixedStart || m[4] !== 'UNBOUNDED FOLLOWING') && (m[1] === 'ROWS' ? offsets.every((o) => o <= MAX_FRAME_ROWS) : offsets.length === 0)
+    if (!bounded) {
+      throw forbidden(`This window frame is refused on /query: frames may start at UNBOUNDED PRECEDING, or span at most ${MAX_FRAME_ROWS} ROWS (e.g. ROWS BETWEEN 5 PRECEDING AND CURRENT ROW); a moving frame to UNBOUNDED FOLLOWING, or a RANGE or GROUPS offset, recomputes its aggregate over the partition for every row.`)
+    }
+  }
 }
 
 const statementWord = (formatted: string) => formatted.split(/\s+/, 2).join(' ')
@@ -96,6 +119,7 @@ function checkStatement(root: AstNode, formatted: string, database: string): voi
       break
     case 'Explain': {
       if (!EXPLAIN_KINDS.has(root.name)) throw forbidden(`${root.name} is refused; EXPLAIN, EXPLAIN PLAN, SYNTAX, AST, PIPELINE, ESTIMATE and QUERY TREE are allowed, of SELECT statements.`)
+      if (root.children[0]?.kind === 'Set') throw forbidden('EXPLAIN options (indexes = 1, header = 1, ...) are refused on /query; EXPLAIN the SELECT alone.')
       if (root.children[0]?.kind !== 'SelectWithUnionQuery') throw forbidden('EXPLAIN is allowed for SELECT statements only.')
       extras(1)
       break
@@ -106,8 +130,11 @@ function checkStatement(root: AstNode, formatted: string, database: string): voi
       break
     case 'ShowTables':
       if (!/^SHOW (TABLES|DATABASES)\b/.test(formatted)) throw forbidden(`Only SHOW TABLES and SHOW DATABASES are allowed among SHOW statements; "${statementWord(formatted)}" is refused.`)
+      // A LIKE pattern is a literal too; INTO OUTFILE is told by the engine's text (a pattern
+      // holding those words is refused as well: a false alarm, never a hole).
+      if (/\bINTO OUTFILE\b/.test(formatted)) throw OUTFILE_REFUSED()
       for (const child of root.children) {
-        if (child.kind === 'Literal') throw OUTFILE_REFUSED()
+        if (child.kind === 'Literal') continue
         if (child.kind !== 'Identifier') throw forbidden(`The clause ${child.kind} is refused on SHOW TABLES.`)
         checkDatabase(child.name, database)
       }
@@ -126,19 +153,24 @@ function checkStatement(root: AstNode, formatted: string, database: string): voi
     default:
       throw forbidden(`Only read statements are allowed (${READ_STATEMENTS}); "${statementWord(formatted)}" is refused.`)
   }
-  checkTree(root.kind === 'SelectWithUnionQuery' || root.kind === 'SelectIntersectExceptQuery' ? root : root.children[0]!, database)
+  const isSelect = root.kind === 'SelectWithUnionQuery' || root.kind === 'SelectIntersectExceptQuery'
+  checkTree(isSelect ? root : root.children[0]!, database, isSelect)
 }
 
 /** Every node of a query: its kind, functions, tables, and lambdas that see only their own parameters. */
-function checkTree(top: AstNode, database: string): void {
+function checkTree(top: AstNode, database: string, statementIsSelect: boolean): void {
   let readsHostColumnsTable = false
+  let constantBytesMade = 0
   const visit = (node: AstNode, parent: AstNode | undefined, lambda: Set<string> | undefined): void => {
     if (node.kind === 'Set') throw SETTINGS_REFUSED()
     if (node.kind === 'ColumnsApplyTransformer') throw forbidden('APPLY is refused on /query: call the function on the columns you name.')
     if (!ALLOWED_NODES.has(node.kind)) throw forbidden(`${node.kind} is not among the constructs /query allows.`)
-    // Nested SELECTs carry no clauses either (the parser allows none, but the shape is checked, not assumed).
-    if (node.kind === 'SelectWithUnionQuery' && node !== top && node.children.length > 1) {
+    // Nested SELECTs, and the one under EXPLAIN or DESCRIBE, carry no clauses either.
+    if (node.kind === 'SelectWithUnionQuery' && (node !== top || !statementIsSelect) && node.children.length > 1) {
       throw node.children[1]!.kind === 'Literal' ? OUTFILE_REFUSED() : FORMAT_REFUSED()
+    }
+    if (node.kind === 'Identifier' && HOST_VIRTUAL_COLUMNS.has(node.name.split('.').pop()!)) {
+      throw forbidden(`The column ${node.name} reveals the server's disks or files and is refused.`)
     }
     if (lambda !== undefined) {
       // A lambda runs once per array element: what it reads besides that element (a column, a
@@ -162,6 +194,11 @@ function checkTree(top: AstNode, database: string): void {
       } else {
         const refusal = functionNameRefusal(name) ?? argumentRefusal(lower, node)
         if (refusal) throw forbidden(refusal)
+        const made = constantBytes(lower, node)
+        if (typeof made === 'string') throw forbidden(made)
+        if (made !== undefined && (constantBytesMade += made) > CONSTANT_BYTES_PER_QUERY) {
+          throw forbidden(`The query's constants (repeat, range, padding...) add up to more than ${CONSTANT_BYTES_PER_QUERY / 1024 / 1024} MiB, which the engine would compute before the query's limits apply; make them smaller.`)
+        }
       }
       if (IN_FUNCTIONS.has(lower)) {
         // `x IN db.t` names a table where an expression is expected.
@@ -174,6 +211,9 @@ function checkTree(top: AstNode, database: string): void {
         }
       }
       if (lower === 'lambda') {
+        // Run once per element, a size-making call would multiply the array's size, before the
+        // query's limits apply when the array is a constant.
+        if (argumentsOf(node).slice(1).some(containsAmplifier)) throw forbidden('range(), repeat() and the other size-making functions are refused inside a lambda on /query.')
         const params = argumentsOf(node)[0]
         inner = new Set(lambda)
         for (const p of params?.kind === 'Function' ? argumentsOf(params) : params ? [params] : []) inner.add(p.name)

@@ -21,8 +21,8 @@ export interface QueryLimits {
   workerThreads: number
 }
 
-/** range() elements per block of rows: 10 million UInt64 are 80 MB, far past what a log query needs. */
-export const RANGE_ELEMENTS_PER_BLOCK = 10_000_000
+/** range() elements per block of rows: a million UInt64 are 8 MB, past what a log query needs, and bound what a call per element can be asked to scan. */
+export const RANGE_ELEMENTS_PER_BLOCK = 1_000_000
 
 /**
  * Settings of a query session, in the order they must be applied: readonly last, since once it is
@@ -50,7 +50,7 @@ export function limitSettings(limits: QueryLimits): [string, string | number][] 
     ['allow_suspicious_types_in_order_by', 1],
     // Beneath the gate's allowlist, the engine's own refusals: introspection functions (on by
     // default in the embedded engine), and the elements range() may make per block (default 500
-    // million), which bounds what a lambda over range() can be asked to do.
+    // million).
     ['allow_introspection_functions', 0],
     ['function_range_max_elements_in_block', RANGE_ELEMENTS_PER_BLOCK],
     ['readonly', 1],

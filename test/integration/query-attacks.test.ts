@@ -15,9 +15,13 @@ let listenerHits = 0
 
 const event = (i: number) => JSON.stringify([{ message: `event ${i}`, requestId: `r-${i}` }])
 
+/** The answer, asked again while the node's one query slot is still held by an earlier query's engine (429). */
 async function ask(sql: string, key = PIPELINE_QUERY_KEY): Promise<{ status: number; text: string; headers: Headers }> {
-  const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': key } })
-  return { status: response.status, text: await response.text(), headers: response.headers }
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': key } })
+    if (response.status !== 429 || attempt === 100) return { status: response.status, text: await response.text(), headers: response.headers }
+    await Bun.sleep(100)
+  }
 }
 
 beforeAll(async () => {
@@ -63,7 +67,7 @@ describe('POST /query under attack', () => {
     sending = false
     await ingest
     expect(wrong).toEqual([])
-    expect(corpus.length).toBeGreaterThanOrEqual(125)
+    expect(corpus.length).toBeGreaterThanOrEqual(155)
     // Everything sent while under attack lands.
     expect(sent).toBeGreaterThan(0)
     expect(await p.waitForCount('alive', sent)).toBe(sent)
