@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       logger.warn({ signal }, 'stopped during start-up')
       process.exit(1)
     }
-    logger.info({ signal, budgetMs }, 'shutting down: finishing requests, flushing the batcher')
+    logger.info({ signal, budgetMs }, 'shutting down: finishing what each role holds')
     // Every step shares this budget and gives up on time; this is the last word if something ignores it.
     setTimeout(() => {
       logger.error('shutdown took too long; exiting')
@@ -81,22 +81,23 @@ async function main(): Promise<void> {
     console.error(`sluice failed to start: ${(error as Error)?.message ?? error}`)
     process.exit(1)
   }
-  if (sluice.generatedKey || sluice.generatedQueryKey) printFirstRequest(sluice.port, sluice.generatedKey, sluice.generatedQueryKey, config.dataDir, config.clickhouse.database, config.consoleEnabled)
+  if (sluice.generatedKey || sluice.generatedQueryKey) printFirstRequest(sluice, config.dataDir, config.clickhouse.database, config.consoleEnabled)
 }
 
 /**
  * For the newcomer: the generated keys, which is which, and requests that work as pasted. A key
  * that came from the environment is not printed (the operator has it, and logs are not the place).
  */
-function printFirstRequest(port: number, ingestKey: string | undefined, queryKey: string | undefined, dataDir: string, database: string, consoleEnabled: boolean): void {
+function printFirstRequest(sluice: RunningSluice, dataDir: string, database: string, consoleEnabled: boolean): void {
+  const { port, generatedKey: ingestKey, generatedQueryKey: queryKey, serves } = sluice
   const example = `[{"message":"hello from sluice","requestId":"r-1"},{"message":"second event","duration":127}]`
   const lines = ['', `sluice is listening on http://localhost:${port}`]
   if (ingestKey) lines.push(`Ingest key, PUBLIC (generated, kept in ${dataDir}/api-key; set API_KEYS to use your own): ${ingestKey}`, '  it only sends events: ship it in your applications.')
   if (queryKey) lines.push(`Query key, SECRET (generated, kept in ${dataDir}/query-key; set QUERY_KEYS to use your own): ${queryKey}`, '  it reads all stored events: keep it to yourself, never ship it in an application.')
   lines.push('')
-  if (ingestKey) lines.push('Send events:', `  curl -X POST 'http://localhost:${port}/v1/logs' -H 'x-api-key: ${ingestKey}' -H 'content-type: application/json' -H 'x-service: my-service' -d '${example}'`)
-  if (queryKey) lines.push('Query them:', `  curl -X POST 'http://localhost:${port}/query' -H 'x-api-key: ${queryKey}' -d 'SELECT _timestamp, _service, data.message FROM ${database}.logs ORDER BY _timestamp'`)
-  if (queryKey && consoleEnabled) lines.push('Look at them in the console:', `  http://localhost:${port}/   (sign in with the query key: ${queryKey})`)
+  if (ingestKey && serves.events) lines.push('Send events:', `  curl -X POST 'http://localhost:${port}/v1/logs' -H 'x-api-key: ${ingestKey}' -H 'content-type: application/json' -H 'x-service: my-service' -d '${example}'`)
+  if (queryKey && serves.queries) lines.push('Query them:', `  curl -X POST 'http://localhost:${port}/query' -H 'x-api-key: ${queryKey}' -d 'SELECT _timestamp, _service, data.message FROM ${database}.logs ORDER BY _timestamp'`)
+  if (queryKey && serves.queries && consoleEnabled) lines.push('Look at them in the console:', `  http://localhost:${port}/   (sign in with the query key: ${queryKey})`)
   lines.push('')
   console.log(lines.join('\n'))
 }

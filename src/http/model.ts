@@ -149,7 +149,7 @@ export const queryOperation = {
   },
 }
 
-const Readiness = T.Object({ status: T.Union([T.Literal('ready'), T.Literal('not ready')]), nats: T.Boolean(), clickhouse: T.Boolean() })
+const Readiness = T.Object({ status: T.Union([T.Literal('ready'), T.Literal('not ready')]), nats: T.Boolean(), clickhouse: T.Optional(T.Boolean({ description: 'Absent on a node that uses no ClickHouse (ROLE=ingest without CLICKHOUSE_URL)' })) })
 
 export const healthOperation = {
   summary: 'Liveness: the process answers',
@@ -161,7 +161,7 @@ export const readyOperation = {
   summary: 'Readiness: NATS and ClickHouse reachable',
   tags: ['Operations'],
   responses: {
-    200: { description: 'Both reachable (a service this node does not use counts as reachable)', content: jsonContent(Readiness) },
+    200: { description: 'Every service this node uses is reachable', content: jsonContent(Readiness) },
     503: { description: 'NATS or ClickHouse unreachable, or no answer within 2 s', content: jsonContent(Readiness) },
   },
 }

@@ -19,11 +19,15 @@ beforeAll(async () => {
 }, 30_000)
 afterAll(() => p?.stop())
 
+/** The answer, asked again while the one query slot is still held by an earlier query's engine (429, as Retry-After says). */
 async function ask(sql: string): Promise<{ status: number; bytes: number; text: string; ms: number }> {
-  const started = performance.now()
-  const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PIPELINE_QUERY_KEY } })
-  const text = await response.text()
-  return { status: response.status, bytes: text.length, text, ms: performance.now() - started }
+  for (let attempt = 0; ; attempt++) {
+    const started = performance.now()
+    const response = await fetch(`${p.sluice.url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': PIPELINE_QUERY_KEY } })
+    const text = await response.text()
+    if (response.status !== 429 || attempt === 100) return { status: response.status, bytes: text.length, text, ms: performance.now() - started }
+    await Bun.sleep(100)
+  }
 }
 
 test('a materialized string over the limit is refused with 413 (ClickHouse counts it)', async () => {

@@ -26,6 +26,8 @@ export interface SpawnOptions {
   npm?: boolean
   /** Keep stderr for the test to read (default: pass it through). */
   captureStderr?: boolean
+  /** Keep stdout for the test to read (default: drop it). */
+  captureStdout?: boolean
 }
 
 /** Every process spawned here: killed when the test process exits, so none outlives a failed test. */
@@ -53,7 +55,7 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
     ...options.env,
   }
   const cmd = options.npm ? ['npm', 'start', '--silent'] : [process.execPath, 'src/main.ts']
-  const proc = Bun.spawn(cmd, { cwd: ROOT, env, detached: true, stdin: 'ignore', stdout: 'ignore', stderr: options.captureStderr ? 'pipe' : 'inherit' })
+  const proc = Bun.spawn(cmd, { cwd: ROOT, env, detached: true, stdin: 'ignore', stdout: options.captureStdout ? 'pipe' : 'ignore', stderr: options.captureStderr ? 'pipe' : 'inherit' })
   spawned.add(proc)
   void proc.exited.then(() => spawned.delete(proc))
   const url = `http://127.0.0.1:${options.port}`
