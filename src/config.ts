@@ -45,8 +45,6 @@ export const Env = T.Object({
   BATCH_ACK_WAIT_MS: Int(1000, 3_600_000, 10_000, 'redeliver an event this long after a batcher took it without confirming (a live batcher extends it while it works)'),
   BATCH_MAX_HELD_BYTES: T.Optional(T.Integer({ minimum: 1024 * 1024, maximum: 8 * 1024 * 1024 * 1024, description: 'bytes of queued messages one batcher holds in memory before it stops pulling; default 2 x BATCH_MAX_BYTES' })),
   INGEST_PROCESSES: Int(1, 16, 1, 'ROLE=ingest only: ingest processes sharing PORT (SO_REUSEPORT); Bun runs JavaScript on one core per process'),
-  INGEST_PORT_SHARED: T.Boolean({ default: false, description: 'set by sluice for the extra ingest processes it starts: listen on PORT beside the first one' }),
-  INGEST_PARENT_PID: T.Optional(T.Integer({ minimum: 2, description: 'set by sluice for the extra ingest processes it starts: the process that started them, which they outlive by no more than a second' })),
   INGEST_MAX_INFLIGHT_BYTES: Int(16 * 1024 * 1024, 16 * 1024 * 1024 * 1024, 160 * 1024 * 1024, 'memory an ingest node may use for requests in flight; past it requests get 503 with Retry-After'),
   MAX_DATASETS: Int(1, 1_000_000, 1000, 'datasets (tables) one deployment may have; a new dataset past it is refused'),
   EVENT_MAX_PAST_DAYS: Int(0, 36500, 30, 'refuse events whose timestamp is more than this many days in the past (0: no limit)'),
@@ -87,9 +85,9 @@ export interface Config {
     maxInflightBytes: number
     /** Ingest processes on this port (INGEST_PROCESSES): this one starts the others. */
     processes: number
-    /** This process is one of those others: it shares PORT with them (INGEST_PORT_SHARED). */
+    /** This process is one of those others: it shares PORT with them (SLUICE_CHILD_PORT_SHARED). */
     portShared: boolean
-    /** The process that started this one (INGEST_PARENT_PID), when it is one of those others. */
+    /** The process that started this one (SLUICE_CHILD_PARENT_PID), when it is one of those others. */
     parentPid?: number
     /** Datasets per deployment. */
     maxDatasets: number
@@ -136,6 +134,21 @@ function explain(schema: { anyOf?: { const?: unknown }[] }, message: string): st
   return choices && choices.length > 0 ? `must be one of ${choices.join(', ')}` : message
 }
 
+/**
+ * How sluice talks to the extra ingest processes it starts (INGEST_PROCESSES): not settings of the
+ * user's, so not in Env, the documented environment. Each process that finds them is one of those.
+ */
+export const ChildEnv = T.Object({
+  /** Listen on PORT beside the first process (SO_REUSEPORT). */
+  SLUICE_CHILD_PORT_SHARED: T.Optional(T.Literal('true')),
+  /** The process that started this one, which it outlives by no more than a second. */
+  SLUICE_CHILD_PARENT_PID: T.Optional(T.Integer({ minimum: 2 })),
+})
+export type ChildEnv = Static<typeof ChildEnv>
+
+/** The child environment for an extra ingest process started by process `parentPid`. */
+export const childEnv = (parentPid: number): Record<keyof ChildEnv, string> => ({ SLUICE_CHILD_PORT_SHARED: 'true', SLUICE_CHILD_PARENT_PID: String(parentPid) })
+
 /** Parses an environment (process.env by default) or throws ConfigError listing every problem. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const raw: Record<string, unknown> = {}
@@ -146,6 +159,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = Value.Convert(Env, Value.Default(Env, raw))
   const problems = [...Value.Errors(Env, env)].map((e) => `${e.path.slice(1) || 'environment'}=${JSON.stringify(source[e.path.slice(1)] ?? '')}: ${explain(e.schema as { anyOf?: { const?: unknown }[] }, e.message)}`)
   const e = env as Env
+  const child = Value.Convert(ChildEnv, { SLUICE_CHILD_PORT_SHARED: source.SLUICE_CHILD_PORT_SHARED || undefined, SLUICE_CHILD_PARENT_PID: source.SLUICE_CHILD_PARENT_PID || undefined }) as ChildEnv
+  if (!Value.Check(ChildEnv, child)) problems.push('SLUICE_CHILD_*: set by sluice for the processes it starts, and not valid here; unset them')
   // A batch can only fill if the batcher may hold it plus the largest message (1 MiB).
   const minHeldBytes = e.BATCH_MAX_BYTES + 1024 * 1024
   const maxHeldBytes = e.BATCH_MAX_HELD_BYTES ?? Math.max(2 * e.BATCH_MAX_BYTES, minHeldBytes)
@@ -202,8 +217,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     ingest: {
       maxInflightBytes: e.INGEST_MAX_INFLIGHT_BYTES,
       processes: e.INGEST_PROCESSES,
-      portShared: e.INGEST_PORT_SHARED,
-      parentPid: e.INGEST_PARENT_PID,
+      portShared: child.SLUICE_CHILD_PORT_SHARED === 'true',
+      parentPid: child.SLUICE_CHILD_PARENT_PID,
       maxDatasets: e.MAX_DATASETS,
       maxPastDays: e.EVENT_MAX_PAST_DAYS,
       maxFutureDays: e.EVENT_MAX_FUTURE_DAYS,

@@ -3,6 +3,7 @@
 // bytes of one). Each is a whole `ROLE=ingest` sluice on the same PORT (SO_REUSEPORT: the kernel
 // spreads connections), with its own DATA_DIR below ours and the same keys. They exit when this
 // process dies (main.ts watches its parent), are started again when they die, and are stopped with it.
+import { childEnv } from '../config'
 import type { Subprocess } from 'bun'
 import { join } from 'node:path'
 import type { Logger } from '../log'
@@ -34,7 +35,7 @@ export function startIngestProcesses(options: IngestProcessesOptions): IngestPro
 
   const start = (k: number, delayMs: number) => {
     const proc = Bun.spawn([process.execPath, MAIN], {
-      env: { ...process.env, ...options.env, INGEST_PROCESSES: '1', INGEST_PORT_SHARED: 'true', INGEST_PARENT_PID: String(process.pid), DATA_DIR: join(options.dataDir, 'ingest-processes', String(k)) },
+      env: { ...process.env, ...options.env, INGEST_PROCESSES: '1', ...childEnv(process.pid), DATA_DIR: join(options.dataDir, 'ingest-processes', String(k)) },
       stdin: 'ignore',
       stdout: 'inherit',
       stderr: 'inherit',
