@@ -68,6 +68,20 @@ export class BadBodyError extends SluiceError {
   }
 }
 
+/**
+ * The client's connection closed before its request was answered: nothing of the request was
+ * stored, so the client, told nothing, may send it again. The answer reaches no one; its status
+ * shows in the metrics and the access log.
+ */
+export class ClientGoneError extends SluiceError {
+  readonly code = 'CLIENT_GONE'
+  readonly status = 400
+  readonly retryable = true
+  constructor() {
+    super('The connection closed before the request was answered; nothing of it was stored.')
+  }
+}
+
 /** This node's ROLE does not serve the request (events sent to a batcher-only node). */
 export class WrongRoleError extends SluiceError {
   readonly code = 'WRONG_ROLE'

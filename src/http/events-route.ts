@@ -47,6 +47,7 @@ export function eventsRoute(deps: EventsRouteDependencies) {
             format: bodyFormatOf(headers.get('content-type')),
             contentLength: lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined,
             receivedMs,
+            signal: request.signal,
           })
           metrics.bodyBytes.inc(outcome.bodyBytes)
           metrics.eventsAccepted.inc(outcome.accepted)
