@@ -8,6 +8,7 @@ import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import type { ApiKeys } from './api-keys'
+import { utf8Header } from './header-text'
 import { eventsOperation, isValidDataset } from './model'
 import { accepted, statusResponse } from './responses'
 
@@ -39,9 +40,10 @@ export function eventsRoute(deps: EventsRouteDependencies) {
           const outcome = await deps.ingest({
             dataset,
             apiKey: apiKey!,
-            idempotencyKey: headers.get('idempotency-key') ?? undefined,
-            service: headers.get('x-service') ?? undefined,
-            namespace: headers.get('x-namespace') ?? undefined,
+            // Stored (service, namespace) or hashed into the ids (all three): read as the UTF-8 text sent.
+            idempotencyKey: utf8Header(headers, 'idempotency-key'),
+            service: utf8Header(headers, 'x-service'),
+            namespace: utf8Header(headers, 'x-namespace'),
             body: request,
             encoding: parseContentEncoding(headers.get('content-encoding')),
             format: bodyFormatOf(headers.get('content-type')),
