@@ -19,9 +19,20 @@ export interface EventsRouteDependencies {
   logger: Logger
 }
 
+/**
+ * The answers of this route. Bun's router takes a path before the URL is normalised (`/v1/%2e`),
+ * so the request surface learns from the answer, not the path, that this route ran (CORS, Allow).
+ */
+const eventsAnswers = new WeakSet<Response>()
+
+export const answeredByEvents = (response: Response): boolean => eventsAnswers.has(response)
+
 export function eventsRoute(deps: EventsRouteDependencies) {
   const { metrics, logger } = deps
-  const answer = (response: Response) => metrics.counted('events', response)
+  const answer = (response: Response) => {
+    eventsAnswers.add(response)
+    return metrics.counted('events', response)
+  }
 
   return new Elysia({ name: 'events' })
     .post(
