@@ -68,6 +68,30 @@ export class BadBodyError extends SluiceError {
   }
 }
 
+/** A request header sluice stores or hashes is not UTF-8 text; the message is for the client. */
+export class BadHeaderError extends SluiceError {
+  readonly code = 'BAD_HEADER'
+  readonly status = 400
+  readonly retryable = false
+  constructor(name: string) {
+    super(`The ${name} header is not UTF-8: send header text as UTF-8 bytes (a client that encodes it as Latin-1 sends é as the one byte 0xE9).`)
+  }
+}
+
+/**
+ * The client's connection closed before its request was answered: nothing of the request was
+ * stored, so the client, told nothing, may send it again. The answer reaches no one; its status
+ * shows in the metrics and the access log.
+ */
+export class ClientGoneError extends SluiceError {
+  readonly code = 'CLIENT_GONE'
+  readonly status = 400
+  readonly retryable = true
+  constructor() {
+    super('The connection closed before the request was answered; nothing of it was stored.')
+  }
+}
+
 /** This node's ROLE does not serve the request (events sent to a batcher-only node). */
 export class WrongRoleError extends SluiceError {
   readonly code = 'WRONG_ROLE'

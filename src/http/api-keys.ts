@@ -2,11 +2,18 @@
 // neither the content nor the length of a key leaks through timing. A key may be configured as
 // `sha256:<hex>` (its digest), so a configuration file need not hold the secret itself.
 import { hash, timingSafeEqual } from 'node:crypto'
+import { headerBytes, isAscii } from './header-text'
 
 const DIGEST_PREFIX = 'sha256:'
 
 /** One call, no Hash object: this runs for every request (https://nodejs.org/api/crypto.html#cryptohashalgorithm-data-outputencoding). */
 const digest = (key: string): Buffer => hash('sha256', key, 'buffer')
+
+/**
+ * The digest of a key as a request sent it: over the bytes of the header value (header-text.ts), so a
+ * key configured as text beyond ASCII matches the same key sent as UTF-8.
+ */
+const sentDigest = (key: string): Buffer => (isAscii(key) ? digest(key) : hash('sha256', headerBytes(key), 'buffer'))
 
 /** The digest a configured key stands for: its own SHA-256, or the one it gives as `sha256:<hex>`. */
 function configuredDigest(key: string): Buffer {
@@ -27,9 +34,10 @@ export class ApiKeys {
     this.digests = keys.map(configuredDigest)
   }
 
+  /** `key`: the x-api-key header as the request gives it. */
   accepts(key: string | null | undefined): boolean {
     if (key === null || key === undefined || key === '') return false
-    const candidate = digest(key)
+    const candidate = sentDigest(key)
     let ok = false
     // No early exit: the time taken does not depend on which key matched.
     for (const known of this.digests) ok = timingSafeEqual(candidate, known) || ok

@@ -28,7 +28,9 @@ export function createApp(deps: AppDependencies & SurfaceOptions) {
   const ingest: AppDependencies['ingest'] = outcomes
     ? (request) => deps.ingest(request).then((outcome) => (request.body instanceof Request && outcomes.set(request.body, outcome), outcome))
     : deps.ingest
-  const app = new Elysia()
+  // The path starts at the first `/` after `http://`: Elysia's default skips 11 characters, which
+  // misroutes any host shorter than 4 (Host: api). route-names.ts reads the path the same way.
+  const app = new Elysia({ handler: { standardHostname: false } })
   const allowed = new AllowedMethods(() => app.routes)
   return app
     .wrap(requestSurface({ metrics: deps.metrics, logger: deps.logger, cors: new CorsPolicy(deps.corsOrigins ?? '*'), outcomes }) as never)

@@ -8,6 +8,7 @@ import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import type { ApiKeys } from './api-keys'
+import { utf8Header } from './header-text'
 import { eventsOperation, isValidDataset } from './model'
 import { accepted, statusResponse } from './responses'
 
@@ -18,9 +19,20 @@ export interface EventsRouteDependencies {
   logger: Logger
 }
 
+/**
+ * The answers of this route. Bun's router takes a path before the URL is normalised (`/v1/%2e`),
+ * so the request surface learns from the answer, not the path, that this route ran (CORS, Allow).
+ */
+const eventsAnswers = new WeakSet<Response>()
+
+export const answeredByEvents = (response: Response): boolean => eventsAnswers.has(response)
+
 export function eventsRoute(deps: EventsRouteDependencies) {
   const { metrics, logger } = deps
-  const answer = (response: Response) => metrics.counted('events', response)
+  const answer = (response: Response) => {
+    eventsAnswers.add(response)
+    return metrics.counted('events', response)
+  }
 
   return new Elysia({ name: 'events' })
     .post(
@@ -39,14 +51,16 @@ export function eventsRoute(deps: EventsRouteDependencies) {
           const outcome = await deps.ingest({
             dataset,
             apiKey: apiKey!,
-            idempotencyKey: headers.get('idempotency-key') ?? undefined,
-            service: headers.get('x-service') ?? undefined,
-            namespace: headers.get('x-namespace') ?? undefined,
+            // Stored (service, namespace) or hashed into the ids (all three): read as the UTF-8 text sent.
+            idempotencyKey: utf8Header(headers, 'idempotency-key'),
+            service: utf8Header(headers, 'x-service'),
+            namespace: utf8Header(headers, 'x-namespace'),
             body: request,
             encoding: parseContentEncoding(headers.get('content-encoding')),
             format: bodyFormatOf(headers.get('content-type')),
             contentLength: lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined,
             receivedMs,
+            signal: request.signal,
           })
           metrics.bodyBytes.inc(outcome.bodyBytes)
           metrics.eventsAccepted.inc(outcome.accepted)

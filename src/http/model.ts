@@ -21,9 +21,9 @@ export const SECURITY_SCHEMES = {
 }
 
 export const EventHeaders = T.Object({
-  'x-service': T.Optional(T.String({ description: 'Service the events come from (an event\'s own "service" wins)', examples: ['my-service'] })),
-  'x-namespace': T.Optional(T.String({ description: 'Namespace the events come from (an event\'s own "namespace" wins)' })),
-  'Idempotency-Key': T.Optional(T.String({ description: 'Anything unique per request (a UUID): a retry with the same key, API key, dataset, x-service, x-namespace and body stores each event once, with the same _id', examples: ['3f1c2a9e-8b7d-4c55-9a61-0d2e4b7f6a10'] })),
+  'x-service': T.Optional(T.String({ description: 'Service the events come from (an event\'s own "service" wins); UTF-8 bytes, else 400', examples: ['my-service'] })),
+  'x-namespace': T.Optional(T.String({ description: 'Namespace the events come from (an event\'s own "namespace" wins); UTF-8 bytes, else 400' })),
+  'Idempotency-Key': T.Optional(T.String({ description: 'Anything unique per request (a UUID): a retry with the same key, API key, dataset, x-service, x-namespace and body stores each event once, with the same _id; UTF-8 bytes, else 400', examples: ['3f1c2a9e-8b7d-4c55-9a61-0d2e4b7f6a10'] })),
   'Content-Encoding': T.Optional(T.String({ enum: ['identity', 'gzip', 'deflate', 'zstd'], description: 'Compression of the body; the 6 MB limit applies to the uncompressed data' })),
 })
 
@@ -70,7 +70,7 @@ const ALLOW = (methods: string) => ({ Allow: { description: 'The methods this pa
 
 const RESPONSE_WORDS: Record<number, string> = {
   202: 'Every event was stored in JetStream: each lands in ClickHouse exactly once',
-  400: "Bad path or dataset name, empty body, not a JSON array, a new dataset past the deployment's cap, or some events invalid (listed under invalid with their index; the others were stored)",
+  400: "Bad path or dataset name, an x-service, x-namespace or Idempotency-Key that is not UTF-8, empty body, not a JSON array, a new dataset past the deployment's cap, or some events invalid (listed under invalid with their index; the others were stored)",
   401: 'Missing or wrong x-api-key',
   405: 'Only POST (and OPTIONS, for CORS) is answered here; Allow lists them',
   413: 'More than 6 MB (6,291,456 bytes) once uncompressed, or more than 6 MB + 64 KB compressed on the wire',

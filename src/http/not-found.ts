@@ -39,7 +39,18 @@ export class AllowedMethods {
   }
 }
 
+/** The answers given to requests no route took: the request surface names them `other`, whatever their path looks like. */
+const noRouteAnswers = new WeakSet<Response>()
+
+export const answeredByNoRoute = (response: Response): boolean => noRouteAnswers.has(response)
+
 export function notFoundAnswer(request: Request, allowed: AllowedMethods): Response {
+  const response = answerFor(request, allowed)
+  noRouteAnswers.add(response)
+  return response
+}
+
+function answerFor(request: Request, allowed: AllowedMethods): Response {
   const path = pathOf(request.url)
   // POST / is an events request missing both path parameters, even where a console serves GET /.
   const allow = path === '/' && request.method === 'POST' ? undefined : allowed.of(path)

@@ -1,11 +1,15 @@
-// What every HTTP request passes through, around the routes: CORS on /v1 (preflights answered here,
-// before routing, so they are never a 405), the per-route latency histogram, and the access log at
-// debug level. One Elysia wrap (a higher-order function around the whole fetch handler).
+// What every HTTP request passes through, around the routes: an absolute URL for the router
+// (request-target.ts), CORS on /v1/<dataset> (preflights answered here, before routing, so they are
+// never a 405), the per-route latency histogram, and the access log at debug level. One Elysia wrap
+// (a higher-order function around the whole fetch handler).
 import type { IngestOutcome } from '../ingest/ingest-request'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import { CorsPolicy, EVENTS_ALLOW } from './cors'
-import { pathOf, routeOf } from './route-names'
+import { answeredByEvents } from './events-route'
+import { answeredByNoRoute } from './not-found'
+import { withAbsoluteUrl } from './request-target'
+import { type HttpRoute, pathOf, routeOf } from './route-names'
 
 type Handle = (request: Request) => Response | Promise<Response>
 
@@ -33,7 +37,10 @@ export function requestSurface(options: RequestSurfaceOptions) {
 function surround(handle: Handle, { metrics, logger, cors, outcomes }: RequestSurfaceOptions): Handle {
   // Decided once: above debug the access log costs nothing per request.
   const accessLog = logger.isLevelEnabled('debug') ? new AccessLog(logger, outcomes) : undefined
-  const finish = (request: Request, route: ReturnType<typeof routeOf>, startedMs: number, response: Response): Response => {
+  const finish = (request: Request, named: HttpRoute, startedMs: number, response: Response): Response => {
+    // Named by the path as the router reads it, and by the answer where that tells more: no route
+    // took the request, or the events route took a path that names it only once normalised.
+    const route = answeredByEvents(response) ? 'events' : answeredByNoRoute(response) ? 'other' : named
     if (route === 'events') {
       // The events route answers other methods 405 itself; Allow says what it takes (RFC 9110 15.5.6).
       if (response.status === 405) response.headers.set('allow', EVENTS_ALLOW)
@@ -44,8 +51,10 @@ function surround(handle: Handle, { metrics, logger, cors, outcomes }: RequestSu
     accessLog?.write(request, route, response, ms)
     return response
   }
-  return (request) => {
+  return (received) => {
     const startedMs = performance.now()
+    const request = withAbsoluteUrl(received)
+    if (request instanceof Response) return finish(received, 'other', startedMs, request)
     const route = routeOf(request.url, request.method)
     if (route === 'cors_preflight') return finish(request, route, startedMs, cors.preflight(request))
     const result = handle(request)

@@ -9,7 +9,8 @@
 // (element-slices.ts), a window of chunks awaiting their PubAck (publish-window.ts), and the
 // first MAX_LISTED_INVALID invalid entries (invalid-list.ts).
 import { isUtf8 } from 'node:buffer'
-import { BadBodyError } from '../errors'
+import { stillWanted } from '../abortable-sleep'
+import { BadBodyError, ClientGoneError } from '../errors'
 import type { EventPublisher } from '../queue/types'
 import { ArraySplitter, type OnElement } from './array-splitter'
 import type { BodyFormat } from './body-format'
@@ -42,6 +43,11 @@ export interface IngestRequest {
   format?: BodyFormat
   contentLength?: number
   receivedMs: number
+  /**
+   * Aborted once the client's connection closed: such a request is never answered, so none of it
+   * is published (the client, told nothing, sends it again).
+   */
+  signal?: AbortSignal
 }
 
 export interface IngestOutcome {
@@ -136,6 +142,9 @@ async function ingest(request: IngestRequest, deps: IngestDependencies, reservat
     // overlap what this attempt stored under other ids, so the batcher checks what landed.
     const keyed = request.idempotencyKey !== undefined && request.idempotencyKey !== ''
     const checkLanded = keyed && (reader.nearEdge || exactPath)
+    // Bun.serve closes a connection, unanswered, when a pipelined request arrives behind a pending
+    // answer (README, "Pipelined requests"); the request learns of it a turn of the event loop later.
+    if (request.signal !== undefined && !(await stillWanted(request.signal))) throw new ClientGoneError()
     return await encodeAndPublish(request, deps, reservation, bytes, elements, lines, checkLanded)
   } finally {
     // Nothing reads the body after this: rows are copies, chunks in flight have their own buffers.
