@@ -3,6 +3,7 @@
 // gets the same rows (as ingest encodes them) through chDB's raw insert with the sink's settings;
 // each figure is against today's layout (src/sink/tables.ts) in the same run, inserts interleaved.
 //   bun bench/layouts.bench.ts
+import { plainPlace } from '../src/store/tables'
 import { Session } from 'chdb'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -45,7 +46,7 @@ const LAYOUTS: Layout[] = [
   {
     id: 'today',
     name: "today's: JSON `data` with typed well-known paths, `_raw` ZSTD(3)",
-    ddl: (t) => datasetTableDDL('bench', t, 0),
+    ddl: (t) => datasetTableDDL(plainPlace('bench', t), 0),
     level: 'data.level',
     path: 'data.data.region::String',
     requestId: 'data.requestId',

@@ -22,7 +22,9 @@ export const Env = T.Object({
   NATS_STREAM_MAX_BYTES: T.Integer({ minimum: -1, default: -1, description: 'stream size cap in bytes, -1 unlimited; when full, ingest answers 503' }),
   NATS_STREAM_MAX_AGE_MS: T.Integer({ minimum: 0, default: 0, description: 'delete events not yet written after this long (0: keep them until written; a bound loses events answered 202 during a longer outage)' }),
   NATS_DUPLICATE_WINDOW_MS: T.Integer({ minimum: 1000, default: 10 * 60 * 1000, description: 'window in which a retried publish with the same Idempotency-Key is dropped' }),
-  CLICKHOUSE_URL: T.Optional(T.String({ pattern: '^https?://', description: 'ClickHouse HTTP endpoint; unset: embedded chDB in DATA_DIR' })),
+  CLICKHOUSE_URL: T.Optional(T.String({ pattern: '^https?://', description: 'ClickHouse HTTP endpoint; with CLICKHOUSE_CLUSTER the HTTP URL of every node, comma-separated by shard, replicas of one shard joined by |; unset: embedded chDB in DATA_DIR' })),
+  CLICKHOUSE_CLUSTER: T.Optional(T.String({ pattern: '^[A-Za-z0-9_.-]+$', description: 'a cluster in the servers\' remote_servers: sluice keeps a local table on every node and a Distributed table over them' })),
+  CLICKHOUSE_REPLICATED: T.Boolean({ default: false, description: 'with CLICKHOUSE_CLUSTER: local tables are ReplicatedMergeTree with the {shard} and {replica} macros (needs Keeper)' }),
   CLICKHOUSE_USER: T.String({ default: 'default' }),
   CLICKHOUSE_PASSWORD: T.String({ default: '' }),
   CLICKHOUSE_QUERY_USER: T.Optional(T.String({ minLength: 1, description: 'ClickHouse server user for POST /query (read grants on the sluice database only); unset: CLICKHOUSE_USER' })),
@@ -117,6 +119,8 @@ export interface Config {
     /** ClickHouse server user and password for POST /query; unset user: the user above. */
     queryUser?: string
     queryPassword: string
+    /** CLICKHOUSE_CLUSTER: the cluster, and every node's HTTP URL by shard (`url` is then the first). */
+    cluster?: { name: string; shards: string[][]; replicated: boolean }
   }
   batch: {
     maxEvents: number
@@ -188,6 +192,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (queryKeys.some((k) => ingestDigests.has(keyDigestHex(k)))) {
     problems.push('QUERY_KEYS: a key is also in API_KEYS; ingest keys are public, so a query key must be a different, secret key')
   }
+  const shards = (e.CLICKHOUSE_URL ?? '').split(',').map((s) => s.split('|').map((u) => u.trim()).filter((u) => u.length > 0)).filter((s) => s.length > 0)
+  if (shards.flat().some((u) => !/^https?:\/\/[^\s|,]+$/.test(u))) problems.push(`CLICKHOUSE_URL=${JSON.stringify(source.CLICKHOUSE_URL)}: every node is an http:// or https:// URL`)
+  if (e.CLICKHOUSE_CLUSTER === undefined && shards.flat().length > 1) problems.push(`CLICKHOUSE_URL=${JSON.stringify(source.CLICKHOUSE_URL)}: several URLs need CLICKHOUSE_CLUSTER, the cluster they form`)
+  if (e.CLICKHOUSE_CLUSTER !== undefined && shards.length === 0) problems.push('CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL, the HTTP URL of every node of the cluster')
+  if (e.CLICKHOUSE_REPLICATED && e.CLICKHOUSE_CLUSTER === undefined) problems.push('CLICKHOUSE_REPLICATED: applies to a cluster; set CLICKHOUSE_CLUSTER too')
   const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS ?? '*')
   if (typeof corsOrigins === 'object' && 'problem' in corsOrigins) problems.push(`CORS_ORIGINS=${JSON.stringify(source.CORS_ORIGINS)}: ${corsOrigins.problem}`)
   if (problems.length > 0) throw new ConfigError(problems)
@@ -234,7 +243,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       syncInterval: e.NATS_SYNC_INTERVAL,
     },
     clickhouse: {
-      url: e.CLICKHOUSE_URL,
+      url: shards[0]?.[0],
+      ...(e.CLICKHOUSE_CLUSTER !== undefined ? { cluster: { name: e.CLICKHOUSE_CLUSTER, shards, replicated: e.CLICKHOUSE_REPLICATED } } : {}),
       user: e.CLICKHOUSE_USER,
       password: e.CLICKHOUSE_PASSWORD,
       database: e.CLICKHOUSE_DATABASE,

@@ -1,6 +1,7 @@
 // Baseline, run as its own process: chDB's native insert (Session.insert, raw bytes, as ClickHouse
 // parses them itself) of the very rows sluice would queue for `copies` 6 MB bodies, into a table of
 // today's layout (src/sink/tables.ts), with the sink's insert settings. Prints {"events", "insertMs"}.
+import { plainPlace } from '../../src/store/tables'
 import { Session } from 'chdb'
 import { ingestRequest } from '../../src/ingest/ingest-request'
 import { MAX_BODY_BYTES } from '../../src/ingest/limits'
@@ -25,7 +26,7 @@ async function rowsOf(copy: number): Promise<{ rows: Buffer; events: number }> {
 
 const session = new Session(input.dir)
 session.query('CREATE DATABASE IF NOT EXISTS sluice')
-session.query(datasetTableDDL('sluice', 'native', 0))
+session.query(datasetTableDDL(plainPlace('sluice', 'native'), 0))
 // The sink's settings (src/sink/clickhouse.ts DEFAULT_SETTINGS and src/sink/insert-settings.ts).
 const settings = { date_time_input_format: 'best_effort', input_format_json_read_objects_as_strings: 1, type_json_skip_duplicated_paths: 1, allow_simdjson: 0, throw_on_max_partitions_per_insert_block: 0 }
 

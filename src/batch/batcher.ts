@@ -1,4 +1,4 @@
-// The batcher: groups queued messages by dataset, writes each batch to ClickHouse and acknowledges
+// The batcher: groups queued messages by dataset (and shard, on a cluster), writes each batch to ClickHouse and acknowledges
 // the messages only once ClickHouse confirmed; a failing store keeps the batch and retries it.
 // Memory is bounded by bytes: the consumer pulls only into the room HeldMessages has left, and
 // every insert holds at most maxEvents / maxBytes, the first one after an outage included.
@@ -123,10 +123,12 @@ export class Batcher {
     if (this.#stopped) return message.nak(this.#consumer.handBackDelayMs?.())
     // A redelivery of a message we still hold: remembered, settled with it, never written twice.
     if (!this.#held.take(message)) return
-    let lane = this.#lanes.get(message.dataset)
+    const shard = this.#writer.shardOf?.(message) ?? 0
+    const key = shard === 0 ? message.dataset : `${message.dataset}\0${shard}`
+    let lane = this.#lanes.get(key)
     if (!lane) {
-      lane = newLane(message.dataset)
-      this.#lanes.set(message.dataset, lane)
+      lane = newLane(message.dataset, shard)
+      this.#lanes.set(key, lane)
     }
     if (lane.pending.length === 0) {
       lane.firstAt = Date.now()
@@ -170,7 +172,7 @@ export class Batcher {
       const report: FlushReport = { dataset: lane.dataset, events: 0, bytes: 0, inserted: 0, deadLettered: 0, skipped: 0, insertMs: 0, attempts: 0 }
       // Decide once what to write: re-deciding after a failed write could change the rows, hence
       // the token, and a write that did land despite the error would land twice.
-      const parts = await this.#retrying(lane, batch, report, () => this.#sortOut(lane.dataset, batch, report))
+      const parts = await this.#retrying(lane, batch, report, () => this.#sortOut(lane, batch, report))
       if (parts === undefined) return
       if (parts.length > 0) {
         const token = tokenFor(parts)
@@ -179,7 +181,7 @@ export class Batcher {
           // A fresh ack deadline for the whole insert, whatever the keep-alive timer's phase.
           for (const p of parts) this.#held.working(p.message)
           const started = performance.now()
-          const r = await this.#writer.write(lane.dataset, bodies, token, this.#giveUp.signal)
+          const r = await this.#writer.write(lane.dataset, bodies, token, this.#giveUp.signal, lane.shard)
           report.insertMs = performance.now() - started
           return r
         })
@@ -204,13 +206,13 @@ export class Batcher {
   }
 
   /** Settles messages that need no write (unknown format; already landed) and returns what to write. */
-  async #sortOut(dataset: string, batch: QueuedMessage[], report: FlushReport): Promise<WritePart[]> {
+  async #sortOut({ dataset, shard }: Lane, batch: QueuedMessage[], report: FlushReport): Promise<WritePart[]> {
     const open = batch.filter((m) => this.#held.has(m))
     const unknown = open.filter((m) => m.format !== FORMAT_V1)
     if (unknown.length > 0) {
       const decoder = new TextDecoder()
       const entries = unknown.map((m) => ({ id: m.lastId, row: decoder.decode(m.body), error: `unknown message format "${m.format}" (seq ${m.seq})` }))
-      await this.#writer.deadLetter(dataset, entries, `msg:${tokenFor(unknown)}`)
+      await this.#writer.deadLetter(dataset, entries, `msg:${tokenFor(unknown)}`, shard)
       for (const m of unknown) {
         this.#held.settle(m, 'term')
         report.deadLettered += m.events
@@ -219,7 +221,7 @@ export class Batcher {
     const known = open.filter((m) => m.format === FORMAT_V1)
     const redelivered = known.filter((m) => m.redelivered)
     if (redelivered.length === 0) return known.map(whole)
-    const plan = await planRedelivered(redelivered, (ids) => this.#writer.landed(dataset, ids))
+    const plan = await planRedelivered(redelivered, (ids) => this.#writer.landed(dataset, ids, shard))
     for (const m of plan.done) this.#held.settle(m, 'ack')
     report.skipped += plan.landed
     const partOf = new Map(plan.parts.map((p) => [p.message, p]))

@@ -4,9 +4,10 @@ import type { QueuedMessage } from '../queue/types'
 
 type Limits = Pick<Config['batch'], 'maxEvents' | 'maxBytes'>
 
-/** One dataset's messages: those waiting for the next flush and the flush under way, if any. */
+/** One dataset's messages (for one shard): those waiting for the next flush and the flush under way, if any. */
 export interface Lane {
   readonly dataset: string
+  readonly shard: number
   pending: QueuedMessage[]
   events: number
   bytes: number
@@ -17,7 +18,7 @@ export interface Lane {
   failing: boolean
 }
 
-export const newLane = (dataset: string): Lane => ({ dataset, pending: [], events: 0, bytes: 0, firstAt: 0, timer: undefined, inFlight: [], flushing: undefined, failing: false })
+export const newLane = (dataset: string, shard = 0): Lane => ({ dataset, shard, pending: [], events: 0, bytes: 0, firstAt: 0, timer: undefined, inFlight: [], flushing: undefined, failing: false })
 
 /** A lane whose waiting messages fill a batch. */
 export function isFull(lane: Lane, limits: Limits): boolean {

@@ -1,12 +1,19 @@
 // What the batcher needs of the sink, and what it reports to whoever watches it (metrics, tests).
+import type { QueuedMessage } from '../queue/types'
 import type { DeadLetter, WriteResult } from '../sink/row-writer'
 
-/** What the batcher needs of the sink (RowWriter); an interface so tests can inject failures. */
+/**
+ * What the batcher needs of the sink (RowWriter); an interface so tests can inject failures. A
+ * cluster spreads messages over shards (each message to one, the same on every attempt): each
+ * dataset then has a lane per shard, so a shard that is down holds back only its own messages.
+ */
 export interface BatchWriter {
   /** `signal` aborts an insert in progress (stop() ran out of time); it then rejects. */
-  write(dataset: string, bodies: Uint8Array[], dedupToken: string, signal?: AbortSignal): Promise<WriteResult>
-  landed(dataset: string, ids: string[]): Promise<Set<string>>
-  deadLetter(dataset: string, entries: DeadLetter[], dedupToken: string): Promise<void>
+  write(dataset: string, bodies: Uint8Array[], dedupToken: string, signal?: AbortSignal, shard?: number): Promise<WriteResult>
+  landed(dataset: string, ids: string[], shard?: number): Promise<Set<string>>
+  deadLetter(dataset: string, entries: DeadLetter[], dedupToken: string, shard?: number): Promise<void>
+  /** The shard a message goes to; unset: everything goes to shard 0. */
+  shardOf?(message: QueuedMessage): number
 }
 
 export interface FlushReport {

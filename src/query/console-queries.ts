@@ -32,7 +32,7 @@ export const EVENTS_PAGE_ROWS = 100
 
 /** Datasets are the tables of the database, less the dead-letter table (its name starts with `_`, which no dataset can). */
 export const datasetListSql = (database: string): string =>
-  `SELECT name, total_rows, total_bytes FROM system.tables WHERE database = ${stringLiteral(database)} AND engine LIKE '%MergeTree' AND NOT startsWith(name, '_') ORDER BY name`
+  `SELECT name, total_rows, total_bytes FROM system.tables WHERE database = ${stringLiteral(database)} AND (engine LIKE '%MergeTree' OR engine = 'Distributed') AND NOT startsWith(name, '_') ORDER BY name`
 
 /** First and last event time of each dataset, in one statement (ms since the epoch). */
 export const datasetSpansSql = (database: string, datasets: readonly string[]): string =>

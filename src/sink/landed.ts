@@ -8,7 +8,6 @@
 import { StoreUnavailableError } from '../errors'
 import { isMissingTable } from './insert-errors'
 import type { Store } from '../store/types'
-import { qualified } from '../store/sql-text'
 import { DEAD_LETTER_TABLE, REQUEST_KEY_CHARS } from './tables'
 
 /** Keys or ids per lookup query: a server takes query parameters in the URL (http_max_uri_size, 1 MiB by default). */
@@ -36,7 +35,7 @@ export function byRequest(ids: readonly string[]): { keys: string[]; others: str
 }
 
 /** Which of `ids` are stored in the dataset's table or dead-lettered; empty when nothing exists yet. */
-export async function landedIds(store: Store, database: string, dataset: string, ids: readonly string[]): Promise<Set<string>> {
+export async function landedIds(store: Store, database: string, dataset: string, ids: readonly string[], shard = 0): Promise<Set<string>> {
   const wanted = new Set(ids)
   const found = new Set<string>()
   const { keys, others } = byRequest(ids)
@@ -47,26 +46,26 @@ export async function landedIds(store: Store, database: string, dataset: string,
   for (const [expr, values] of where) {
     for (let from = 0; from < values.length; from += LANDED_IDS_PER_QUERY) {
       const part = values.slice(from, from + LANDED_IDS_PER_QUERY)
-      for (const id of await lookup(store, database, dataset, expr, part)) if (wanted.has(id)) found.add(id)
+      for (const id of await lookup(store, database, dataset, expr, part, shard)) if (wanted.has(id)) found.add(id)
     }
   }
   return found
 }
 
-async function lookup(store: Store, database: string, dataset: string, expr: string, values: string[]): Promise<string[]> {
+async function lookup(store: Store, database: string, dataset: string, expr: string, values: string[], shard: number): Promise<string[]> {
   // Plain words go into the query as literals, where the client's parameter escaping of thousands
   // of them per check took a fifth of the embedded engine's CPU after a start.
   const literal = plainIdList(values)
   const list = literal ?? '{values:Array(String)}'
   const params = literal ? {} : { values }
   const queries: [string, Record<string, unknown>][] = [
-    [`SELECT _id FROM ${qualified(database, dataset)} WHERE ${expr} IN ${list}`, params],
-    [`SELECT _id FROM ${qualified(database, DEAD_LETTER_TABLE)} WHERE dataset = {dataset:String} AND ${expr} IN ${list}`, { ...params, dataset }],
+    [`SELECT _id FROM ${store.shardTable(database, dataset)} WHERE ${expr} IN ${list}`, params],
+    [`SELECT _id FROM ${store.shardTable(database, DEAD_LETTER_TABLE)} WHERE dataset = {dataset:String} AND ${expr} IN ${list}`, { ...params, dataset }],
   ]
   const ids: string[] = []
   for (const [query, query_params] of queries) {
     try {
-      const rows = await store.queryRows<[string]>(query, query_params)
+      const rows = await store.queryRows<[string]>(query, query_params, shard)
       for (const [id] of rows) ids.push(id)
     } catch (err) {
       if (isMissingTable(err)) continue

@@ -2,6 +2,7 @@
 // `data` from `_raw` itself), and isolates rows ClickHouse refuses into `_dead_letter` by bisection.
 import { RowsRejectedError, StoreUnavailableError } from '../errors'
 import { classifyInsertError, isMissingTable } from './insert-errors'
+import type { QueuedMessage } from '../queue/types'
 import type { Store } from '../store/types'
 import { insertSettingsMap } from './insert-settings'
 import { landedIds } from './landed'
@@ -40,33 +41,38 @@ export class RowWriter {
    * with the same bodies lands once. Throws StoreUnavailableError when ClickHouse cannot take them
    * now; rows it refuses go to `_dead_letter` and the rest still land.
    */
-  async write(dataset: string, bodies: Uint8Array[], dedupToken: string, signal?: AbortSignal): Promise<WriteResult> {
+  async write(dataset: string, bodies: Uint8Array[], dedupToken: string, signal?: AbortSignal, shard = 0): Promise<WriteResult> {
     const chunks = bodies.filter((b) => b.length > 0)
     if (chunks.length === 0) return { inserted: 0, deadLettered: 0 }
     try {
-      await this.tables.ensure(dataset)
+      await this.tables.ensure(dataset, shard)
     } catch (err) {
       throw new StoreUnavailableError(`cannot create table for dataset ${dataset}: ${messageOf(err)}`, { cause: err })
     }
-    return this.#insertOrBisect(dataset, chunks, dedupToken, '', signal)
+    return this.#insertOrBisect(dataset, chunks, dedupToken, '', signal, shard)
+  }
+
+  /** The shard of a message: from its last event's id, which every attempt of it shares. */
+  shardOf(message: QueuedMessage): number {
+    return this.store.shards === 1 ? 0 : this.store.shardOf(message.lastId)
   }
 
   /** Which of `ids` are already stored, in the dataset's table or dead-lettered; empty when nothing exists yet. */
-  landed(dataset: string, ids: string[]): Promise<Set<string>> {
-    return landedIds(this.store, this.tables.database, dataset, ids)
+  landed(dataset: string, ids: string[], shard = 0): Promise<Set<string>> {
+    return landedIds(this.store, this.tables.database, dataset, ids, shard)
   }
 
   /** Stores refused rows (or whole unreadable messages) with their reasons; idempotent per token. */
-  async deadLetter(dataset: string, entries: DeadLetter[], dedupToken: string): Promise<void> {
+  async deadLetter(dataset: string, entries: DeadLetter[], dedupToken: string, shard = 0): Promise<void> {
     if (entries.length === 0) return
     const body = entries
       .map((e) => JSON.stringify({ dataset, _id: e.id, error: e.error.slice(0, MAX_ERROR_CHARS), row: e.row }))
       .join('\n')
     try {
-      await this.tables.ensureDeadLetter()
-      await this.#insert(DEAD_LETTER_TABLE, DEAD_LETTER_COLUMNS, [Buffer.from(body)], dedupToken)
+      await this.tables.ensureDeadLetter(shard)
+      await this.#insert(DEAD_LETTER_TABLE, DEAD_LETTER_COLUMNS, [Buffer.from(body)], dedupToken, undefined, shard)
     } catch (err) {
-      if (isMissingTable(err)) this.tables.forget(DEAD_LETTER_TABLE)
+      if (isMissingTable(err)) this.tables.forget(DEAD_LETTER_TABLE, shard)
       // Even a "data" error here is ours, not the client's: keep the rows and retry.
       throw new StoreUnavailableError(`cannot write dead letters of ${dataset}: ${messageOf(err)}`, { cause: err })
     }
@@ -74,30 +80,30 @@ export class RowWriter {
 
   /** Each failed segment is split in two (by body, then by line), each half with its own derived
    *  token so that retrying the whole batch later replays the same inserts and dedups them. */
-  async #insertOrBisect(dataset: string, chunks: Uint8Array[], token: string, path: string, signal: AbortSignal | undefined): Promise<WriteResult> {
+  async #insertOrBisect(dataset: string, chunks: Uint8Array[], token: string, path: string, signal: AbortSignal | undefined, shard: number): Promise<WriteResult> {
     const segmentToken = path === '' ? token : `${token}:${path}`
     try {
-      await this.#insert(dataset, ROW_COLUMNS, chunks, segmentToken, signal)
+      await this.#insert(dataset, ROW_COLUMNS, chunks, segmentToken, signal, shard)
       return { inserted: countAllRows(chunks), deadLettered: 0 }
     } catch (err) {
       // Cut short by the caller: nothing is known about the rows, so nothing is bisected or dead-lettered.
       if (signal?.aborted) throw new StoreUnavailableError(`insert into ${dataset} aborted`, { cause: err })
       const failure = classifyInsertError(err)
       if (failure instanceof StoreUnavailableError) {
-        if (isMissingTable(err)) this.tables.forget(dataset)
+        if (isMissingTable(err)) this.tables.forget(dataset, shard)
         throw failure
       }
       const halves = split(chunks)
-      if (!halves) return this.#deadLetterRow(dataset, chunks[0], failure, segmentToken)
-      const left = await this.#insertOrBisect(dataset, halves[0], token, `${path}0`, signal)
-      const right = await this.#insertOrBisect(dataset, halves[1], token, `${path}1`, signal)
+      if (!halves) return this.#deadLetterRow(dataset, chunks[0], failure, segmentToken, shard)
+      const left = await this.#insertOrBisect(dataset, halves[0], token, `${path}0`, signal, shard)
+      const right = await this.#insertOrBisect(dataset, halves[1], token, `${path}1`, signal, shard)
       return { inserted: left.inserted + right.inserted, deadLettered: left.deadLettered + right.deadLettered }
     }
   }
 
-  async #deadLetterRow(dataset: string, line: Uint8Array, failure: RowsRejectedError, token: string): Promise<WriteResult> {
+  async #deadLetterRow(dataset: string, line: Uint8Array, failure: RowsRejectedError, token: string, shard: number): Promise<WriteResult> {
     const row = this.#decoder.decode(line).replace(/\n$/, '')
-    await this.deadLetter(dataset, [{ id: rowId(line, 0, line.length) ?? '', row, error: failure.message }], `${token}:dead`)
+    await this.deadLetter(dataset, [{ id: rowId(line, 0, line.length) ?? '', row, error: failure.message }], `${token}:dead`, shard)
     return { inserted: 0, deadLettered: 1 }
   }
 
@@ -107,8 +113,8 @@ export class RowWriter {
    * background (chdb's wrapRawNative/withAbortTimeout). Either way the caller's messages go back to
    * JetStream and the redelivery check finds whatever landed.
    */
-  #insert(table: string, columns: readonly string[], chunks: Uint8Array[], token: string, signal?: AbortSignal): Promise<void> {
-    return this.store.insertRows({ database: this.tables.database, table, columns, chunks, settings: insertSettingsMap(token), signal })
+  #insert(table: string, columns: readonly string[], chunks: Uint8Array[], token: string, signal: AbortSignal | undefined, shard: number): Promise<void> {
+    return this.store.insertRows({ database: this.tables.database, table, columns, chunks, settings: insertSettingsMap(token), signal, shard })
   }
 }
 

@@ -1,15 +1,14 @@
 // Table DDL: one MergeTree table per dataset plus `_dead_letter`, created on first use and
 // remembered, so the hot path costs one Map lookup instead of a CREATE per batch.
 import type { Config } from '../config'
-import { ident, qualified } from '../store/sql-text'
+import { ident } from '../store/sql-text'
+import type { TablePlace, TableSpec } from '../store/tables'
 import type { Store } from '../store/types'
 
 /** Starts with `_`, which dataset names cannot, so no dataset can ever collide with it. */
 export const DEAD_LETTER_TABLE = '_dead_letter'
 
-/** Blocks remembered for insert_deduplication_token; plain MergeTree keeps none by default.
- *  At one batch per dataset every 0.5 s this covers several minutes of retries. */
-export const DEDUP_WINDOW_BLOCKS = 1000
+export { DEDUP_WINDOW_BLOCKS } from '../store/tables'
 
 /**
  * Typed paths are the fields the spec names; they get real columns inside `data`, others stay dynamic.
@@ -44,11 +43,11 @@ export const REQUEST_KEY_CHARS = 32
  */
 export const REQUEST_INDEX = `INDEX idx_request substring(_id, 1, ${REQUEST_KEY_CHARS}) TYPE bloom_filter(0.01) GRANULARITY 4`
 
-export function datasetTableDDL(database: string, dataset: string, ttlDays: number): string {
+export function datasetTableDDL(place: TablePlace, ttlDays: number): string {
   // Day partitions make the TTL a cheap whole-part drop (ttl_only_drop_parts).
   const ttl = ttlDays > 0 ? `TTL _timestamp + INTERVAL ${Math.floor(ttlDays)} DAY ` : ''
   const ttlSetting = ttlDays > 0 ? ', ttl_only_drop_parts = 1' : ''
-  return `CREATE TABLE IF NOT EXISTS ${qualified(database, dataset)} (
+  return `CREATE TABLE IF NOT EXISTS ${place.name} (
   _timestamp DateTime64(3),
   _service LowCardinality(String),
   _namespace String,
@@ -57,10 +56,10 @@ export function datasetTableDDL(database: string, dataset: string, ttlDays: numb
   data ${DATA_TYPE} DEFAULT _raw,
   INDEX idx_id _id TYPE bloom_filter(0.01) GRANULARITY 4,
   ${REQUEST_INDEX}
-) ENGINE = MergeTree
+) ENGINE = ${place.engine}
 PARTITION BY toDate(_timestamp)
 ORDER BY (_service, _timestamp)
-${ttl}SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW_BLOCKS}, ${PART_SETTINGS}${ttlSetting}`
+${ttl}SETTINGS ${place.dedup}${PART_SETTINGS}${ttlSetting}`
 }
 
 /**
@@ -70,8 +69,7 @@ ${ttl}SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW_BLOCKS}, ${P
  * are inserted, after their 202. The new TTL is not materialised (that rewrites parts); merges
  * apply it to older parts as they go.
  */
-export function upgradeTableDDL(database: string, dataset: string, ttlDays: number): string[] {
-  const table = qualified(database, dataset)
+export function upgradeTableDDL(table: string, ttlDays: number): string[] {
   return [
     `ALTER TABLE ${table} MODIFY SETTING ${PART_SETTINGS}`,
     `ALTER TABLE ${table} ADD INDEX IF NOT EXISTS ${REQUEST_INDEX.slice('INDEX '.length)}`,
@@ -81,27 +79,20 @@ export function upgradeTableDDL(database: string, dataset: string, ttlDays: numb
   ]
 }
 
-export function deadLetterTableDDL(database: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${qualified(database, DEAD_LETTER_TABLE)} (
+export function deadLetterTableDDL(place: TablePlace): string {
+  return `CREATE TABLE IF NOT EXISTS ${place.name} (
   received DateTime64(3) DEFAULT now64(3),
   dataset String,
   _id String,
   error String,
   row String CODEC(ZSTD(3))
-) ENGINE = MergeTree
+) ENGINE = ${place.engine}
 ORDER BY (dataset, received)
-SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW_BLOCKS}`
+${place.dedup ? `SETTINGS ${place.dedup.replace(/, $/, '')}` : ''}`
 }
 
-export async function ensureDatabase(store: Store, database: string): Promise<void> {
-  await store.command(`CREATE DATABASE IF NOT EXISTS ${ident(database)}`)
-}
-
-/** Cache key of the database itself; no table name is empty. */
-const DATABASE_KEY = ''
-
-/** Creates tables once per process. Concurrent callers share one promise; a failure is forgotten
- *  so the next call tries again. */
+/** Creates tables once per process (per shard of a cluster). Concurrent callers share one promise;
+ *  a failure is forgotten so the next call tries again. */
 export class TableManager {
   readonly database: string
   readonly ttlDays: number
@@ -115,34 +106,30 @@ export class TableManager {
     this.ttlDays = cfg.ttlDays
   }
 
-  ensure(dataset: string): Promise<void> {
-    return this.#table(dataset, () => datasetTableDDL(this.database, dataset, this.ttlDays), () => upgradeTableDDL(this.database, dataset, this.ttlDays))
-  }
-
-  ensureDeadLetter(): Promise<void> {
-    return this.#table(DEAD_LETTER_TABLE, () => deadLetterTableDDL(this.database))
-  }
-
-  /** Drops the cached "exists" (the table was dropped under us), so the next ensure() re-creates it. */
-  forget(table: string): void {
-    this.#ready.delete(table)
-    this.#ready.delete(DATABASE_KEY) // the database may be gone too
-  }
-
-  #table(name: string, ddl: () => string, upgrade?: () => string[]): Promise<void> {
-    return this.#cached(name, async () => {
-      await this.#cached(DATABASE_KEY, () => ensureDatabase(this.store, this.database))
-      await this.store.command(ddl())
-      // Best effort, each on its own: a user without ALTER rights must not stop the dataset (REMOVE
-      // TTL on a table without one fails too); a ClickHouse that is down fails the insert that follows.
-      for (const query of upgrade?.() ?? []) await this.store.command(query).catch(() => undefined)
+  ensure(dataset: string, shard = 0): Promise<void> {
+    const ttlDays = this.ttlDays
+    return this.#cached(dataset, shard, {
+      database: this.database,
+      table: dataset,
+      create: (place) => datasetTableDDL(place, ttlDays),
+      upgrades: (name) => upgradeTableDDL(name, ttlDays),
     })
   }
 
-  #cached(key: string, create: () => Promise<void>): Promise<void> {
+  ensureDeadLetter(shard = 0): Promise<void> {
+    return this.#cached(DEAD_LETTER_TABLE, shard, { database: this.database, table: DEAD_LETTER_TABLE, create: deadLetterTableDDL })
+  }
+
+  /** Drops the cached "exists" (the table was dropped under us), so the next ensure() re-creates it. */
+  forget(table: string, shard = 0): void {
+    this.#ready.delete(`${table}\0${shard}`)
+  }
+
+  #cached(table: string, shard: number, spec: TableSpec): Promise<void> {
+    const key = `${table}\0${shard}`
     let ready = this.#ready.get(key)
     if (!ready) {
-      const attempt = create()
+      const attempt = this.store.ensureTable(spec, shard)
       attempt.catch(() => {
         if (this.#ready.get(key) === attempt) this.#ready.delete(key)
       })
@@ -151,4 +138,9 @@ export class TableManager {
     }
     return ready
   }
+}
+
+/** The database itself, so /query and the console can name it before the first event (on every node of a cluster). */
+export async function ensureDatabase(store: Store, database: string): Promise<void> {
+  await store.command(`CREATE DATABASE IF NOT EXISTS ${ident(database)}`)
 }

@@ -9,6 +9,8 @@ import { isUnparsableName, joinRows, rawNameable } from './embedded-insert'
 import type { QueryLimits } from './query-limits'
 import { embeddedSessions, type QueryConnection } from './query-sessions'
 import { sqlInsert } from './sql-insert'
+import { qualified } from './sql-text'
+import { ensurePlainTable, type TableSpec } from './tables'
 import type { InsertRowsRequest, Store } from './types'
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
@@ -63,6 +65,19 @@ export class EmbeddedStore implements Store {
   /** Whether inserts into `database.table` take chDB's raw insert (as opposed to the SQL one). */
   insertsRaw(database: string, table: string): boolean {
     return rawNameable(database, table) && !this.#unparsable.has(`${database}.${table}`)
+  }
+
+  readonly shards = 1
+  shardOf(): number {
+    return 0
+  }
+
+  ensureTable(spec: TableSpec): Promise<void> {
+    return ensurePlainTable((sql) => this.command(sql), spec)
+  }
+
+  shardTable(database: string, table: string): string {
+    return qualified(database, table)
   }
 
   async command(sql: string): Promise<void> {

@@ -6,6 +6,8 @@ import { DEFAULT_SETTINGS, REQUEST_TIMEOUT_MS } from './client-settings'
 import { serverSessions, type QueryConnection } from './query-sessions'
 import type { QueryLimits } from './query-limits'
 import { sqlInsert } from './sql-insert'
+import { qualified } from './sql-text'
+import { ensurePlainTable, type TableSpec } from './tables'
 import type { InsertRowsRequest, Store } from './types'
 
 export class ServerStore implements Store {
@@ -37,6 +39,19 @@ export class ServerStore implements Store {
 
   insertRows(request: InsertRowsRequest): Promise<void> {
     return sqlInsert(this.client, request)
+  }
+
+  readonly shards = 1
+  shardOf(): number {
+    return 0
+  }
+
+  ensureTable(spec: TableSpec): Promise<void> {
+    return ensurePlainTable((sql) => this.command(sql), spec)
+  }
+
+  shardTable(database: string, table: string): string {
+    return qualified(database, table)
   }
 
   async command(sql: string): Promise<void> {

@@ -2,6 +2,7 @@
 // -> embedded ClickHouse), every event at the edges of JSON is either refused with its index or
 // lands with `_raw` byte for byte as sent, in any position of a request, and nothing is dead-lettered;
 // the time window bounds the day partitions of a request; events with ever-new keys land.
+import { plainPlace } from '../../src/store/tables'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { DATA_TYPE, datasetTableDDL, PART_SETTINGS } from '../../src/sink/tables'
 import { startTestPipeline, type TestPipeline } from '../support/pipeline'
@@ -165,7 +166,7 @@ describe('events with ever-new keys', () => {
   }, 60_000)
 
   test('a table created by an earlier version (wide parts, default JSON limits) is upgraded and keeps taking events', async () => {
-    const legacy = datasetTableDDL(db, 'legacy', 0).replace(`${DATA_TYPE}`, 'JSON(message Nullable(String), level Nullable(String), requestId Nullable(String), traceId Nullable(String), service Nullable(String), namespace Nullable(String), duration Nullable(Float64))').replace(`, ${PART_SETTINGS}`, '')
+    const legacy = datasetTableDDL(plainPlace(db, 'legacy'), 0).replace(`${DATA_TYPE}`, 'JSON(message Nullable(String), level Nullable(String), requestId Nullable(String), traceId Nullable(String), service Nullable(String), namespace Nullable(String), duration Nullable(Float64))').replace(`, ${PART_SETTINGS}`, '')
     expect(legacy).not.toContain('min_bytes_for_wide_part')
     await p.clickhouse.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` })
     await p.clickhouse.client.command({ query: legacy })
