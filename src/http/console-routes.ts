@@ -10,7 +10,7 @@ import { ConsoleReader } from '../query/console-reader'
 import { LiveTails, type TailLimits } from '../query/live-tail'
 import { BUSY_RETRY_AFTER_SECONDS, type QueryRunner } from '../query/run-query'
 import { AccessKeys, type ApiKeys } from './api-keys'
-import { isValidDataset } from './model'
+import { isValidDataset } from '../datasets'
 import { json, statusResponse } from './responses'
 import { sendExamples } from './send-examples'
 

@@ -9,7 +9,8 @@ import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import type { ApiKeys } from './api-keys'
 import { utf8Header } from './header-text'
-import { eventsOperation, isValidDataset } from './model'
+import { isValidDataset } from '../datasets'
+import { eventsOperation } from './model'
 import { accepted, statusResponse } from './responses'
 
 export interface EventsRouteDependencies {

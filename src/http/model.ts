@@ -4,14 +4,11 @@ import { LINE_MEDIA_TYPES } from '../ingest/body-format'
 import { EventBatch, InvalidEvent } from '../ingest/event-schema'
 import { MAX_LISTED_INVALID } from '../ingest/invalid-list'
 import { QueryResult } from '../query/run-query'
+import { DATASET_NAME_RULE, DATASET_PATTERN } from '../datasets'
 import { Message } from './responses'
 
-export const DATASET_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$'
-const datasetRule = new RegExp(DATASET_PATTERN)
-export const isValidDataset = (name: string): boolean => datasetRule.test(name)
-
 export const DatasetParams = T.Object({
-  dataset: T.String({ pattern: DATASET_PATTERN, description: 'Dataset (one ClickHouse table): 1 to 64 letters, digits, _ or -, starting with a letter or digit' }),
+  dataset: T.String({ pattern: DATASET_PATTERN, description: `Dataset (one ClickHouse table): ${DATASET_NAME_RULE}` }),
 })
 
 /** The API key header, declared as OpenAPI security schemes: one per kind of key. */
