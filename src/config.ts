@@ -3,7 +3,7 @@
 import { Type as T, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from './errors'
-import { parseCorsOrigins, type CorsOrigins } from './http/cors'
+import { parseCorsOrigins, type CorsOrigins } from './cors-origins'
 import { isMalformedDigestForm, keyDigestHex } from './key-digest'
 import type { QueryLimits } from './query/limits'
 
