@@ -5,6 +5,7 @@ import { Elysia } from 'elysia'
 import { SluiceError } from '../errors'
 import type { Logger } from '../log'
 import { consoleRoutes, type ConsoleRoutesDependencies } from './console-routes'
+import { errorAnswer } from './error-answers'
 import { eventsRoute, type EventsRouteDependencies } from './events-route'
 import { opsRoutes, type OpsRoutesDependencies } from './ops-routes'
 import { queryRoute, type QueryRouteDependencies } from './query-route'
@@ -44,8 +45,8 @@ export function createApp(deps: AppDependencies & SurfaceOptions) {
     .use(consoleRoutes(deps))
     .onError(({ code, error }) => {
       if (code === 'PARSE' || code === 'VALIDATION') return statusResponse(400, { error: String((error as Error).message ?? error) })
-      deps.logger.error({ err: error, code }, 'unhandled HTTP error')
-      return statusResponse(500)
+      // What no route answered itself: answered as the routes would, and logged when unexpected.
+      return errorAnswer(error, { logger: deps.logger, what: 'unhandled HTTP request', fields: { code } })
     })
 }
 
