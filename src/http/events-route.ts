@@ -22,7 +22,7 @@ export interface EventsRouteDependencies {
 
 /**
  * The answers of this route. Bun's router takes a path before the URL is normalised (`/v1/%2e`),
- * so the request surface learns from the answer, not the path, that this route ran (CORS, Allow).
+ * so the request surface learns from the answer, not the path, that this route ran (its route name, CORS).
  */
 const eventsAnswers = new WeakSet<Response>()
 
