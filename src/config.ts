@@ -3,8 +3,8 @@
 import { Type as T, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from './errors'
-import { keyDigestHex } from './http/api-keys'
-import { parseCorsOrigins, type CorsOrigins } from './http/cors'
+import { parseCorsOrigins, type CorsOrigins } from './cors-origins'
+import { isMalformedDigestForm, keyDigestHex } from './key-digest'
 import type { QueryLimits } from './query/limits'
 
 const Int = (min: number, max: number, def: number, description: string) =>
@@ -184,7 +184,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const apiKeys = keyList(e.API_KEYS)
   const queryKeys = keyList(e.QUERY_KEYS)
   for (const [name, keys] of [['API_KEYS', apiKeys], ['QUERY_KEYS', queryKeys]] as const) {
-    const bad = keys.filter((k) => k.startsWith('sha256:') && !/^sha256:[0-9a-fA-F]{64}$/.test(k))
+    const bad = keys.filter(isMalformedDigestForm)
     if (bad.length > 0) problems.push(`${name}: a key given as sha256: must be followed by 64 hex digits (the SHA-256 of the key)`)
   }
   // A public ingest key that also opens /query would hand the stored data to every client.

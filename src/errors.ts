@@ -3,7 +3,7 @@
 
 export abstract class SluiceError extends Error {
   abstract readonly code: string
-  /** HTTP status the edge answers with when this error reaches it. */
+  /** HTTP status the edge answers with when this error reaches it (http/error-answers.ts). */
   abstract readonly status: number
   /** Whether trying the same thing again later may succeed. */
   abstract readonly retryable: boolean

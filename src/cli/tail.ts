@@ -7,7 +7,7 @@
 // An event stamped more than TAIL_AHEAD_MS ahead of now is printed when its time comes, not before:
 // the newest shown never counts as later than now, so such an event (anyone holding the public
 // ingest key may stamp one up to a day ahead) cannot move the window past every event sent after it.
-import { isValidDataset } from '../http/model'
+import { DATASET_NAME_RULE, isValidDataset } from '../datasets'
 import { sleep } from '../abortable-sleep'
 import { datasetTable, NOT_AHEAD_OF_NOW, TAIL_AHEAD_MS } from '../query/console-queries'
 import { stringLiteral } from '../query/statement-gate'
@@ -43,7 +43,7 @@ export class MissingTableError extends Error {}
 export class TransientError extends Error {}
 
 export async function tail(ask: Ask, o: TailOptions): Promise<void> {
-  if (!isValidDataset(o.dataset)) throw new Error(`"${o.dataset}" is not a dataset name: 1 to 64 letters, digits, _ or -, starting with a letter or digit`)
+  if (!isValidDataset(o.dataset)) throw new Error(`"${o.dataset}" is not a dataset name: ${DATASET_NAME_RULE}`)
   const table = datasetTable(o.database, o.dataset)
   const filter = o.where ? ` AND (${o.where})` : ''
   const columns = TAIL_COLUMNS.join(', ')

@@ -1,30 +1,14 @@
-// Key checks in constant time: every configured key is kept and compared as a SHA-256 digest, so
-// neither the content nor the length of a key leaks through timing. A key may be configured as
-// `sha256:<hex>` (its digest), so a configuration file need not hold the secret itself.
-import { hash, timingSafeEqual } from 'node:crypto'
+// Key checks in constant time: every configured key is kept and compared as a SHA-256 digest
+// (key-digest.ts), so neither the content nor the length of a key leaks through timing.
+import { timingSafeEqual } from 'node:crypto'
+import { configuredDigest, keyDigest } from '../key-digest'
 import { headerBytes, isAscii } from './header-text'
-
-const DIGEST_PREFIX = 'sha256:'
-
-/** One call, no Hash object: this runs for every request (https://nodejs.org/api/crypto.html#cryptohashalgorithm-data-outputencoding). */
-const digest = (key: string): Buffer => hash('sha256', key, 'buffer')
 
 /**
  * The digest of a key as a request sent it: over the bytes of the header value (header-text.ts), so a
  * key configured as text beyond ASCII matches the same key sent as UTF-8.
  */
-const sentDigest = (key: string): Buffer => (isAscii(key) ? digest(key) : hash('sha256', headerBytes(key), 'buffer'))
-
-/** The digest a configured key stands for: its own SHA-256, or the one it gives as `sha256:<hex>`. */
-function configuredDigest(key: string): Buffer {
-  return key.startsWith(DIGEST_PREFIX) ? Buffer.from(key.slice(DIGEST_PREFIX.length), 'hex') : digest(key)
-}
-
-/** Hex digest of a configured key, to compare two key lists (configuration checks). */
-export const keyDigestHex = (key: string): string => configuredDigest(key).toString('hex').toLowerCase()
-
-/** The digest form of a key, for a configuration that must not hold the key itself. */
-export const digestForm = (key: string): string => `${DIGEST_PREFIX}${digest(key).toString('hex')}`
+const sentDigest = (key: string): Buffer => keyDigest(isAscii(key) ? key : headerBytes(key))
 
 export class ApiKeys {
   private readonly digests: Buffer[]

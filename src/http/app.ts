@@ -5,12 +5,14 @@ import { Elysia } from 'elysia'
 import { SluiceError } from '../errors'
 import type { Logger } from '../log'
 import { consoleRoutes, type ConsoleRoutesDependencies } from './console-routes'
+import { errorAnswer } from './error-answers'
 import { eventsRoute, type EventsRouteDependencies } from './events-route'
 import { opsRoutes, type OpsRoutesDependencies } from './ops-routes'
 import { queryRoute, type QueryRouteDependencies } from './query-route'
 import { statusResponse } from './responses'
 import type { IngestOutcome } from '../ingest/ingest-request'
-import { CorsPolicy, type CorsOrigins } from './cors'
+import type { CorsOrigins } from '../cors-origins'
+import { CorsPolicy } from './cors'
 import { AllowedMethods, notFoundAnswer } from './not-found'
 import { apiReference } from './openapi'
 import { requestSurface } from './request-surface'
@@ -43,8 +45,8 @@ export function createApp(deps: AppDependencies & SurfaceOptions) {
     .use(consoleRoutes(deps))
     .onError(({ code, error }) => {
       if (code === 'PARSE' || code === 'VALIDATION') return statusResponse(400, { error: String((error as Error).message ?? error) })
-      deps.logger.error({ err: error, code }, 'unhandled HTTP error')
-      return statusResponse(500)
+      // What no route answered itself: answered as the routes would, and logged when unexpected.
+      return errorAnswer(error, { logger: deps.logger, what: 'unhandled HTTP request', fields: { code } })
     })
 }
 

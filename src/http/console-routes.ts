@@ -3,14 +3,15 @@
 // sandbox. Queries typed by a person go to POST /query itself.
 import { Elysia } from 'elysia'
 import { consoleBundle } from '../console/bundle'
-import { QueryRejectedError, StoreUnavailableError } from '../errors'
+import { isValidDataset } from '../datasets'
+import { SluiceError } from '../errors'
 import type { Logger } from '../log'
 import type { TimeRange } from '../query/console-queries'
 import { ConsoleReader } from '../query/console-reader'
 import { LiveTails, type TailLimits } from '../query/live-tail'
-import { BUSY_RETRY_AFTER_SECONDS, type QueryRunner } from '../query/run-query'
+import type { QueryRunner } from '../query/run-query'
 import { AccessKeys, type ApiKeys } from './api-keys'
-import { isValidDataset } from './model'
+import { badDataset, errorAnswer, noClickHouse, queryKeyRefused, tooManyRequests } from './error-answers'
 import { json, statusResponse } from './responses'
 import { sendExamples } from './send-examples'
 
@@ -41,11 +42,8 @@ const PAGE_HEADERS = {
 }
 const NO_STORE = { 'cache-control': 'no-store' }
 
-const NO_CLICKHOUSE = 'This node runs ROLE=ingest and has no ClickHouse connection.'
 /** Seconds a client is told to wait when every live tail of the node is taken. */
 const TAIL_RETRY_AFTER_SECONDS = 5
-const INGEST_KEY_REFUSED = 'This is an ingest key (API_KEYS): it is public and only sends events. The console opens with a query key (QUERY_KEYS, or data/query-key).'
-const UNKNOWN_KEY = 'This key is not a query key of this sluice. Use one from QUERY_KEYS (or data/query-key when QUERY_KEYS is unset).'
 
 export function consoleRoutes(deps: ConsoleRoutesDependencies) {
   const app = new Elysia({ name: 'console' })
@@ -58,9 +56,9 @@ export function consoleRoutes(deps: ConsoleRoutesDependencies) {
   /** The refusal of a request for `dataset` (no query key, not a dataset name, no ClickHouse here), or undefined. */
   const refusal = (request: Request, dataset: string | undefined): Response | undefined => {
     const kind = access.kindOf(request.headers.get('x-api-key'))
-    if (kind !== 'query') return statusResponse(401, { error: kind === 'ingest' ? INGEST_KEY_REFUSED : UNKNOWN_KEY })
-    if (dataset !== undefined && !isValidDataset(dataset)) return statusResponse(400, { error: `${JSON.stringify(dataset)} is not a dataset name.` })
-    if (!reader) return statusResponse(503, { error: NO_CLICKHOUSE })
+    if (kind !== 'query') return queryKeyRefused(kind)
+    if (dataset !== undefined && !isValidDataset(dataset)) return badDataset(dataset)
+    if (!reader) return noClickHouse()
     return undefined
   }
 
@@ -71,7 +69,7 @@ export function consoleRoutes(deps: ConsoleRoutesDependencies) {
     try {
       return json(200, await read(reader!), NO_STORE)
     } catch (error) {
-      return errorResponse(error, deps.logger)
+      return errorAnswer(error, { logger: deps.logger, what: 'console read' })
     }
   }
 
@@ -116,7 +114,11 @@ const EARLIEST_MS = Date.UTC(1900, 0, 1)
 const LATEST_MS = Date.UTC(2299, 11, 31)
 
 /** A range the client asked for that no event time can fall in: a client error, answered 400. */
-class RangeOutsideTimesError extends Error {}
+class RangeOutsideTimesError extends SluiceError {
+  readonly code = 'RANGE_OUTSIDE_TIMES'
+  readonly status = 400
+  readonly retryable = false
+}
 
 /**
  * `from` and `to` (ms since the epoch) from the query string: undefined when either is missing or
@@ -140,17 +142,3 @@ function rangeOf(query: Record<string, string | undefined>): TimeRange | undefin
 
 /** A dataset's span, end exclusive, with a little room so one event still makes a bar. */
 const widen = (range: TimeRange): TimeRange => (range.toMs - range.fromMs < 60_000 ? { fromMs: range.fromMs - 30_000, toMs: range.toMs + 30_000 } : { fromMs: range.fromMs, toMs: range.toMs + 1 })
-
-function errorResponse(error: unknown, logger: Logger): Response {
-  if (error instanceof QueryRejectedError) {
-    if (error.status === 429) return tooManyRequests(error.message, BUSY_RETRY_AFTER_SECONDS)
-    return statusResponse(error.status, { error: error.message })
-  }
-  if (error instanceof StoreUnavailableError) return statusResponse(503, { error: error.message })
-  if (error instanceof RangeOutsideTimesError) return statusResponse(400, { error: error.message })
-  logger.error({ err: error }, 'console read failed')
-  return statusResponse(500)
-}
-
-/** 429 as POST /query answers it (src/http/model.ts TooManyQueries), with when to come back. */
-const tooManyRequests = (error: string, retryAfterS: number): Response => json(429, { message: 'Too Many Requests', error }, { 'retry-after': String(retryAfterS) })

@@ -3,9 +3,7 @@
 // everything that reads stored data take a secret key and get no CORS headers at all, so a page on
 // another origin can never read them through a visitor's browser.
 // The rules: https://fetch.spec.whatwg.org/#http-cors-protocol
-
-/** `*`, or the exact origins (`scheme://host[:port]`) allowed; empty: CORS off. */
-export type CorsOrigins = '*' | readonly string[]
+import type { CorsOrigins } from '../cors-origins'
 
 /** Request headers a browser may send to /v1/<dataset> (the spec's, and sluice's own). */
 export const CORS_ALLOWED_HEADERS = ['x-api-key', 'x-service', 'x-namespace', 'idempotency-key', 'content-type', 'content-encoding']
@@ -65,16 +63,4 @@ export class CorsPolicy {
     response.headers.set('access-control-allow-origin', origin)
     response.headers.set('access-control-expose-headers', CORS_EXPOSED_HEADERS.join(', '))
   }
-}
-
-/** Parses CORS_ORIGINS: `*`, `none`, or comma-separated origins; returns the problem or the origins. */
-export function parseCorsOrigins(value: string): CorsOrigins | { problem: string } {
-  const text = value.trim()
-  if (text === '*') return '*'
-  if (text === 'none') return []
-  const origins = text.split(',').map((o) => o.trim()).filter((o) => o.length > 0)
-  // An Origin header is scheme://host[:port], lower case, with no path: anything else never matches.
-  const bad = origins.filter((o) => !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/.test(o) && !/^https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?$/.test(o))
-  if (bad.length > 0) return { problem: `${bad.map((b) => JSON.stringify(b)).join(', ')}: an origin is scheme://host[:port] in lower case, without a path or trailing slash (as browsers send it in Origin); or use * or none` }
-  return origins
 }

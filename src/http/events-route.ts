@@ -1,15 +1,16 @@
 // POST /v1/<dataset>: the Events API route, and the answers for other methods on it.
 import { Elysia } from 'elysia'
-import { QueueUnavailableError, SluiceError } from '../errors'
-import { IngestOverloadedError } from '../ingest/inflight-budget'
+import { isValidDataset } from '../datasets'
 import { bodyFormatOf } from '../ingest/body-format'
 import { parseContentEncoding } from '../ingest/decompress'
 import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import type { ApiKeys } from './api-keys'
+import { EVENTS_ALLOW } from './cors'
+import { badDataset, errorAnswer, methodNotAllowed, unauthorised } from './error-answers'
 import { utf8Header } from './header-text'
-import { eventsOperation, isValidDataset } from './model'
+import { eventsOperation } from './model'
 import { accepted, statusResponse } from './responses'
 
 export interface EventsRouteDependencies {
@@ -21,7 +22,7 @@ export interface EventsRouteDependencies {
 
 /**
  * The answers of this route. Bun's router takes a path before the URL is normalised (`/v1/%2e`),
- * so the request surface learns from the answer, not the path, that this route ran (CORS, Allow).
+ * so the request surface learns from the answer, not the path, that this route ran (its route name, CORS).
  */
 const eventsAnswers = new WeakSet<Response>()
 
@@ -40,12 +41,10 @@ export function eventsRoute(deps: EventsRouteDependencies) {
       async ({ request, params }) => {
         const receivedMs = Date.now()
         const dataset = params.dataset
-        if (!isValidDataset(dataset)) {
-          return answer(statusResponse(400, { error: `"${dataset.slice(0, 80)}" is not a valid dataset name: use 1 to 64 letters, digits, _ or -, starting with a letter or digit.` }))
-        }
+        if (!isValidDataset(dataset)) return answer(badDataset(dataset))
         const headers = request.headers
         const apiKey = headers.get('x-api-key')
-        if (!deps.keys.accepts(apiKey)) return answer(statusResponse(401))
+        if (!deps.keys.accepts(apiKey)) return answer(unauthorised())
         try {
           const lengthHeader = headers.get('content-length')
           const outcome = await deps.ingest({
@@ -69,26 +68,10 @@ export function eventsRoute(deps: EventsRouteDependencies) {
           const truncated = outcome.rejected > outcome.invalid.length
           return answer(statusResponse(400, { accepted: outcome.accepted, rejected: outcome.rejected, invalid: outcome.invalid, ...(truncated ? { invalidTruncated: true } : {}) }))
         } catch (error) {
-          return answer(errorResponse(error, logger, dataset))
+          return answer(errorAnswer(error, { logger, what: 'events request', fields: { dataset } }))
         }
       },
       { parse: 'none', detail: eventsOperation as never },
     )
-    .all('/v1/:dataset', () => answer(statusResponse(405)), { detail: { hide: true } })
-}
-
-function errorResponse(error: unknown, logger: Logger, dataset: string): Response {
-  if (error instanceof IngestOverloadedError) {
-    // Refused before any of its events was published (ingest-request.ts reserves before publishing).
-    return statusResponse(503, { error: `${error.message}; nothing of this request was stored: retry after the delay in Retry-After (with the same Idempotency-Key).` })
-  }
-  if (error instanceof QueueUnavailableError) {
-    // The outage itself is logged once by the NATS connection; one line per refused request is noise.
-    logger.debug({ err: error, dataset }, 'events refused: queue unavailable')
-    return statusResponse(503, { error: 'Events cannot be stored right now; retry after the delay in Retry-After (with the same Idempotency-Key to avoid duplicates).' })
-  }
-  // The client's own fault (bad body, dataset cap) or a node that takes no events: say why.
-  if (error instanceof SluiceError && error.status !== 500) return statusResponse(error.status, { error: error.message })
-  logger.error({ err: error, dataset }, 'events request failed')
-  return statusResponse(500)
+    .all('/v1/:dataset', () => answer(methodNotAllowed(EVENTS_ALLOW)), { detail: { hide: true } })
 }

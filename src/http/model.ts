@@ -1,17 +1,15 @@
 // TypeBox schemas of the HTTP API, used for the OpenAPI document (GET /openapi).
 import { Type as T } from '@sinclair/typebox'
+import { DATASET_NAME_RULE, DATASET_PATTERN } from '../datasets'
 import { LINE_MEDIA_TYPES } from '../ingest/body-format'
 import { EventBatch, InvalidEvent } from '../ingest/event-schema'
 import { MAX_LISTED_INVALID } from '../ingest/invalid-list'
 import { QueryResult } from '../query/run-query'
+import { Refusal } from './error-answers'
 import { Message } from './responses'
 
-export const DATASET_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$'
-const datasetRule = new RegExp(DATASET_PATTERN)
-export const isValidDataset = (name: string): boolean => datasetRule.test(name)
-
 export const DatasetParams = T.Object({
-  dataset: T.String({ pattern: DATASET_PATTERN, description: 'Dataset (one ClickHouse table): 1 to 64 letters, digits, _ or -, starting with a letter or digit' }),
+  dataset: T.String({ pattern: DATASET_PATTERN, description: `Dataset (one ClickHouse table): ${DATASET_NAME_RULE}` }),
 })
 
 /** The API key header, declared as OpenAPI security schemes: one per kind of key. */
@@ -27,7 +25,7 @@ export const EventHeaders = T.Object({
   'Content-Encoding': T.Optional(T.String({ enum: ['identity', 'gzip', 'deflate', 'zstd'], description: 'Compression of the body; the 6 MB limit applies to the uncompressed data' })),
 })
 
-/** The spec's example events (spec/events-api.md), valid as sent: the document's examples must answer 202. */
+/** The spec's example events (docs/events-api.md), valid as sent: the document's examples must answer 202. */
 export const EXAMPLE_EVENTS = [
   {
     message: 'This is an example log event',
@@ -83,11 +81,11 @@ const EVENTS_EXAMPLES: Partial<Record<number, Record<string, unknown>>> = {
   202: { accepted: { message: Message.accepted } },
   400: {
     'some events invalid': { message: Message.badRequest, accepted: 1, rejected: 1, invalid: [{ index: 1, field: 'duration', error: 'Field "duration" must be a number, but it is the string "slow".' }] },
-    'bad dataset': { message: Message.badRequest, error: '"a b" is not a valid dataset name: use 1 to 64 letters, digits, _ or -, starting with a letter or digit.' },
+    'bad dataset': { message: Message.badRequest, error: Refusal.badDataset('a b') },
   },
   401: { unauthorised: { message: Message.unauthorised } },
   405: { 'method not allowed': { message: Message.methodNotAllowed } },
-  503: { unavailable: { message: Message.unavailable, error: 'Events cannot be stored right now; retry after the delay in Retry-After (with the same Idempotency-Key to avoid duplicates).' } },
+  503: { unavailable: { message: Message.unavailable, error: Refusal.queueUnavailable } },
 }
 
 const NDJSON_EXAMPLE = EXAMPLE_EVENTS.map((e) => JSON.stringify(e)).join('\n') + '\n'
@@ -126,7 +124,7 @@ export const eventsOperation = {
   ),
 }
 
-const TooManyQueries = T.Object({ message: T.Literal('Too Many Requests'), error: T.String() })
+const TooManyQueries = T.Object({ message: T.Literal(Message.tooManyRequests), error: T.String() })
 
 export const queryOperation = {
   summary: 'Run a read-only SQL query',

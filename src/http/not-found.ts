@@ -2,7 +2,9 @@
 // 400 under /v1, and for a POST anywhere else (the spec: a missing or invalid `v1` or `<dataset>`
 // path parameter is Bad Request, and a POST is an Events API request); 404 elsewhere (a person
 // browsing, a probe), with where to look.
-import { json, Message, statusResponse } from './responses'
+import { DATASET_NAME_RULE } from '../datasets'
+import { methodNotAllowed } from './error-answers'
+import { statusResponse } from './responses'
 import { pathOf } from './route-names'
 
 /** Where a lost person should look: the same words in every 404. */
@@ -54,12 +56,10 @@ function answerFor(request: Request, allowed: AllowedMethods): Response {
   const path = pathOf(request.url)
   // POST / is an events request missing both path parameters, even where a console serves GET /.
   const allow = path === '/' && request.method === 'POST' ? undefined : allowed.of(path)
-  if (allow !== undefined) {
-    return json(405, { message: Message.methodNotAllowed, error: `${path} answers ${allow}.` }, { allow })
-  }
+  if (allow !== undefined) return methodNotAllowed(allow, `${path} answers ${allow}.`)
   if (path === '/v1' || path.startsWith('/v1/') || request.method === 'POST') {
-    return statusResponse(400, { error: `Unknown path ${JSON.stringify(path.slice(0, 100))}: send events with POST /v1/<dataset>, where <dataset> is 1 to 64 letters, digits, _ or -, starting with a letter or digit.` })
+    return statusResponse(400, { error: `Unknown path ${JSON.stringify(path.slice(0, 100))}: send events with POST /v1/<dataset>, where <dataset> is ${DATASET_NAME_RULE}.` })
   }
   const what = path === '/' ? 'No page is served at / on this node.' : `Nothing is served at ${JSON.stringify(path.slice(0, 100))}.`
-  return json(404, { message: 'Not Found', error: `${what} See ${WHERE_TO_LOOK.docs}.`, see: WHERE_TO_LOOK })
+  return statusResponse(404, { error: `${what} See ${WHERE_TO_LOOK.docs}.`, see: WHERE_TO_LOOK })
 }

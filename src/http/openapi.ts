@@ -1,6 +1,7 @@
 // GET /openapi: the API reference page, and GET /openapi/json: the OpenAPI document. The page's
 // viewer (Scalar's standalone bundle) is served from node_modules, with everything that would reach
-// another host off, so the page works on a machine without internet (test/browser/openapi-offline.test.ts).
+// another host off, so the page works on a machine without internet (test/browser/surface.test.ts
+// renders it in a browser cut off from every other host).
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { SECURITY_SCHEMES, eventsOperation, healthOperation, metricsOperation, queryOperation, readyOperation } from './model'

@@ -1,13 +1,13 @@
 // POST /query: one read statement as the body, ClickHouse's JSON back. It takes a query key
 // (QUERY_KEYS, secret); an ingest key (API_KEYS) is public and opens nothing here.
 import { Elysia } from 'elysia'
-import { QueryRejectedError, StoreUnavailableError } from '../errors'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
-import { BUSY_RETRY_AFTER_SECONDS, type QueryRunner } from '../query/run-query'
+import type { QueryRunner } from '../query/run-query'
 import { AccessKeys, type ApiKeys } from './api-keys'
+import { errorAnswer, noClickHouse, queryKeyRefused } from './error-answers'
 import { queryOperation } from './model'
-import { json, statusResponse } from './responses'
+import { statusResponse } from './responses'
 
 /** SQL longer than this is surely not typed by a person; refuse it before reading further. */
 const MAX_SQL_BYTES = 256 * 1024
@@ -30,9 +30,8 @@ export function queryRoute(deps: QueryRouteDependencies) {
     '/query',
     async ({ request }) => {
       const kind = access.kindOf(request.headers.get('x-api-key'))
-      if (kind === 'ingest') return answer(statusResponse(401, { error: 'This is an ingest key (API_KEYS), which is public and only sends events: /query takes a query key from QUERY_KEYS.' }))
-      if (kind !== 'query') return answer(statusResponse(401))
-      if (deps.runner === undefined) return answer(statusResponse(503, { error: 'This node runs ROLE=ingest and has no ClickHouse connection.' }))
+      if (kind !== 'query') return answer(queryKeyRefused(kind))
+      if (deps.runner === undefined) return answer(noClickHouse())
       let sql: string | undefined
       try {
         sql = await readCapped(request, MAX_SQL_BYTES)
@@ -45,16 +44,7 @@ export function queryRoute(deps: QueryRouteDependencies) {
         const body = await deps.runner.run(sql, request.signal)
         return answer(new Response(body, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' } }))
       } catch (error) {
-        if (error instanceof QueryRejectedError) {
-          if (error.status === 429) return answer(json(429, { message: 'Too Many Requests', error: error.message }, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) }))
-          return answer(statusResponse(error.status, { error: error.message }))
-        }
-        if (error instanceof StoreUnavailableError) {
-          deps.logger.warn({ err: error }, 'query failed: ClickHouse unavailable')
-          return answer(statusResponse(503, { error: error.message }))
-        }
-        deps.logger.error({ err: error }, 'query failed')
-        return answer(statusResponse(500))
+        return answer(errorAnswer(error, { logger: deps.logger, what: 'query' }))
       }
     },
     { parse: 'none', detail: queryOperation as never },

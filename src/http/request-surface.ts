@@ -5,7 +5,7 @@
 import type { IngestOutcome } from '../ingest/ingest-request'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
-import { CorsPolicy, EVENTS_ALLOW } from './cors'
+import type { CorsPolicy } from './cors'
 import { answeredByEvents } from './events-route'
 import { answeredByNoRoute } from './not-found'
 import { withAbsoluteUrl } from './request-target'
@@ -41,11 +41,7 @@ function surround(handle: Handle, { metrics, logger, cors, outcomes }: RequestSu
     // Named by the path as the router reads it, and by the answer where that tells more: no route
     // took the request, or the events route took a path that names it only once normalised.
     const route = answeredByEvents(response) ? 'events' : answeredByNoRoute(response) ? 'other' : named
-    if (route === 'events') {
-      // The events route answers other methods 405 itself; Allow says what it takes (RFC 9110 15.5.6).
-      if (response.status === 405) response.headers.set('allow', EVENTS_ALLOW)
-      if (cors.enabled) cors.decorate(request, response)
-    }
+    if (route === 'events' && cors.enabled) cors.decorate(request, response)
     const ms = performance.now() - startedMs
     metrics.observeLatency(route, ms / 1000)
     accessLog?.write(request, route, response, ms)

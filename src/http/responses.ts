@@ -8,6 +8,8 @@ export const Message = {
   tooLarge: 'Payload Too Large',
   unsupportedMediaType: 'Unsupported Media Type',
   forbidden: 'Forbidden',
+  notFound: 'Not Found',
+  tooManyRequests: 'Too Many Requests',
   unavailable: 'Service Unavailable',
   internalError: 'Internal Error',
 } as const
@@ -16,9 +18,11 @@ const MESSAGE_FOR_STATUS: Record<number, string> = {
   400: Message.badRequest,
   401: Message.unauthorised,
   403: Message.forbidden,
+  404: Message.notFound,
   405: Message.methodNotAllowed,
   413: Message.tooLarge,
   415: Message.unsupportedMediaType,
+  429: Message.tooManyRequests,
   500: Message.internalError,
   503: Message.unavailable,
 }
@@ -32,10 +36,10 @@ export function json(status: number, body: unknown, headers?: Record<string, str
   return new Response(JSON.stringify(body), { status, headers: headers ? { ...JSON_HEADERS, ...headers } : JSON_HEADERS })
 }
 
-/** `{"message": <the spec's words for status>, ...extra}` */
-export function statusResponse(status: number, extra?: Record<string, unknown>): Response {
+/** `{"message": <the spec's words for status>, ...extra}`; a 503 says when to come back (Retry-After) unless `headers` does. */
+export function statusResponse(status: number, extra?: Record<string, unknown>, headers?: Record<string, string>): Response {
   const body = { message: MESSAGE_FOR_STATUS[status] ?? Message.internalError, ...extra }
-  return json(status, body, status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : undefined)
+  return json(status, body, status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS), ...headers } : headers)
 }
 
 // The two commonest answers, serialised once.

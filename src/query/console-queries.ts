@@ -1,7 +1,7 @@
 // The SQL the console runs for a person browsing datasets: the list, one dataset's fields, a
 // histogram, a page of events and a tail poll. Every statement is built from validated names and
 // numbers only, and is run through QueryRunner like any POST /query (same gate, same limits).
-import { isValidDataset } from '../http/model'
+import { isValidDataset } from '../datasets'
 import { stringLiteral } from './statement-gate'
 import type { TimeRange } from './console-answers'
 
@@ -9,7 +9,6 @@ export type { TimeRange }
 
 /** `db`.`dataset`; the name is checked here too, since it comes from a browser. */
 export function datasetTable(database: string, dataset: string): string {
-  // The ingest route's own rule (src/http/model.ts DATASET_PATTERN).
   if (!isValidDataset(dataset)) throw new Error(`not a dataset name: ${JSON.stringify(dataset)}`)
   return `\`${database}\`.\`${dataset}\``
 }

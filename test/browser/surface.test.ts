@@ -3,7 +3,7 @@
 // not read /query).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import type { CorsOrigins } from '../../src/http/cors'
+import type { CorsOrigins } from '../../src/cors-origins'
 import { sendExamples } from '../../src/http/send-examples'
 import { TEST_KEY, TEST_QUERY_KEY } from '../support/http-app'
 import { surfaceApp } from '../support/surface-app'

@@ -2,7 +2,7 @@
 // publishing into a RecordingPublisher.
 import { ApiKeys } from '../../src/http/api-keys'
 import { createApp } from '../../src/http/app'
-import type { CorsOrigins } from '../../src/http/cors'
+import type { CorsOrigins } from '../../src/cors-origins'
 import { ingestRequest } from '../../src/ingest/ingest-request'
 import { quietLogger, type Logger } from '../../src/log'
 import { Metrics } from '../../src/metrics'

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { ApiKeys, digestForm } from '../../src/http/api-keys'
+import { ApiKeys } from '../../src/http/api-keys'
+import { digestForm } from '../../src/key-digest'
 
 describe('API keys', () => {
   const keys = new ApiKeys(['alpha', 'beta-key'])

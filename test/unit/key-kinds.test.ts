@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { loadConfig } from '../../src/config'
 import { ConfigError } from '../../src/errors'
 import { loadOrCreateApiKey, loadOrCreateQueryKey, readQueryKey } from '../../src/embedded/default-api-key'
-import { AccessKeys, ApiKeys, digestForm } from '../../src/http/api-keys'
+import { AccessKeys, ApiKeys } from '../../src/http/api-keys'
+import { digestForm } from '../../src/key-digest'
 import { embeddedCapacity } from '../../src/store/query-sessions'
 
 describe('key kinds', () => {
