@@ -1,5 +1,5 @@
 // Every function the engine has, each allowed or refused by name (ClickHouse 26.7, read from its
-// system.functions; test/integration/function-allowlist.test.ts fails on any name in neither list,
+// system.functions; test/unit/function-allowlist.test.ts fails on any name in neither list,
 // so a new engine version adds nothing to /query silently). One name a word; aliases are listed
 // beside what they stand for. This file is data, hence its length.
 //
