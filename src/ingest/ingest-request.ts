@@ -9,12 +9,12 @@
 // (element-slices.ts), a window of chunks awaiting their PubAck (publish-window.ts), and the
 // first MAX_LISTED_INVALID invalid entries (invalid-list.ts).
 import { isUtf8 } from 'node:buffer'
+import { sharedPool } from '../buffer-pool'
 import { BadBodyError } from '../errors'
 import type { EventPublisher } from '../queue/types'
 import { ArraySplitter, type OnElement } from './array-splitter'
 import type { BodyFormat } from './body-format'
 import { type BodySource, readBody } from './body-reader'
-import { sharedPool } from './buffer-pool'
 import type { ContentEncoding } from './decompress'
 import { ElementRun, REFUSED, VALID } from './element-run'
 import { parseElement, parseRun } from './element-slices'

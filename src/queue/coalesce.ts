@@ -6,7 +6,7 @@
 // small requests one message per turn instead of one per request saves the NATS client, the
 // server's store and the batcher the per-message work. A shared message is acknowledged as a
 // whole, so each chunk in it is settled on the PubAck that covers its rows.
-import type { BufferPool } from '../ingest/buffer-pool'
+import type { BufferPool } from '../buffer-pool'
 import { isOneOffRequestId } from '../ingest/enrich'
 import type { OutgoingChunk } from './types'
 
