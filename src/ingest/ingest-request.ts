@@ -136,7 +136,7 @@ async function ingest(request: IngestRequest, deps: IngestDependencies, reservat
     // overlap what this attempt stored under other ids, so the batcher checks what landed.
     const keyed = request.idempotencyKey !== undefined && request.idempotencyKey !== ''
     const checkLanded = keyed && (reader.nearEdge || exactPath)
-    return await encodeAndPublish(request, deps, reservation, bytes, elements, lines, checkLanded)
+    return await encodeAndPublish(request, deps, reservation, bytes, elements, lines, checkLanded, !keyed)
   } finally {
     // Nothing reads the body after this: rows are copies, chunks in flight have their own buffers.
     body.release()
@@ -171,7 +171,7 @@ function settle(bytes: Uint8Array, elements: ElementRun, reader: EventReader): {
 }
 
 /** Encodes and publishes the valid events of a body that is one JSON array; checks the rest on the exact path. */
-async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies, reservation: Reservation, bytes: Uint8Array, elements: ElementRun, lines: boolean, checkLanded: boolean): Promise<IngestOutcome> {
+async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies, reservation: Reservation, bytes: Uint8Array, elements: ElementRun, lines: boolean, checkLanded: boolean, shareable: boolean): Promise<IngestOutcome> {
   const count = elements.count
   // What encoding costs beyond the body (measured: VmHWM of an ingest node under 16 clients of
   // 6 MB bodies and of 1M-tiny-event bodies, test/integration/ingest-memory.test.ts): garbage, and
@@ -182,7 +182,7 @@ async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies
   const headers = { service: request.service ?? '', namespace: request.namespace ?? '' }
   const reading = { ...headers, format: lines ? 'lines' : 'array' } as const
   const encoder = new RowEncoder(
-    { dataset: request.dataset, idBase: requestIdBase(request.apiKey, request.dataset, request.idempotencyKey, bytes, reading), ...headers, checkLanded },
+    { dataset: request.dataset, idBase: requestIdBase(request.apiKey, request.dataset, request.idempotencyKey, bytes, reading), ...headers, checkLanded, shareable },
     bytes,
     deps.maxMessageBytes,
     (chunk, buffer) => window.send(chunk, buffer),
