@@ -1,9 +1,9 @@
 // POST /v1/<dataset>: the Events API route, and the answers for other methods on it.
 import { Elysia } from 'elysia'
 import { QueueUnavailableError, SluiceError } from '../errors'
+import { parseContentEncoding } from '../ingest/body/decompress'
+import { bodyFormatOf } from '../ingest/framing/body-format'
 import { IngestOverloadedError } from '../ingest/inflight-budget'
-import { bodyFormatOf } from '../ingest/body-format'
-import { parseContentEncoding } from '../ingest/decompress'
 import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'

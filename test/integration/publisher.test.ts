@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { NatsConnection } from 'nats'
 import { QueueUnavailableError } from '../../src/errors'
-import { requestIdBase } from '../../src/ingest/enrich'
+import { requestIdBase } from '../../src/ingest/rows/enrich'
 import { quietLogger } from '../../src/log'
 import { createEventPublisher } from '../../src/queue/publisher'
 import { connectNats, ensureStream } from '../../src/queue/stream'

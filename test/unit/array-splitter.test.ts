@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { makeLogEvents, seededRandom } from '../../bench/fixtures'
-import { ArrayBodyError, ArraySplitter, splitArray, type ElementRange } from '../../src/ingest/array-splitter'
+import { ArrayBodyError, ArraySplitter, splitArray, type ElementRange } from '../../src/ingest/framing/array-splitter'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import zlib from 'node:zlib'
 import { BadBodyError } from '../../src/errors'
-import { readBody } from '../../src/ingest/body-reader'
-import { parseContentEncoding, type ContentEncoding } from '../../src/ingest/decompress'
+import { readBody } from '../../src/ingest/body/body-reader'
+import { parseContentEncoding, type ContentEncoding } from '../../src/ingest/body/decompress'
 import { MAX_WIRE_BYTES } from '../../src/ingest/limits'
 
 /** A request body stream that hands out `bytes` in chunks of `size`, counting what was pulled. */

@@ -1,8 +1,8 @@
 // Which chunks may share a JetStream message, and how shared messages are made.
 import { describe, expect, test } from 'bun:test'
 import { headers } from 'nats'
-import { requestIdBase } from '../../src/ingest/enrich'
 import { ingestRequest } from '../../src/ingest/ingest-request'
+import { requestIdBase } from '../../src/ingest/rows/enrich'
 import { COALESCE_MAX_CHUNK_BYTES, coalesce } from '../../src/queue/coalesce'
 import { problemOf } from '../../src/queue/pub-acks'
 import type { OutgoingChunk } from '../../src/queue/types'

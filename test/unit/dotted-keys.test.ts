@@ -5,9 +5,9 @@
 // event's depth as ClickHouse nests it, held here to an oracle that splits the parsed keys.
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { EventReader } from '../../src/ingest/event-fields'
+import { checkEvent } from '../../src/ingest/exact-path/validate'
+import { EventReader } from '../../src/ingest/fast-path/event-fields'
 import { MAX_EVENT_DEPTH } from '../../src/ingest/limits'
-import { checkEvent } from '../../src/ingest/validate'
 
 const encoder = new TextEncoder()
 const NOW = Date.UTC(2026, 5, 15, 12)

@@ -1,8 +1,8 @@
 // Encodes accepted events as v1 NDJSON rows (queue/message-format.ts) straight into message-sized
 // byte chunks: the event's bytes are copied once from the request body, and the per-row text
 // around them is precomputed per request, so the common path builds no strings per event.
-import type { BufferPool } from '../buffer-pool'
-import type { OutgoingChunk } from '../queue/types'
+import type { BufferPool } from '../../buffer-pool'
+import type { OutgoingChunk } from '../../queue/types'
 import { eventId } from './enrich'
 
 const encoder = new TextEncoder()

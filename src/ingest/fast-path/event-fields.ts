@@ -8,11 +8,11 @@
 // does not pass goes to the exact path (validate.ts), which decides and words the error.
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { TSchema } from '@sinclair/typebox'
-import { Event, parseCanonicalBytes, timestampMs } from './event-schema'
+import { Event, parseCanonicalBytes, timestampMs } from '../event/event-schema'
+import { TimeWindow, type EventLimits } from '../event/time-window'
+import { SINGLE_FIELDS } from '../exact-path/storage-rules'
+import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH } from '../limits'
 import { EventScanner, ValueKind } from './event-scanner'
-import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH } from './limits'
-import { SINGLE_FIELDS } from './storage-rules'
-import { TimeWindow, type EventLimits } from './time-window'
 
 /** The top-level fields the scanner watches: the schema's properties, in its order. */
 export const WATCHED_FIELDS: readonly string[] = Object.keys(Event.properties)

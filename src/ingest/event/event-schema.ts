@@ -1,6 +1,6 @@
 // The event model: any JSON object, with sensible types for the fields sluice gives meaning to.
 import { Type as T, FormatRegistry, type Static } from '@sinclair/typebox'
-import { MAX_EVENT_DEPTH } from './limits'
+import { MAX_EVENT_DEPTH } from '../limits'
 
 // ISO 8601 date-time as clients send it: date, 'T' or space, time, optional fraction, zone
 // optional (read as UTC). Groups: year, month, day, hour, minute, second, fraction, zone sign,

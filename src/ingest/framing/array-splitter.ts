@@ -35,7 +35,7 @@
 // Speed (bench/splitter.bench.ts): the work is almost all skipping string contents, so that
 // loop is kept tight; see closingQuote for why short strings do not use indexOf.
 
-import { BadBodyError } from '../errors'
+import { BadBodyError } from '../../errors'
 
 /** 'valid': the element is an event the fast reader (the splitter's `read` hook) found valid. */
 export type ElementKind = 'object' | 'other' | 'empty' | 'valid'

@@ -3,11 +3,11 @@
 // whose size is announced is read in one native call; anything else as a stream, chunk by chunk.
 import { once } from 'node:events'
 import type { Transform } from 'node:stream'
-import type { BufferPool } from '../buffer-pool'
-import { BadBodyError, SluiceError } from '../errors'
+import type { BufferPool } from '../../buffer-pool'
+import { BadBodyError, SluiceError } from '../../errors'
+import { BODY_READ_TIMEOUT_MS, MAX_WIRE_BYTES } from '../limits'
 import { BodyBuffer, type OnAllocate } from './body-buffer'
 import { createDecompressor, type ContentEncoding } from './decompress'
-import { BODY_READ_TIMEOUT_MS, MAX_WIRE_BYTES } from './limits'
 
 export interface ReadBodyOptions {
   encoding: ContentEncoding

@@ -1,7 +1,7 @@
 // What sluice adds to each event: a stable _id, the event's time, its service and namespace.
 import { createHash, randomBytes } from 'node:crypto'
-import type { BodyFormat } from './body-format'
-import { parseIsoTimestamp } from './event-schema'
+import { parseIsoTimestamp } from '../event/event-schema'
+import type { BodyFormat } from '../framing/body-format'
 
 /**
  * Bases of requests without an Idempotency-Key: 80 random bits drawn once per process, then a

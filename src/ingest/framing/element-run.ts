@@ -2,7 +2,7 @@
 // single pass already found valid (event-fields.ts), what encoding needs (time, service, namespace
 // strings). Typed arrays that grow by doubling, no object per element; their memory is reported
 // before each growth so that the node's in-flight budget counts it.
-import type { EventReader } from './event-fields'
+import type { EventReader } from '../fast-path/event-fields'
 
 /** The element was read in the single pass and is a valid event; its results are kept. */
 export const VALID = 1

@@ -4,10 +4,10 @@
 // test/integration/poison-events.test.ts); everything else odd that JSON allows (empty keys, dotted
 // keys within the depth limit, keys like "a" and "a.b" together, \u0000, -0, 1e-400, integers beyond 64 bits, mixed
 // arrays, 100 KB keys, thousands of paths, line breaks between tokens) is stored as sent.
+import type { EventProblem } from '../event/event-problem'
+import { Event } from '../event/event-schema'
+import { MAX_EVENT_DEPTH } from '../limits'
 import { scanEventBytes, type ByteRules } from './event-bytes'
-import type { EventProblem } from './event-problem'
-import { Event } from './event-schema'
-import { MAX_EVENT_DEPTH } from './limits'
 
 /**
  * The top-level fields that must appear once: every field the schema gives meaning to. ClickHouse

@@ -3,7 +3,7 @@
 // cannot see the value ClickHouse chokes on. One pass over the bytes, no recursion, no allocation on
 // the common path; it trusts that the bytes are valid JSON (JSON.parse has just read them).
 
-import { hex4 } from './json-tokens'
+import { hex4 } from '../fast-path/json-tokens'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
