@@ -36,6 +36,17 @@ export const Event = T.Object(
 )
 export type Event = Static<typeof Event>
 
+/**
+ * The top-level fields that must appear once: every field the schema gives meaning to. ClickHouse
+ * reads the first of a repeated key (the insert skips duplicated paths) while JSON.parse, and so
+ * validation and enrichment, read the last. So {"duration":"x","duration":5} passes validation and
+ * is then refused by ClickHouse (`duration` is typed Float64 in the table), and
+ * {"service":"first","service":"second"} would store `_service` "second" beside `data.service`
+ * "first" (likewise `namespace` and `timestamp`, and the typed string fields).
+ * Other repeated keys are stored: `data` shows the first value, `_raw` keeps all of them.
+ */
+export const SINGLE_FIELDS: readonly string[] = Object.keys(Event.properties)
+
 export const EventBatch = T.Array(Event, { description: 'A JSON array of events, up to 6 MB uncompressed' })
 
 /** An event that was not accepted, as the 400 response lists it under `invalid`. */

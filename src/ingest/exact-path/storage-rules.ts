@@ -5,20 +5,9 @@
 // keys within the depth limit, keys like "a" and "a.b" together, \u0000, -0, 1e-400, integers beyond 64 bits, mixed
 // arrays, 100 KB keys, thousands of paths, line breaks between tokens) is stored as sent.
 import type { EventProblem } from '../event/event-problem'
-import { Event } from '../event/event-schema'
+import { SINGLE_FIELDS } from '../event/event-schema'
 import { MAX_EVENT_DEPTH } from '../limits'
 import { scanEventBytes, type ByteRules } from './event-bytes'
-
-/**
- * The top-level fields that must appear once: every field the schema gives meaning to. ClickHouse
- * reads the first of a repeated key (the insert skips duplicated paths) while JSON.parse, and so
- * validation and enrichment, read the last. So {"duration":"x","duration":5} passes validation and
- * is then refused by ClickHouse (`duration` is typed Float64 in the table), and
- * {"service":"first","service":"second"} would store `_service` "second" beside `data.service`
- * "first" (likewise `namespace` and `timestamp`, and the typed string fields).
- * Other repeated keys are stored: `data` shows the first value, `_raw` keeps all of them.
- */
-export const SINGLE_FIELDS: readonly string[] = Object.keys(Event.properties)
 
 /**
  * Numbers ClickHouse reads as JSON.parse does. Measured on the embedded ClickHouse (allow_simdjson = 0,

@@ -8,9 +8,8 @@
 // does not pass goes to the exact path (validate.ts), which decides and words the error.
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { TSchema } from '@sinclair/typebox'
-import { Event, parseCanonicalBytes, timestampMs } from '../event/event-schema'
+import { Event, parseCanonicalBytes, SINGLE_FIELDS, timestampMs } from '../event/event-schema'
 import { TimeWindow, type EventLimits } from '../event/time-window'
-import { SINGLE_FIELDS } from '../exact-path/storage-rules'
 import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH } from '../limits'
 import { EventScanner, ValueKind } from './event-scanner'
 
