@@ -11,6 +11,7 @@
 import { isUtf8 } from 'node:buffer'
 import { sharedPool } from '../buffer-pool'
 import { BadBodyError } from '../errors'
+import { LBRACE } from '../json/bytes'
 import type { EventPublisher } from '../queue/types'
 import { type BodySource, readBody } from './body/body-reader'
 import type { ContentEncoding } from './body/decompress'
@@ -75,7 +76,6 @@ const IDLE_CHUNKS = 32
 const SLICE_BYTES = 64 * 1024
 /** Row text around each event (timestamp, service, namespace, id), for sizing the rows' budget. */
 const ROW_OVERHEAD_BYTES = 128
-const OPEN_OBJECT = 0x7b
 /**
  * Memory per body byte that the runtime frees only at its next collection: values the exact path
  * parses, strings, and the rows' copies the NATS client keeps after their ack. Measured with
@@ -156,7 +156,7 @@ function settle(bytes: Uint8Array, elements: ElementRun, reader: EventReader): {
     const start = starts[n]!
     const end = ends[n]!
     if (state[n] !== VALID) {
-      if (bytes[start] !== OPEN_OBJECT || end - start >= MAX_EVENT_BYTES) state[n] = REFUSED
+      if (bytes[start] !== LBRACE || end - start >= MAX_EVENT_BYTES) state[n] = REFUSED
       else {
         // The reader sees only the element, so no read runs on past it into later lines.
         const read = reader.read(bytes.subarray(0, end), start)
