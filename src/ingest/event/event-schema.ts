@@ -64,7 +64,21 @@ export const hasIsoShape = (value: string): boolean => ISO_DATE_TIME.test(value)
 /** Epoch milliseconds of a timestamp the schema accepted (epoch ms already, or an ISO 8601 string). */
 export const timestampMs = (timestamp: string | number): number => (typeof timestamp === 'number' ? timestamp : parseIsoTimestamp(timestamp))
 
-// The schema's format check and enrichment both need the time of the same string, one right after
+/**
+ * The time a valid event is stored under: its own when it carries one (already checked by the
+ * schema), else receivedMs.
+ */
+export function eventTimeMs(timestamp: unknown, receivedMs: number): number {
+  if (typeof timestamp === 'number') return timestamp
+  if (typeof timestamp === 'string') {
+    const ms = parseIsoTimestamp(timestamp)
+    // Before 1970 does not fit DateTime64(3) as sluice stores it; fall back to arrival time.
+    if (ms >= 0) return ms
+  }
+  return receivedMs
+}
+
+// The schema's format check and eventTimeMs both need the time of the same string, one right after
 // the other: remembering the last answer parses each timestamp once.
 let lastValue = ''
 let lastMs = Number.NaN

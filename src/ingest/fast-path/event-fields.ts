@@ -132,7 +132,7 @@ export class EventReader {
       if (window.nearEdge(ms)) this.nearEdge = true
       if (!window.contains(ms)) return false
     }
-    // What eventTimeMs (enrich.ts) makes of it: before 1970 does not fit the table, so the time received.
+    // What eventTimeMs (event-schema.ts) makes of it: before 1970 does not fit the table, so the time received.
     this.timeMs = ms >= 0 ? ms : this.receivedMs
     return true
   }

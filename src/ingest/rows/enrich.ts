@@ -1,6 +1,6 @@
-// What sluice adds to each event: a stable _id, the event's time, its service and namespace.
+// The ids sluice gives events: a base per request (the same for a retry of a keyed request), and
+// `<base>-<index>` for each of its events.
 import { createHash, randomBytes } from 'node:crypto'
-import { parseIsoTimestamp } from '../event/event-schema'
 import type { BodyFormat } from '../framing/body-format'
 
 /**
@@ -50,14 +50,3 @@ export function requestIdBase(apiKey: string, dataset: string, idempotencyKey: s
 }
 
 export const eventId = (base: string, index: number): string => `${base}-${index}`
-
-/** The event's own time when it carries a valid one (already checked by the schema), else receivedMs. */
-export function eventTimeMs(timestamp: unknown, receivedMs: number): number {
-  if (typeof timestamp === 'number') return timestamp
-  if (typeof timestamp === 'string') {
-    const ms = parseIsoTimestamp(timestamp)
-    // Before 1970 does not fit DateTime64(3) as sluice stores it; fall back to arrival time.
-    if (ms >= 0) return ms
-  }
-  return receivedMs
-}
