@@ -75,10 +75,10 @@ const IDLE_CHUNKS = 32
 const ROW_OVERHEAD_BYTES = 128
 /**
  * Memory per body byte that the runtime frees only at its next collection: values the exact path
- * parses, strings, and the rows' copies the NATS client keeps after their ack. Measured with
- * test/integration/ingest-memory.test.ts: counting only what the exact path parses let a node's
- * peak RSS reach 682 MB under 1M-tiny-event bodies; 2.5 per body byte holds it under 500 MB (3
- * held it near 440 MB but left 4 clients of 6 MB tiny-event bodies answered 503 by the default budget).
+ * parses, strings, and the rows' copies the NATS client keeps after their ack. 2.5 keeps a node's
+ * peak RSS under 500 MB under bodies of 1M tiny events (test/integration/ingest-memory.test.ts):
+ * counting only what the exact path parses lets it reach ~680 MB, and 3 (near 440 MB) leaves 4
+ * clients of 6 MB tiny-event bodies no room together in the default budget, so some get 503.
  */
 const GARBAGE_BYTES_PER_BODY_BYTE = 2.5
 /**

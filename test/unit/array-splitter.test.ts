@@ -1,4 +1,4 @@
-// Guarantees of the incremental JSON array splitter (src/ingest/array-splitter.ts).
+// Guarantees of the incremental JSON array splitter (src/ingest/framing/array-splitter.ts).
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { makeLogEvents, seededRandom } from '../../bench/fixtures'

@@ -41,7 +41,8 @@ interface ByteReader {
 /**
  * Initial buffer at most this, whatever Content-Length says; it grows as bytes really arrive. Small,
  * because a request that sent only its headers holds it against the node's budget until its body
- * times out: at 256 KiB, 640 stalled connections held all 160 MiB and every other client got 503.
+ * times out: the default budget of 160 MiB is 10,240 such buffers (at 256 KiB it would be 640
+ * stalled connections, and every other client would be answered 503).
  */
 const ANNOUNCED_BYTES_TRUSTED = 16 * 1024
 

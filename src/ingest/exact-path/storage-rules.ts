@@ -1,7 +1,7 @@
 // What ingest accepts, ClickHouse stores: the rules an event must meet beyond the schema, each one a
 // case where JSON.parse (what validation sees) and ClickHouse's JSON column (what stores `data`)
-// would disagree. Each rule was found by inserting the event into the real table (see
-// test/integration/poison-events.test.ts); everything else odd that JSON allows (empty keys, dotted
+// would disagree. Each rule holds for the real table (test/integration/poison-events.test.ts
+// inserts every case); everything else odd that JSON allows (empty keys, dotted
 // keys within the depth limit, keys like "a" and "a.b" together, \u0000, -0, 1e-400, integers beyond 64 bits, mixed
 // arrays, 100 KB keys, thousands of paths, line breaks between tokens) is stored as sent.
 import type { EventProblem } from '../event/event-problem'
