@@ -1,14 +1,14 @@
-// The array splitter (src/ingest/array-splitter.ts) over a 6 MB body pushed in 64 KB steps, as
-// ingest reads it, against JSON.parse of the same body in the same process.
+// The array splitter (src/ingest/framing/array-splitter.ts) over a 6 MB body pushed in 64 KB steps,
+// as ingest reads it, against JSON.parse of the same body in the same process.
 //   bun bench/splitter.bench.ts
-// Variants measured on the way, kept out of the code: hopping from quote to quote with indexOf
-// runs at ~620 MB/s (each native call costs ~12 ns, most strings are short); a JS loop over the
-// first 64 bytes of a string, then indexOf, is as fast as a pure JS loop on these events and 2.7x
-// faster on events with 2 KB stack traces; SWAR through an Int32Array view was slower (~1000 MB/s).
-import { ArraySplitter } from '../src/ingest/array-splitter'
+// Why the string scan (closingQuote, src/json/bytes.ts) is as it is: hopping from quote to quote
+// with indexOf runs at ~620 MB/s (each native call costs ~12 ns, most strings are short); a JS loop
+// over the first 64 bytes of a string, then indexOf, is as fast as a pure JS loop on these events
+// and 2.7x faster on events with 2 KB stack traces; SWAR through an Int32Array view is slower (~1000 MB/s).
+import { ArraySplitter } from '../src/ingest/framing/array-splitter'
 import { MAX_BODY_BYTES } from '../src/ingest/limits'
-import { benchOptions, figure, step } from './lib/figures'
 import { makeLogEvents } from './fixtures'
+import { benchOptions, figure, step } from './lib/figures'
 import { interleaved } from './lib/timing'
 
 const { quick } = benchOptions()

@@ -3,7 +3,7 @@
 // JetStream publish per event, on the nats-server at NATS_URL. Prints {"port": n} once listening.
 import { Value } from '@sinclair/typebox/value'
 import { connect, RetentionPolicy, StorageType } from 'nats'
-import { Event } from '../../src/ingest/event-schema'
+import { Event } from '../../src/ingest/event/event-schema'
 
 const nc = await connect({ servers: process.env.NATS_URL! })
 const jsm = await nc.jetstreamManager()

@@ -1,8 +1,8 @@
 // POST /v1/<dataset>: the Events API route, and the answers for other methods on it.
 import { Elysia } from 'elysia'
 import { isValidDataset } from '../datasets'
-import { bodyFormatOf } from '../ingest/body-format'
-import { parseContentEncoding } from '../ingest/decompress'
+import { parseContentEncoding } from '../ingest/body/decompress'
+import { bodyFormatOf } from '../ingest/framing/body-format'
 import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'

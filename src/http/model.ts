@@ -1,9 +1,9 @@
 // TypeBox schemas of the HTTP API, used for the OpenAPI document (GET /openapi).
 import { Type as T } from '@sinclair/typebox'
 import { DATASET_NAME_RULE, DATASET_PATTERN } from '../datasets'
-import { LINE_MEDIA_TYPES } from '../ingest/body-format'
-import { EventBatch, InvalidEvent } from '../ingest/event-schema'
-import { MAX_LISTED_INVALID } from '../ingest/invalid-list'
+import { EventBatch, InvalidEvent } from '../ingest/event/event-schema'
+import { MAX_LISTED_INVALID } from '../ingest/exact-path/invalid-list'
+import { LINE_MEDIA_TYPES } from '../ingest/framing/body-format'
 import { QueryResult } from '../query/run-query'
 import { Refusal } from './error-answers'
 import { Message } from './responses'

@@ -1,34 +1,34 @@
-// One Events API request from body to queue: read the body and, in one pass as it arrives, find
-// its elements and read the valid events among them without building them (event-fields.ts);
-// check the rest on the exact path (JSON.parse and validate.ts), encode the accepted events as
-// rows and publish them, then report what was accepted and what was not.
+// One Events API request from body to queue: read the body (body/) and, in one pass as it
+// arrives, find its elements (framing/) and read the valid events among them without building
+// them (fast-path/); judge the rest on the exact path (exact-path/: JSON.parse and validate.ts),
+// encode the accepted events as rows and publish them (rows/), then report what was accepted and
+// what was not.
 //
 // Memory per request is bounded whatever the event count: the body (at most 6 MB, counted
 // against the node's in-flight budget as it grows), what the pass keeps per element (17 bytes,
-// element-run.ts, counted as it grows), one slice of the exact path's parsed elements at a time
-// (element-slices.ts), a window of chunks awaiting their PubAck (publish-window.ts), and the
-// first MAX_LISTED_INVALID invalid entries (invalid-list.ts).
-import { isUtf8 } from 'node:buffer'
+// framing/element-run.ts, counted as it grows), one slice of the exact path's parsed elements at
+// a time (exact-path/exact-path.ts), a window of chunks awaiting their PubAck
+// (rows/publish-window.ts), and the first MAX_LISTED_INVALID invalid entries (exact-path/invalid-list.ts).
 import { stillWanted } from '../abortable-sleep'
+import { sharedPool } from '../buffer-pool'
 import { BadBodyError, ClientGoneError } from '../errors'
-import type { EventPublisher } from '../queue/types'
-import { ArraySplitter, type OnElement } from './array-splitter'
-import type { BodyFormat } from './body-format'
-import { type BodySource, readBody } from './body-reader'
-import { sharedPool } from './buffer-pool'
-import type { ContentEncoding } from './decompress'
-import { ElementRun, REFUSED, VALID } from './element-run'
-import { parseElement, parseRun } from './element-slices'
-import { EventReader, LiteralStrings } from './event-fields'
-import { eventTimeMs, requestIdBase } from './enrich'
-import type { InvalidEvent } from './event-schema'
+import type { EventPublisher, OutgoingChunk } from '../queue/types'
+import { type BodySource, readBody } from './body/body-reader'
+import type { ContentEncoding } from './body/decompress'
+import type { InvalidEvent } from './event/event-schema'
+import type { EventLimits } from './event/time-window'
+import { ExactPath } from './exact-path/exact-path'
+import { EventReader, LiteralStrings } from './fast-path/event-fields'
+import { settle } from './fast-path/settle'
+import { ArraySplitter, type OnElement } from './framing/array-splitter'
+import type { BodyFormat } from './framing/body-format'
+import { ElementRun, VALID } from './framing/element-run'
+import { LineSplitter } from './framing/line-splitter'
 import { type InflightBudget, Reservation } from './inflight-budget'
-import { InvalidList } from './invalid-list'
-import { LineSplitter } from './line-splitter'
-import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from './limits'
-import { PUBLISH_WINDOW_CHUNKS, PublishWindow } from './publish-window'
-import { RowEncoder } from './row-encoder'
-import { checkEvent, type EventLimits, type EventSource } from './validate'
+import { MAX_BODY_BYTES } from './limits'
+import { requestIdBase } from './rows/enrich'
+import { PUBLISH_WINDOW_CHUNKS, PublishWindow } from './rows/publish-window'
+import { RowEncoder } from './rows/row-encoder'
 
 export interface IngestRequest {
   dataset: string
@@ -77,17 +77,14 @@ export interface IngestDependencies {
 /** Idle buffers kept for reuse across requests: a few requests' worth, so a burst leaves little behind. */
 const IDLE_BODIES = 8
 const IDLE_CHUNKS = 32
-/** Body bytes per parse slice: small enough that its parsed values are a few MB at most. */
-const SLICE_BYTES = 64 * 1024
 /** Row text around each event (timestamp, service, namespace, id), for sizing the rows' budget. */
 const ROW_OVERHEAD_BYTES = 128
-const OPEN_OBJECT = 0x7b
 /**
  * Memory per body byte that the runtime frees only at its next collection: values the exact path
- * parses, strings, and the rows' copies the NATS client keeps after their ack. Measured with
- * test/integration/ingest-memory.test.ts: counting only what the exact path parses let a node's
- * peak RSS reach 682 MB under 1M-tiny-event bodies; 2.5 per body byte holds it under 500 MB (3
- * held it near 440 MB but left 4 clients of 6 MB tiny-event bodies answered 503 by the default budget).
+ * parses, strings, and the rows' copies the NATS client keeps after their ack. 2.5 keeps a node's
+ * peak RSS under 500 MB under bodies of 1M tiny events (test/integration/ingest-memory.test.ts):
+ * counting only what the exact path parses lets it reach ~680 MB, and 3 (near 440 MB) leaves 4
+ * clients of 6 MB tiny-event bodies no room together in the default budget, so some get 503.
  */
 const GARBAGE_BYTES_PER_BODY_BYTE = 2.5
 /**
@@ -95,6 +92,14 @@ const GARBAGE_BYTES_PER_BODY_BYTE = 2.5
  * each one published leaves copies behind until collected; 1M tiny events are ~100 MB of rows.
  */
 const MAX_ROWS_RESERVED_BYTES = 32 * 1024 * 1024
+
+/**
+ * What encoding costs beyond the body (measured: VmHWM of an ingest node under 16 clients of 6 MB
+ * bodies and of 1M-tiny-event bodies, test/integration/ingest-memory.test.ts): garbage, and rows,
+ * whose copies in the NATS client outlive their ack until the runtime collects them.
+ */
+const encodingBytes = (bodyBytes: number, events: number): number =>
+  GARBAGE_BYTES_PER_BODY_BYTE * bodyBytes + Math.min(MAX_ROWS_RESERVED_BYTES, bodyBytes + events * ROW_OVERHEAD_BYTES)
 
 /**
  * Throws BadBodyError when the body as a whole is unusable and IngestOverloadedError when the
@@ -114,15 +119,13 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDependen
 }
 
 async function ingest(request: IngestRequest, deps: IngestDependencies, reservation: Reservation): Promise<IngestOutcome> {
-  // The single pass, as the body arrives: is it one JSON array, where are its elements, and which
-  // of them are valid events (read without being built, event-fields.ts)? Nothing is published
-  // before the whole body is known to be usable.
+  // The single pass, as the body arrives: is it one JSON array (or lines), where are its elements,
+  // and which of them are valid events (read without being built, fast-path/event-fields.ts)?
+  // Nothing is published before the whole body is known to be usable.
   const lines = request.format === 'lines'
   const reader = new EventReader(request.receivedMs, deps.eventLimits, lines)
   const elements = new ElementRun((bytes) => reservation.grow(bytes))
-  const onElement: OnElement = (start, end, kind) => (kind === 'valid' ? elements.pushValid(start, end, reader) : elements.push(start, end))
-  const read = (b: Uint8Array, start: number) => reader.read(b, start)
-  const splitter = lines ? new LineSplitter(onElement, read) : new ArraySplitter(onElement, read)
+  const splitter = splitterFor(lines, elements, reader)
   const body = await readBody(request.body, {
     encoding: request.encoding,
     contentLength: request.contentLength,
@@ -136,142 +139,62 @@ async function ingest(request: IngestRequest, deps: IngestDependencies, reservat
     splitter.finish()
     if (elements.count === 0) throw new BadBodyError('The request body is an empty array: send at least one event.')
     const bytes = body.view()
-    const { exactPath } = settle(bytes, elements, reader)
+    const undecided = settle(bytes, elements, reader)
+    reservation.grow(encodingBytes(bytes.length, elements.count))
+
     // A retry (same key and body) is judged against its own time received: if any verdict could
     // differ (an event near an edge of the time window, or one the exact path judges), its chunks may
-    // overlap what this attempt stored under other ids, so the batcher checks what landed.
+    // overlap what this attempt stored under other ids, so the batcher checks what landed. A request
+    // without a key has no retry under the same ids, so its chunks may share messages.
     const keyed = request.idempotencyKey !== undefined && request.idempotencyKey !== ''
-    const checkLanded = keyed && (reader.nearEdge || exactPath)
     // Bun.serve closes a connection, unanswered, when a pipelined request arrives behind a pending
     // answer (README, "Pipelined requests"); the request learns of it a turn of the event loop later.
     if (request.signal !== undefined && !(await stillWanted(request.signal))) throw new ClientGoneError()
-    return await encodeAndPublish(request, deps, reservation, bytes, elements, lines, checkLanded)
+    const marks = { checkLanded: keyed && (reader.nearEdge || undecided), shareable: !keyed }
+    const headers = { service: request.service ?? '', namespace: request.namespace ?? '' }
+    const idBase = requestIdBase(request.apiKey, request.dataset, request.idempotencyKey, bytes, { ...headers, format: lines ? 'lines' : 'array' })
+    const chunkPool = sharedPool('chunks', deps.maxMessageBytes, IDLE_CHUNKS)
+    const window = new PublishWindow(deps.publisher, PUBLISH_WINDOW_CHUNKS, chunkPool)
+    const send = (chunk: OutgoingChunk, buffer: Buffer) => window.send(chunk, buffer)
+    const rows = new RowEncoder({ dataset: request.dataset, idBase, ...headers, ...marks }, bytes, deps.maxMessageBytes, send, { events: elements.count, bytes: bytes.length }, chunkPool)
+    const exact = new ExactPath(bytes, elements, request.receivedMs, deps.eventLimits, lines)
+    const accepted = await encodeAndPublish(bytes, elements, exact, rows, window)
+    return { accepted, rejected: exact.invalid.count, invalid: exact.invalid.listed, bodyBytes: bytes.length }
   } finally {
     // Nothing reads the body after this: rows are copies, chunks in flight have their own buffers.
     body.release()
   }
 }
 
-/**
- * Completes the single pass once the whole body is there: reads the events that arrived cut in two
- * (the pass stops at the end of the data), and takes back the validity of events that are not
- * UTF-8 (checked here once for the whole body, natively).
- */
-function settle(bytes: Uint8Array, elements: ElementRun, reader: EventReader): { exactPath: boolean } {
-  let exactPath = false
-  const { starts, ends, state, count } = elements
-  const utf8 = isUtf8(bytes)
-  for (let n = 0; n < count; n++) {
-    const start = starts[n]!
-    const end = ends[n]!
-    if (state[n] !== VALID) {
-      if (bytes[start] !== OPEN_OBJECT || end - start >= MAX_EVENT_BYTES) state[n] = REFUSED
-      else {
-        // The reader sees only the element, so no read runs on past it into later lines.
-        const read = reader.read(bytes.subarray(0, end), start)
-        if (read === end) elements.setValid(n, reader)
-        else if (read >= 0 || reader.certainlyInvalid) state[n] = REFUSED
-      }
-    }
-    if (!utf8 && state[n] !== REFUSED && !isUtf8(bytes.subarray(start, end))) state[n] = REFUSED
-    if (state[n] === 0) exactPath = true
-  }
-  return { exactPath }
+/** The splitter of the body's framing, with the single pass's reader of valid events as its `read` hook. */
+function splitterFor(lines: boolean, elements: ElementRun, reader: EventReader): ArraySplitter | LineSplitter {
+  const onElement: OnElement = (start, end, kind) => (kind === 'valid' ? elements.pushValid(start, end, reader) : elements.push(start, end))
+  const read = (b: Uint8Array, start: number) => reader.read(b, start)
+  return lines ? new LineSplitter(onElement, read) : new ArraySplitter(onElement, read)
 }
 
-/** Encodes and publishes the valid events of a body that is one JSON array; checks the rest on the exact path. */
-async function encodeAndPublish(request: IngestRequest, deps: IngestDependencies, reservation: Reservation, bytes: Uint8Array, elements: ElementRun, lines: boolean, checkLanded: boolean): Promise<IngestOutcome> {
-  const count = elements.count
-  // What encoding costs beyond the body (measured: VmHWM of an ingest node under 16 clients of
-  // 6 MB bodies and of 1M-tiny-event bodies, test/integration/ingest-memory.test.ts): garbage, and
-  // rows, whose copies in the NATS client outlive their ack until the runtime collects them.
-  reservation.grow(GARBAGE_BYTES_PER_BODY_BYTE * bytes.length + Math.min(MAX_ROWS_RESERVED_BYTES, bytes.length + count * ROW_OVERHEAD_BYTES))
-  const chunkPool = sharedPool('chunks', deps.maxMessageBytes, IDLE_CHUNKS)
-  const window = new PublishWindow(deps.publisher, PUBLISH_WINDOW_CHUNKS, chunkPool)
-  const headers = { service: request.service ?? '', namespace: request.namespace ?? '' }
-  const reading = { ...headers, format: lines ? 'lines' : 'array' } as const
-  const encoder = new RowEncoder(
-    { dataset: request.dataset, idBase: requestIdBase(request.apiKey, request.dataset, request.idempotencyKey, bytes, reading), ...headers, checkLanded },
-    bytes,
-    deps.maxMessageBytes,
-    (chunk, buffer) => window.send(chunk, buffer),
-    { events: count, bytes: bytes.length },
-    chunkPool,
-  )
-  const invalid = new InvalidList()
-  // Blank lines of a line-delimited body: no events, so neither accepted nor refused.
-  let blank = 0
+/**
+ * Encodes every accepted event of the body as a row, in order, and publishes the rows: an element
+ * the single pass found valid with what it read, any other as the exact path judges it. Returns
+ * how many events were accepted.
+ */
+async function encodeAndPublish(bytes: Uint8Array, elements: ElementRun, exact: ExactPath, rows: RowEncoder, window: PublishWindow): Promise<number> {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-
-  // One source record per request, moved from event to event: no object per event on this path.
-  const source: EventSource = { bytes, start: 0, end: 0, receivedMs: request.receivedMs, limits: deps.eventLimits }
-  const { starts, ends, state, times } = elements
   const services = new LiteralStrings(text, elements.services)
   const namespaces = new LiteralStrings(text, elements.namespaces)
-  for (let from = 0; from < count; ) {
-    if (state[from] === VALID) {
-      encoder.add(from, starts[from]!, ends[from]!, times[from]!, services.at(from), namespaces.at(from))
-      from++
-    } else {
-      // Once the invalid list is full, a certain refusal is only counted: its wording is not needed,
-      // so a body of millions of bad elements costs no parse of them (nor an exception each).
-      if (state[from] === REFUSED && invalid.full) {
-        if (!(lines && starts[from] === ends[from])) invalid.countOne()
-        else blank++
-        from++
-        continue
-      }
-      // A run of elements for the exact path, a slice at a time, each slice parsed in one go.
-      let to = from + 1
-      const sliceEnd = starts[from]! + SLICE_BYTES
-      while (to < count && state[to] !== VALID && !(state[to] === REFUSED && invalid.full) && ends[to]! <= sliceEnd) to++
-      // An oversized element is refused unparsed, so such a slice is parsed element by element.
-      // Only a slice's first element can be that large: the others end within SLICE_BYTES of its start.
-      // Lines are always parsed one by one: only an array's commas make a slice's text an array of
-      // exactly its elements (joined lines `{"a":1},{"b":[1` and `2]}` would parse as two events).
-      const parsed = lines || ends[from]! - starts[from]! >= MAX_EVENT_BYTES ? undefined : parseRun(bytes, elements, from, to)
-      for (let index = from; index < to; index++) {
-        const start = starts[index]!
-        const end = ends[index]!
-        const size = end - start
-        if (lines && size === 0) {
-          blank++
-          continue
-        }
-        if (size >= MAX_EVENT_BYTES) {
-          invalid.add({ index, bytes: size, error: `The event is ${size} bytes; an event must be smaller than ${MAX_EVENT_BYTES} bytes (256 KB).` })
-          continue
-        }
-        let event: unknown
-        if (parsed !== undefined) event = parsed[index - from]
-        else {
-          const result = parseElement(bytes, start, end)
-          if (typeof result === 'string') {
-            invalid.add({ index, error: result })
-            continue
-          }
-          event = result.value
-        }
-        source.start = start
-        source.end = end
-        const problem = checkEvent(event, source)
-        if (problem !== undefined) {
-          invalid.add({ index, ...problem })
-          continue
-        }
-        const e = event as Record<string, unknown>
-        encoder.add(index, start, end, eventTimeMs(e.timestamp, request.receivedMs), e.service as string | undefined, e.namespace as string | undefined)
-        if (window.full) await window.room()
-        if (window.failed) await window.drain()
-      }
-      from = to
-    }
+  const { starts, ends, state, times, count } = elements
+  let accepted = 0
+  for (let n = 0; n < count; n++) {
+    if (state[n] === VALID) rows.add(n, starts[n]!, ends[n]!, times[n]!, services.at(n), namespaces.at(n))
+    else if (exact.accepts(n)) rows.add(n, starts[n]!, ends[n]!, exact.timeMs, exact.service, exact.namespace)
+    else continue
+    accepted++
     // Only when a chunk was just sealed into a full window: an await per chunk, not per event.
     if (window.full) await window.room()
     // JetStream refused a chunk: the request fails with it, so stop encoding the rest.
     if (window.failed) await window.drain()
   }
-  encoder.finish()
+  rows.finish()
   await window.drain()
-  return { accepted: count - blank - invalid.count, rejected: invalid.count, invalid: invalid.listed, bodyBytes: bytes.length }
+  return accepted
 }

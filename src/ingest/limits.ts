@@ -14,7 +14,7 @@ export const MAX_EVENT_BYTES = 256 * 1024
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/mapping-settings-limit.html).
  * Each dot in a key counts as a level too: the JSON type stores {"a.b":1} as {"a":{"b":1}} (every
  * dot, escaped, leading, trailing or doubled), so a 40 KB key of 20,000 dotted segments is 20,000
- * levels, and reading it back (`SELECT *`) ran out of the query's memory limit.
+ * levels, and reading it back (`SELECT *`) runs out of the query's memory limit.
  */
 export const MAX_EVENT_DEPTH = 64
 

@@ -1,13 +1,12 @@
 // Packs the chunks gathered in one turn of the event loop into JetStream messages. A chunk of a
 // request sent with an Idempotency-Key goes alone, under its own msgId: a retry of that request
 // must produce the same message id, or JetStream could not drop the repeat. A chunk of a request
-// sent without one may share a message with other such chunks of the same dataset: its retry is a
-// new request with new ids (enrich.ts), so nothing ever needs its message id again, and under many
-// small requests one message per turn instead of one per request saves the NATS client, the
-// server's store and the batcher the per-message work. A shared message is acknowledged as a
-// whole, so each chunk in it is settled on the PubAck that covers its rows.
-import type { BufferPool } from '../ingest/buffer-pool'
-import { isOneOffRequestId } from '../ingest/enrich'
+// sent without one (ingest marks it `shareable`) may share a message with other such chunks of
+// the same dataset: its retry is a new request with new ids, so nothing ever needs its message id
+// again, and under many small requests one message per turn instead of one per request saves the
+// NATS client, the server's store and the batcher the per-message work. A shared message is
+// acknowledged as a whole, so each chunk in it is settled on the PubAck that covers its rows.
+import type { BufferPool } from '../buffer-pool'
 import type { OutgoingChunk } from './types'
 
 /** Only chunks up to this share messages: larger ones gain nothing from it and would be copied. */
@@ -21,7 +20,7 @@ export interface Outgoing<P> extends OutgoingChunk {
 }
 
 /** Whether the chunk may share a message with others (its request has no Idempotency-Key). */
-export const mayShare = (chunk: OutgoingChunk): boolean => chunk.body.byteLength <= COALESCE_MAX_CHUNK_BYTES && isOneOffRequestId(chunk.msgId)
+export const mayShare = (chunk: OutgoingChunk): boolean => chunk.shareable === true && chunk.body.byteLength <= COALESCE_MAX_CHUNK_BYTES
 
 /**
  * The messages for `parts`, in order per dataset; shared bodies are at most maxMessageBytes, written

@@ -7,7 +7,7 @@
 // sent without an Idempotency-Key are packed into shared messages (coalesce.ts).
 import { headers, type NatsConnection } from 'nats'
 import { QueueUnavailableError } from '../errors'
-import { type BufferPool, sharedPool } from '../ingest/buffer-pool'
+import { type BufferPool, sharedPool } from '../buffer-pool'
 import type { Logger } from '../log'
 import { coalesce, type Outgoing } from './coalesce'
 import { FORMAT_V1, Header, subjectFor } from './message-format'

@@ -14,6 +14,11 @@ export interface OutgoingChunk {
    * (its verdicts depended on the time received): the batcher writes only the rows not yet landed.
    */
   readonly checkLanded?: boolean
+  /**
+   * The chunk's request has no Idempotency-Key, so nothing needs its message id again: it may share
+   * a message with other such chunks (coalesce.ts).
+   */
+  readonly shareable?: boolean
 }
 
 export interface EventPublisher {

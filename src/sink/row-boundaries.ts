@@ -1,20 +1,17 @@
 // Where one v1 NDJSON row ends and the next begins. An event may be pretty-printed, so a newline
 // alone is no boundary; but in valid JSON a '}' is never followed by '{' (a ',' must stand
 // between two values) and strings hold no raw newlines, so "}\n{" occurs only between rows.
-
-const NEWLINE = 0x0a
-const CLOSE = 0x7d // }
-const OPEN = 0x7b // {
+import { closingQuote, LBRACE, LF, RBRACE } from '../json/bytes'
 
 /** True when the newline at `at` separates two rows (or ends the last one). */
 export function isRowEnd(chunk: Uint8Array, at: number): boolean {
-  return chunk[at] === NEWLINE && chunk[at - 1] === CLOSE && (at + 1 === chunk.length || chunk[at + 1] === OPEN)
+  return chunk[at] === LF && chunk[at - 1] === RBRACE && (at + 1 === chunk.length || chunk[at + 1] === LBRACE)
 }
 
 /** Rows in a chunk of whole rows (the last may lack its newline). */
 export function countRows(chunk: Uint8Array): number {
   let rows = 0
-  for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) if (isRowEnd(chunk, at)) rows++
+  for (let at = chunk.indexOf(LF); at !== -1; at = chunk.indexOf(LF, at + 1)) if (isRowEnd(chunk, at)) rows++
   if (chunk.length > 0 && !isRowEnd(chunk, chunk.length - 1)) rows++
   return rows
 }
@@ -22,17 +19,17 @@ export function countRows(chunk: Uint8Array): number {
 /** The row boundary (a newline's offset) nearest the middle of the chunk, or -1 when it holds one row. */
 export function middleRowEnd(chunk: Uint8Array): number {
   // A trailing newline ends the last row; it does not separate two.
-  const end = chunk[chunk.length - 1] === NEWLINE ? chunk.length - 1 : chunk.length
+  const end = chunk[chunk.length - 1] === LF ? chunk.length - 1 : chunk.length
   const mid = end >> 1
-  for (let at = chunk.indexOf(NEWLINE, mid); at !== -1 && at < end; at = chunk.indexOf(NEWLINE, at + 1)) if (isRowEnd(chunk, at)) return at
-  for (let at = mid > 0 ? chunk.lastIndexOf(NEWLINE, mid - 1) : -1; at !== -1; at = at > 0 ? chunk.lastIndexOf(NEWLINE, at - 1) : -1) if (isRowEnd(chunk, at)) return at
+  for (let at = chunk.indexOf(LF, mid); at !== -1 && at < end; at = chunk.indexOf(LF, at + 1)) if (isRowEnd(chunk, at)) return at
+  for (let at = mid > 0 ? chunk.lastIndexOf(LF, mid - 1) : -1; at !== -1; at = at > 0 ? chunk.lastIndexOf(LF, at - 1) : -1) if (isRowEnd(chunk, at)) return at
   return -1
 }
 
 /** Calls `row(start, end)` for each row of a chunk of whole rows; `end` is past its newline, if any. */
 export function forEachRow(chunk: Uint8Array, row: (start: number, end: number) => void): void {
   let start = 0
-  for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) {
+  for (let at = chunk.indexOf(LF); at !== -1; at = chunk.indexOf(LF, at + 1)) {
     if (!isRowEnd(chunk, at)) continue
     row(start, at + 1)
     start = at + 1
@@ -42,8 +39,6 @@ export function forEachRow(chunk: Uint8Array, row: (start: number, end: number) 
 
 /** `,"_id":"` as bytes: in a v1 row the first occurrence is the `_id` field, which precedes `_raw`. */
 const ID_FIELD = new TextEncoder().encode(',"_id":"')
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
 const decoder = new TextDecoder()
 
 /** The `_id` of the v1 row at [start, end), or undefined when the row has none where v1 puts it. */
@@ -52,21 +47,13 @@ export function rowId(chunk: Uint8Array, start: number, end: number): string | u
   const field = bytes.indexOf(ID_FIELD, start)
   if (field === -1 || field >= end) return undefined
   const from = field + ID_FIELD.length
-  let escaped = false
-  for (let at = from; at < end; at++) {
-    const c = chunk[at]
-    if (c === BACKSLASH) {
-      escaped = true
-      at++ // skip the escaped character
-    } else if (c === QUOTE) {
-      const text = decoder.decode(chunk.subarray(from, at))
-      if (!escaped) return text
-      try {
-        return JSON.parse(`"${text}"`) as string
-      } catch {
-        return undefined
-      }
-    }
+  const quote = closingQuote(chunk, from, end)
+  if (quote < 0) return undefined
+  const text = decoder.decode(chunk.subarray(from, quote))
+  if (!text.includes('\\')) return text
+  try {
+    return JSON.parse(`"${text}"`) as string
+  } catch {
+    return undefined
   }
-  return undefined
 }

@@ -2,11 +2,11 @@
 // byte given back), the window of unacknowledged chunks, and the bounded list of invalid events.
 import { describe, expect, test } from 'bun:test'
 import zlib from 'node:zlib'
+import { MAX_LISTED_INVALID } from '../../src/ingest/exact-path/invalid-list'
 import { InflightBudget } from '../../src/ingest/inflight-budget'
 import { ingestRequest } from '../../src/ingest/ingest-request'
-import { MAX_LISTED_INVALID } from '../../src/ingest/invalid-list'
 import { MAX_WIRE_BYTES } from '../../src/ingest/limits'
-import { PUBLISH_WINDOW_CHUNKS } from '../../src/ingest/publish-window'
+import { PUBLISH_WINDOW_CHUNKS } from '../../src/ingest/rows/publish-window'
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/queue/message-format'
 import type { EventPublisher, OutgoingChunk } from '../../src/queue/types'
 import { post, testApp, unavailable } from '../support/http-app'

@@ -2,7 +2,7 @@
 // 404 / 405 answers that say where to look, the access log, and metrics names. In-process (app.handle).
 import { describe, expect, test } from 'bun:test'
 import { Writable } from 'node:stream'
-import { LINE_MEDIA_TYPES } from '../../src/ingest/body-format'
+import { LINE_MEDIA_TYPES } from '../../src/ingest/framing/body-format'
 import { createLogger } from '../../src/log'
 import { Metrics } from '../../src/metrics'
 import { TEST_QUERY_KEY, post } from '../support/http-app'

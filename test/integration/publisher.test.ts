@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { NatsConnection } from 'nats'
 import { QueueUnavailableError } from '../../src/errors'
-import { requestIdBase } from '../../src/ingest/enrich'
+import { requestIdBase } from '../../src/ingest/rows/enrich'
 import { quietLogger } from '../../src/log'
 import { createEventPublisher } from '../../src/queue/publisher'
 import { ensureStream } from '../../src/queue/stream'
@@ -27,7 +27,7 @@ const enc = new TextEncoder()
 function oneOffChunk(dataset: string, rowBytes = 100): OutgoingChunk {
   const base = requestIdBase('k', dataset, undefined, new Uint8Array(0), { service: '', namespace: '', format: 'array' })
   const rows = Array.from({ length: 10 }, (_, i) => `{"_id":"${base}-${i}","_raw":{"p":"${'x'.repeat(rowBytes)}"}}\n`).join('')
-  return { dataset, body: enc.encode(rows), events: 10, lastId: `${base}-9`, msgId: `${base}:0-9` }
+  return { dataset, body: enc.encode(rows), events: 10, lastId: `${base}-9`, msgId: `${base}:0-9`, shareable: true }
 }
 
 /** The only stream on the server (every sluice stream takes the same subjects). */

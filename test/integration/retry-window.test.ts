@@ -1,10 +1,9 @@
 // A retry with the same Idempotency-Key and body is judged against its own time received, so an
 // event near an edge of the time window may be refused by one attempt and accepted by the other.
-// Chunk message ids once named only the first and last index of a chunk: an event refused at the
-// first attempt and accepted at the retry travelled in a chunk JetStream dropped as a repeat (a 202'd
-// event lost), and with the refused event first the others were stored twice under one _id. Chunks
-// now name the events they hold, and a request with such an event asks the batcher to write only
-// the rows not yet landed (Sluice-Check-Landed).
+// Every event must still land once: a chunk's message id names the events it holds, so the retry's
+// chunk that carries the newly accepted event is not dropped as a repeat of the first attempt's, and
+// a request with such an event asks the batcher to write only the rows not yet landed
+// (Sluice-Check-Landed), so the events both attempts accepted are not stored twice.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startTestPipeline, type TestPipeline } from '../support/pipeline'
 
@@ -37,7 +36,7 @@ test('a retried request whose middle event became valid: answered 202, that even
   expect(retry.status).toBe(202) // every event, K included, is now accepted
   await p.waitForCount('retry_mid', 3, 3000)
   const stored = await rows('retry_mid')
-  // Expected: A, K and B, each once. Happens: A and B only; K was answered 202 and is lost.
+  // A, K and B, each once: K, answered 202 by the retry, is stored.
   expect(stored.map((r) => [r.id.slice(-2), r.n])).toEqual([['-0', 1], ['-1', 1], ['-2', 1]])
 }, 20_000)
 
@@ -55,10 +54,12 @@ test('a retried request whose event left the window: each event stored once, the
   expect((await rows('retry_past')).map((r) => [r.id.slice(-2), r.n])).toEqual([['-0', 1], ['-1', 1], ['-2', 1]])
 }, 20_000)
 
-// The duplicate side: with the refused event first, the chunk's id changes (`<base>:1-2` then
-// `<base>:0-2`), so JetStream keeps both and the other events land twice under the same _id. A fresh
-// stream hides it (the batcher checks every message against ClickHouse for one duplicate window
-// after start, restart-suspects.ts), so this pipeline uses a 5 s window and waits it out first.
+// The duplicate side: with the refused event first, the two attempts' chunks have different ids
+// (`<base>:1-2`, then `<base>:0-2`), so JetStream keeps both, and only the batcher's check of what
+// landed keeps the other events from being stored twice under the same _id. A fresh stream would
+// hide a failure of that check (the batcher checks every message against ClickHouse for one
+// duplicate window after start, restart-suspects.ts), so this pipeline uses a 5 s window and waits
+// it out first.
 test('a retried request whose first event became valid, on a stream past its start: nothing stored twice', async () => {
   const q = await startTestPipeline({ NATS_DUPLICATE_WINDOW_MS: '5000' })
   try {

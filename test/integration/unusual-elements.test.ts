@@ -1,8 +1,9 @@
 // A 12 KB gzip request (any holder of the public ingest key) that inflates to 6 MB of broken
-// elements the single pass once called "unusual" rather than certainly refused (an escaped top-level
-// key, `{"\u0061"}`, reported before the missing value was seen). Each went to the exact path and was
-// parsed alone, an exception apiece: 570,000 of them cost the node about a second of CPU per request,
-// and /health waited behind it. An event is now unusual only once it is known to be JSON.
+// elements that start like something merely unusual (an escaped top-level key, `{"\u0061"}`) and
+// then break the grammar (the value is missing). The single pass must call them certainly refused,
+// not unusual: an unusual element goes to the exact path and is parsed alone, an exception apiece,
+// and 570,000 of them cost the node about a second of CPU per request while /health waits behind
+// it. So an event is unusual only once it is known to be JSON.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { gzipSync } from 'node:zlib'
 import { PIPELINE_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'

@@ -1,5 +1,5 @@
 // Events at the edges of what JSON allows, each found by inserting it into the real table (see
-// src/ingest/storage-rules.ts): the ones ClickHouse would refuse or misread (ingest must refuse
+// src/ingest/exact-path/storage-rules.ts): the ones ClickHouse would refuse or misread (ingest must refuse
 // them, with the error quoted here) and the odd ones it stores as sent (ingest must accept them).
 
 const nest = (levels: number) => `{"x":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`

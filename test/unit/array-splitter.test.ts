@@ -1,8 +1,8 @@
-// Guarantees of the incremental JSON array splitter (src/ingest/array-splitter.ts).
+// Guarantees of the incremental JSON array splitter (src/ingest/framing/array-splitter.ts).
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { makeLogEvents, seededRandom } from '../../bench/fixtures'
-import { ArrayBodyError, ArraySplitter, splitArray, type ElementRange } from '../../src/ingest/array-splitter'
+import { ArrayBodyError, ArraySplitter, splitArray, type ElementRange } from '../../src/ingest/framing/array-splitter'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import zlib from 'node:zlib'
 import { BadBodyError } from '../../src/errors'
-import { readBody } from '../../src/ingest/body-reader'
-import { parseContentEncoding, type ContentEncoding } from '../../src/ingest/decompress'
+import { readBody } from '../../src/ingest/body/body-reader'
+import { parseContentEncoding, type ContentEncoding } from '../../src/ingest/body/decompress'
 import { MAX_WIRE_BYTES } from '../../src/ingest/limits'
 
 /** A request body stream that hands out `bytes` in chunks of `size`, counting what was pulled. */
@@ -85,7 +85,7 @@ describe('reading request bodies', () => {
   })
 
   test('refuses many empty gzip members with 413 after a bounded number of wire bytes', async () => {
-    // Each empty member is 20 bytes that inflate to nothing: 50 MB of them used to be read to the end.
+    // Each empty member is 20 bytes that inflate to nothing: without a bound on wire bytes, 50 MB of them would be read to the end.
     const member = zlib.gzipSync(Buffer.alloc(0))
     const bomb = Buffer.concat(Array.from({ length: (50 * 1024 * 1024) / member.length }, () => member))
     const source = chunked(bomb)

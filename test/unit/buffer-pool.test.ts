@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { BodyBuffer } from '../../src/ingest/body-buffer'
-import { BufferPool } from '../../src/ingest/buffer-pool'
+import { BufferPool } from '../../src/buffer-pool'
+import { BodyBuffer } from '../../src/ingest/body/body-buffer'
 
 describe('buffer pool', () => {
   test('gives back buffers of its size only, up to maxIdle, and hands them out again', () => {

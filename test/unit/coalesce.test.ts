@@ -1,7 +1,8 @@
 // Which chunks may share a JetStream message, and how shared messages are made.
 import { describe, expect, test } from 'bun:test'
 import { headers } from 'nats'
-import { isOneOffRequestId, requestIdBase } from '../../src/ingest/enrich'
+import { ingestRequest } from '../../src/ingest/ingest-request'
+import { requestIdBase } from '../../src/ingest/rows/enrich'
 import { COALESCE_MAX_CHUNK_BYTES, coalesce } from '../../src/queue/coalesce'
 import { problemOf } from '../../src/queue/pub-acks'
 import type { OutgoingChunk } from '../../src/queue/types'
@@ -10,25 +11,41 @@ const enc = new TextEncoder()
 const dec = new TextDecoder()
 const body = enc.encode('[{"a":1}]')
 
-/** A chunk of `events` rows of a request with the given id base, as the row encoder makes it. */
-function chunkOf(base: string, dataset = 'logs', events = 2, pad = 0): { chunk: OutgoingChunk } {
+/** A request's id base, and whether its chunks are shareable (it has no Idempotency-Key). */
+interface RequestIds { base: string; shareable: boolean }
+
+/** A chunk of `events` rows of a request, as the row encoder makes it. */
+function chunkOf(request: RequestIds, dataset = 'logs', events = 2, pad = 0): { chunk: OutgoingChunk } {
+  const { base, shareable } = request
   const rows = Array.from({ length: events }, (_, i) => `{"_id":"${base}-${i}","_raw":{"p":"${'x'.repeat(pad)}"}}\n`).join('')
-  return { chunk: { dataset, body: enc.encode(rows), events, lastId: `${base}-${events - 1}`, msgId: `${base}:0-${events - 1}` } }
+  return { chunk: { dataset, body: enc.encode(rows), events, lastId: `${base}-${events - 1}`, msgId: `${base}:0-${events - 1}`, ...(shareable ? { shareable } : {}) } }
 }
 const ARRAY = { service: '', namespace: '', format: 'array' } as const
-const oneOff = () => requestIdBase('k', 'logs', undefined, body, ARRAY)
-const keyed = (key: string) => requestIdBase('k', 'logs', key, body, ARRAY)
+const oneOff = (): RequestIds => ({ base: requestIdBase('k', 'logs', undefined, body, ARRAY), shareable: true })
+const keyed = (key: string): RequestIds => ({ base: requestIdBase('k', 'logs', key, body, ARRAY), shareable: false })
 
-describe('one-off request ids', () => {
-  test('requests without an Idempotency-Key get fresh 32-hex-digit bases this process recognises', () => {
-    const a = oneOff()
-    const b = oneOff()
+/** The chunks ingest publishes for one request of `events` small events. */
+async function chunksOfRequest(idempotencyKey: string | undefined, events = 3): Promise<OutgoingChunk[]> {
+  const chunks: OutgoingChunk[] = []
+  const publisher = { publish: async (sent: readonly OutgoingChunk[]) => void chunks.push(...sent) }
+  const stream = new Blob([JSON.stringify(Array.from({ length: events }, (_, i) => ({ i })))]).stream()
+  await ingestRequest({ dataset: 'logs', apiKey: 'k', idempotencyKey, body: stream, encoding: 'identity', receivedMs: Date.now() }, { publisher, maxMessageBytes: 1024 * 1024 })
+  return chunks
+}
+
+describe('one-off requests', () => {
+  test('requests without an Idempotency-Key get fresh 32-hex-digit bases', () => {
+    const a = oneOff().base
+    const b = oneOff().base
     expect(a).not.toBe(b)
     expect(a).toMatch(/^[0-9a-f]{32}$/)
-    expect(isOneOffRequestId(`${a}:0-9`)).toBe(true)
   })
-  test('keyed bases are never taken for one-off ones', () => {
-    for (let i = 0; i < 1000; i++) expect(isOneOffRequestId(keyed(`key-${i}`))).toBe(false)
+  test("ingest marks a one-off request's chunks shareable, and never a keyed request's", async () => {
+    for (const [key, shareable] of [[undefined, true], ['', true], ['a', false], ['b', false]] as const) {
+      const chunks = await chunksOfRequest(key)
+      expect(chunks.length).toBeGreaterThan(0)
+      for (const chunk of chunks) expect(chunk.shareable === true).toBe(shareable)
+    }
   })
 })
 

@@ -1,13 +1,13 @@
 // Dotted keys count toward the depth limit: ClickHouse's JSON type stores {"a.b":1} as {"a":{"b":1}},
 // one level per dot (every dot, escaped or not, leading, trailing or doubled), so a 40 KB key of
-// 20,000 segments became 20,000 levels, and `SELECT *` on its dataset failed for everyone. Both
+// 20,000 segments is 20,000 levels, and `SELECT *` on its dataset would fail for everyone. Both
 // ingest paths, the single pass (event-scanner.ts) and the exact path (storage-rules.ts), count an
 // event's depth as ClickHouse nests it, held here to an oracle that splits the parsed keys.
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { EventReader } from '../../src/ingest/event-fields'
+import { checkEvent } from '../../src/ingest/exact-path/validate'
+import { EventReader } from '../../src/ingest/fast-path/event-fields'
 import { MAX_EVENT_DEPTH } from '../../src/ingest/limits'
-import { checkEvent } from '../../src/ingest/validate'
 
 const encoder = new TextEncoder()
 const NOW = Date.UTC(2026, 5, 15, 12)

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { eventTimeMs, requestIdBase } from '../../src/ingest/enrich'
-import { parseIsoTimestamp } from '../../src/ingest/event-schema'
+import { eventTimeMs, parseIsoTimestamp } from '../../src/ingest/event/event-schema'
+import { requestIdBase } from '../../src/ingest/rows/enrich'
 
 const body = new TextEncoder().encode('[{"a":1}]')
 const ARRAY = { service: '', namespace: '', format: 'array' } as const

@@ -1,10 +1,10 @@
 // The NDJSON splitter: lines as elements, with their indexes, fed in any chunking.
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import type { ElementKind } from '../../src/ingest/array-splitter'
-import { ArrayBodyError } from '../../src/ingest/array-splitter'
-import { EventReader } from '../../src/ingest/event-fields'
-import { LineSplitter } from '../../src/ingest/line-splitter'
+import { EventReader } from '../../src/ingest/fast-path/event-fields'
+import type { ElementKind } from '../../src/ingest/framing/array-splitter'
+import { ArrayBodyError } from '../../src/ingest/framing/array-splitter'
+import { LineSplitter } from '../../src/ingest/framing/line-splitter'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()

@@ -1,8 +1,8 @@
 // What keeps a retry of a keyed request from losing or doubling events when it judges an event
 // otherwise (the time window moved): chunks named by the events they hold, and a flag for the batcher.
 import { describe, expect, test } from 'bun:test'
-import { RowEncoder } from '../../src/ingest/row-encoder'
-import { nearWindowEdge } from '../../src/ingest/time-window'
+import { nearWindowEdge } from '../../src/ingest/event/time-window'
+import { RowEncoder } from '../../src/ingest/rows/row-encoder'
 
 const DAY = 86_400_000
 const NOW = Date.UTC(2026, 5, 15, 12)

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { RowEncoder } from '../../src/ingest/row-encoder'
+import { RowEncoder } from '../../src/ingest/rows/row-encoder'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()

@@ -2,9 +2,9 @@
 // checkEvent exactly as the request flow calls it: the parsed element plus its bytes in the body.
 // test/integration/poison-events.test.ts proves each rule against the real table.
 import { describe, expect, test } from 'bun:test'
-import { Event } from '../../src/ingest/event-schema'
+import { Event } from '../../src/ingest/event/event-schema'
+import { checkEvent, type EventLimits } from '../../src/ingest/exact-path/validate'
 import { MAX_EVENT_DEPTH } from '../../src/ingest/limits'
-import { checkEvent, type EventLimits } from '../../src/ingest/validate'
 
 const encoder = new TextEncoder()
 const DAY = 86_400_000

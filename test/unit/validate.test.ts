@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { checkEvent } from '../../src/ingest/validate'
+import { checkEvent } from '../../src/ingest/exact-path/validate'
 
 describe('event validation', () => {
   test('accepts any object whose well-known fields have sensible types', () => {

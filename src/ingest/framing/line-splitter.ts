@@ -12,9 +12,8 @@
 //  3. A UTF-8 byte-order mark at byte 0 is skipped.
 // Valid JSON has no raw line break inside a string, so every valid event is exactly one line.
 
+import { CR, LBRACE, LF, SPACE, TAB } from '../../json/bytes'
 import { ArrayBodyError, type OnElement } from './array-splitter'
-
-const TAB = 0x09, LF = 0x0a, CR = 0x0d, SPACE = 0x20, LBRACE = 0x7b
 
 const isInlineSpace = (c: number | undefined): boolean => c === SPACE || c === TAB || c === CR
 

@@ -1,7 +1,7 @@
 // The events of one request that were not accepted, as the 400 answer lists them. A body of
 // millions of bad elements must not cost millions of entries (or a response of hundreds of MB):
 // the first MAX_LISTED_INVALID are listed, the rest only counted.
-import type { InvalidEvent } from './event-schema'
+import type { InvalidEvent } from '../event/event-schema'
 
 /** Entries listed in a 400 answer at most; `rejected` counts them all. */
 export const MAX_LISTED_INVALID = 1000

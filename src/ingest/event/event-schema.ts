@@ -1,6 +1,6 @@
 // The event model: any JSON object, with sensible types for the fields sluice gives meaning to.
 import { Type as T, FormatRegistry, type Static } from '@sinclair/typebox'
-import { MAX_EVENT_DEPTH } from './limits'
+import { MAX_EVENT_DEPTH } from '../limits'
 
 // ISO 8601 date-time as clients send it: date, 'T' or space, time, optional fraction, zone
 // optional (read as UTC). Groups: year, month, day, hour, minute, second, fraction, zone sign,
@@ -36,6 +36,17 @@ export const Event = T.Object(
 )
 export type Event = Static<typeof Event>
 
+/**
+ * The top-level fields that must appear once: every field the schema gives meaning to. ClickHouse
+ * reads the first of a repeated key (the insert skips duplicated paths) while JSON.parse, and so
+ * validation and enrichment, read the last. So {"duration":"x","duration":5} passes validation and
+ * is then refused by ClickHouse (`duration` is typed Float64 in the table), and
+ * {"service":"first","service":"second"} would store `_service` "second" beside `data.service`
+ * "first" (likewise `namespace` and `timestamp`, and the typed string fields).
+ * Other repeated keys are stored: `data` shows the first value, `_raw` keeps all of them.
+ */
+export const SINGLE_FIELDS: readonly string[] = Object.keys(Event.properties)
+
 export const EventBatch = T.Array(Event, { description: 'A JSON array of events, up to 6 MB uncompressed' })
 
 /** An event that was not accepted, as the 400 response lists it under `invalid`. */
@@ -53,7 +64,21 @@ export const hasIsoShape = (value: string): boolean => ISO_DATE_TIME.test(value)
 /** Epoch milliseconds of a timestamp the schema accepted (epoch ms already, or an ISO 8601 string). */
 export const timestampMs = (timestamp: string | number): number => (typeof timestamp === 'number' ? timestamp : parseIsoTimestamp(timestamp))
 
-// The schema's format check and enrichment both need the time of the same string, one right after
+/**
+ * The time a valid event is stored under: its own when it carries one (already checked by the
+ * schema), else receivedMs.
+ */
+export function eventTimeMs(timestamp: unknown, receivedMs: number): number {
+  if (typeof timestamp === 'number') return timestamp
+  if (typeof timestamp === 'string') {
+    const ms = parseIsoTimestamp(timestamp)
+    // Before 1970 does not fit DateTime64(3) as sluice stores it; fall back to arrival time.
+    if (ms >= 0) return ms
+  }
+  return receivedMs
+}
+
+// The schema's format check and eventTimeMs both need the time of the same string, one right after
 // the other: remembering the last answer parses each timestamp once.
 let lastValue = ''
 let lastMs = Number.NaN

@@ -1,9 +1,7 @@
 // Readers of single JSON tokens in an event's bytes, for the single pass (event-scanner.ts): an
-// escape, whitespace, a number literal, four hex digits. Each returns the offset after the token,
-// or -1 when the bytes break the grammar or a storage rule the pass holds (storage-rules.ts).
-
-const TAB = 0x09, LF = 0x0a, CR = 0x0d, SPACE = 0x20, PLUS = 0x2b, MINUS = 0x2d, DOT = 0x2e
-const ZERO = 0x30, NINE = 0x39, UPPER_E = 0x45, BACKSLASH = 0x5c, LOWER_E = 0x65, LOWER_U = 0x75
+// escape, whitespace, a number literal. Each returns the offset after the token, or -1 when the
+// bytes break the grammar or a storage rule the pass holds (exact-path/storage-rules.ts).
+import { BACKSLASH, DOT, hex4, LF, LOWER_E, LOWER_U, MINUS, NINE, PLUS, SPACE_BYTE, UPPER_E, ZERO } from '../../json/bytes'
 
 // Number literals that cannot come near ClickHouse's limits (±1e308, 309 integer digits, a scale
 // of 308) are clean: at most 200 integer digits, and below 1e300 (integer digits plus a positive
@@ -11,15 +9,9 @@ const ZERO = 0x30, NINE = 0x39, UPPER_E = 0x45, BACKSLASH = 0x5c, LOWER_E = 0x65
 const SAFE_INTEGER_DIGITS = 200
 const SAFE_MAGNITUDE_DIGITS = 300
 
-/** JSON's four whitespace bytes. */
-export const SPACE_BYTE = new Uint8Array(256)
-SPACE_BYTE[SPACE] = SPACE_BYTE[LF] = SPACE_BYTE[CR] = SPACE_BYTE[TAB] = 1
 /** Bytes allowed after a backslash, besides 'u'. */
 const SIMPLE_ESCAPE = new Uint8Array(256)
 for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1
-const HEX = new Int8Array(256).fill(-1)
-for (let c = 0; c < 10; c++) HEX[ZERO + c] = c
-for (let c = 0; c < 6; c++) HEX[0x61 + c] = HEX[0x41 + c] = 10 + c
 
 /**
  * Checks the escape at b[i] (a backslash) and returns the offset after it, or -1: an
@@ -92,12 +84,4 @@ export function number(b: Uint8Array, i: number): number {
     if (!negative && intDigits + exponent >= SAFE_MAGNITUDE_DIGITS) unusual = true
   }
   return unusual ? i + UNUSUAL_NUMBER : i
-}
-
-/** The code unit of the 4 hex digits at b[at], or -1. */
-export function hex4(b: Uint8Array, at: number): number {
-  if (at + 4 > b.length) return -1
-  const h0 = HEX[b[at]!]!, h1 = HEX[b[at + 1]!]!, h2 = HEX[b[at + 2]!]!, h3 = HEX[b[at + 3]!]!
-  if ((h0 | h1 | h2 | h3) < 0) return -1
-  return (h0 << 12) | (h1 << 8) | (h2 << 4) | h3
 }

@@ -3,25 +3,7 @@
 // cannot see the value ClickHouse chokes on. One pass over the bytes, no recursion, no allocation on
 // the common path; it trusts that the bytes are valid JSON (JSON.parse has just read them).
 
-import { hex4 } from './json-tokens'
-
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const OPEN_OBJECT = 0x7b
-const CLOSE_OBJECT = 0x7d
-const OPEN_ARRAY = 0x5b
-const CLOSE_ARRAY = 0x5d
-const COMMA = 0x2c
-const MINUS = 0x2d
-const ZERO = 0x30
-const NINE = 0x39
-const LOWER_U = 0x75
-const LOWER_E = 0x65
-const UPPER_E = 0x45
-const DOT = 0x2e
-const PLUS = 0x2b
-const NEWLINE = 0x0a
-const COLON = 0x3a
+import { BACKSLASH, closingQuote, COLON, COMMA, DOT, hex4, isSpace, LBRACE, LBRACKET, LF, LOWER_E, LOWER_U, MINUS, NINE, PLUS, QUOTE, RBRACE, RBRACKET, UPPER_E, ZERO } from '../../json/bytes'
 
 /** 'key-depth': too deep only once keys are split at their dots, as ClickHouse stores them. */
 export type ByteProblemKind = 'depth' | 'key-depth' | 'number' | 'surrogate' | 'repeated' | 'empty-line'
@@ -116,19 +98,19 @@ export function scanEventBytes(bytes: Uint8Array, start: number, end: number, ru
       } else keyDots = 0
       continue
     }
-    if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+    if (b === LBRACE || b === LBRACKET) {
       const next = level + keyDots + 1
       if (next > maxDepth) return problem(depth + 1 > maxDepth ? 'depth' : 'key-depth')
       outer[depth++] = level
       level = next
       keyDots = 0
       if (depth === 1) expectKey = true
-    } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+    } else if (b === RBRACE || b === RBRACKET) {
       level = outer[--depth]!
       keyDots = 0
     } else if (b === COMMA) {
       if (depth === 1) expectKey = true
-    } else if (b === NEWLINE && bytes[i + 1] === NEWLINE && i + 1 < end) {
+    } else if (b === LF && bytes[i + 1] === LF && i + 1 < end) {
       // ClickHouse reads `_raw` (an object inside the row) with a bracket counter that stops at an
       // empty line; strings hold no raw newline in valid JSON, so this is the only place one can be.
       return problem('empty-line')
@@ -185,17 +167,14 @@ const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff
 /** Whether a colon follows bytes[from] after whitespace: the string that ends there is a key. */
 function isKeyEnd(bytes: Uint8Array, from: number, end: number): boolean {
   let i = from
-  while (i < end && (bytes[i] === 0x20 || bytes[i] === NEWLINE || bytes[i] === 0x0d || bytes[i] === 0x09)) i++
+  while (i < end && isSpace(bytes[i])) i++
   return bytes[i] === COLON
 }
 
-/** Offset of the quote that closes the string `from` is inside. */
+/** Offset of the quote that closes the string `from` is inside (at an escape), or `end`. */
 function stringEnd(bytes: Uint8Array, from: number, end: number): number {
-  for (let i = from; i < end; i++) {
-    if (bytes[i] === BACKSLASH) i++
-    else if (bytes[i] === QUOTE) return i
-  }
-  return end
+  const quote = closingQuote(bytes, from, end)
+  return quote < 0 ? end : quote
 }
 
 /** Which of `names` the key bytes[from, to) is (decoding escapes, which can spell one in disguise), or -1. */

@@ -1,8 +1,8 @@
 // Encodes accepted events as v1 NDJSON rows (queue/message-format.ts) straight into message-sized
 // byte chunks: the event's bytes are copied once from the request body, and the per-row text
 // around them is precomputed per request, so the common path builds no strings per event.
-import type { OutgoingChunk } from '../queue/types'
-import type { BufferPool } from './buffer-pool'
+import type { BufferPool } from '../../buffer-pool'
+import type { OutgoingChunk } from '../../queue/types'
 import { eventId } from './enrich'
 
 const encoder = new TextEncoder()
@@ -25,6 +25,8 @@ export interface RequestRowContext {
   namespace: string
   /** Mark every chunk checkLanded (queue/types.ts): a retry of this request may judge its events otherwise. */
   checkLanded?: boolean
+  /** Mark every chunk shareable (queue/types.ts): the request has no Idempotency-Key, so no retry repeats its message ids. */
+  shareable?: boolean
 }
 
 export class RowEncoder {
@@ -109,6 +111,7 @@ export class RowEncoder {
         // instead of having its chunk dropped as a repeat of the first attempt's.
         msgId: `${this.context.idBase}:${this.firstIndex}-${this.lastIndex}${this.eventsInChunk === this.lastIndex - this.firstIndex + 1 ? '' : `/${this.eventsInChunk}.${this.indexHash.toString(36)}`}`,
         ...(this.context.checkLanded ? { checkLanded: true } : {}),
+        ...(this.context.shareable ? { shareable: true } : {}),
       }
       if (this.onChunk) this.onChunk(chunk, this.buffer)
       else this.chunks.push(chunk)

@@ -33,9 +33,10 @@
 // elements become one bad element).
 //
 // Speed (bench/splitter.bench.ts): the work is almost all skipping string contents, so that
-// loop is kept tight; see closingQuote for why short strings do not use indexOf.
+// loop is kept tight; see closingQuote (json/bytes.ts) for why short strings do not use indexOf.
 
-import { BadBodyError } from '../errors'
+import { BadBodyError } from '../../errors'
+import { closingQuote, COMMA, isSpace, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, SPACE } from '../../json/bytes'
 
 /** 'valid': the element is an event the fast reader (the splitter's `read` hook) found valid. */
 export type ElementKind = 'object' | 'other' | 'empty' | 'valid'
@@ -52,9 +53,6 @@ export class ArrayBodyError extends BadBodyError {
   }
 }
 
-const TAB = 0x09, LF = 0x0a, CR = 0x0d, SPACE = 0x20, QUOTE = 0x22, COMMA = 0x2c
-const LBRACKET = 0x5b, BACKSLASH = 0x5c, RBRACKET = 0x5d, LBRACE = 0x7b, RBRACE = 0x7d
-
 // Where push() is in the body.
 const BEFORE = 0 // before '['
 const VALUE = 1 // after '[' or ',', before the next element
@@ -62,42 +60,9 @@ const ELEMENT = 2 // inside an element, outside strings
 const STRING = 3 // inside a string of an element
 const DONE = 4 // after the closing ']'
 
-/** Strings shorter than this are scanned in JS; see closingQuote. */
-const SHORT_STRING = 64
-
-const isWs = (c: number): boolean => c === SPACE || c === LF || c === CR || c === TAB
-
-/**
- * Offset of the quote that closes a string whose content continues at `from`, or -1 when the
- * string goes on past the data received so far.
- * A native indexOf call costs ~12 ns here, more than a JS loop over a typical key, id or level,
- * so the first SHORT_STRING bytes are scanned in JS and only long strings (messages, stack
- * traces) are handed to indexOf (memchr speed). `b` ends at the data received, which bounds indexOf.
- */
-function closingQuote(b: Uint8Array, from: number): number {
-  const n = b.length
-  let i = from
-  for (;;) {
-    const lim = i + SHORT_STRING < n ? i + SHORT_STRING : n
-    while (i < lim && b[i] !== QUOTE) i++
-    if (i === lim) {
-      if (lim === n) return -1
-      i = b.indexOf(QUOTE, i)
-      if (i < 0) return -1
-    }
-    if (b[i - 1] !== BACKSLASH) return i
-    // An odd run of backslashes escapes the quote. The run cannot go past the opening quote,
-    // and the whole string is still in the buffer, so this also works across chunk boundaries.
-    let k = i - 2
-    while (b[k] === BACKSLASH) k--
-    if (((i - 1 - k) & 1) === 0) return i
-    i++
-  }
-}
-
 /** End of [start, end) once trailing whitespace is dropped; the byte at start is never whitespace. */
 function trimEnd(b: Uint8Array, end: number): number {
-  while (isWs(b[end - 1])) end--
+  while (isSpace(b[end - 1])) end--
   return end
 }
 
@@ -152,7 +117,7 @@ export class ArraySplitter {
         while (i < length) {
           const c = b[i]
           if (c === QUOTE) {
-            const q = closingQuote(b, i + 1)
+            const q = closingQuote(b, i + 1, length)
             if (q < 0) { state = STRING; i = length; break scan }
             i = q + 1
             continue
@@ -168,7 +133,7 @@ export class ArraySplitter {
             if (depth > 0 && stack[depth - 1] === LBRACE) {
               // Rule 6: `, {` directly inside an object means the object was never closed.
               let j = i - 1
-              while (isWs(b[j])) j--
+              while (isSpace(b[j])) j--
               if (b[j] === COMMA) {
                 emit(start, trimEnd(b, j), kind, index++)
                 start = i
@@ -210,11 +175,11 @@ export class ArraySplitter {
       const c = b[i]
       if (state === STRING) {
         // Resume a string cut by the end of the previous chunk.
-        const q = closingQuote(b, i)
+        const q = closingQuote(b, i, length)
         if (q < 0) { i = length; break }
         i = q + 1
         state = ELEMENT
-      } else if (isWs(c)) {
+      } else if (isSpace(c)) {
         i++
       } else if (state === VALUE) {
         if (c === COMMA) {
@@ -230,7 +195,7 @@ export class ArraySplitter {
             const end = this.read(b, i)
             if (end >= 0) {
               let j = end
-              while (isWs(b[j])) j++
+              while (isSpace(b[j])) j++
               if (b[j] === COMMA || b[j] === RBRACKET) {
                 emit(i, end, 'valid', index++)
                 if (b[j] === RBRACKET) state = DONE

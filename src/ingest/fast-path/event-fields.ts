@@ -8,11 +8,10 @@
 // does not pass goes to the exact path (validate.ts), which decides and words the error.
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { TSchema } from '@sinclair/typebox'
-import { Event, parseCanonicalBytes, timestampMs } from './event-schema'
+import { Event, parseCanonicalBytes, SINGLE_FIELDS, timestampMs } from '../event/event-schema'
+import { TimeWindow, type EventLimits } from '../event/time-window'
+import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH } from '../limits'
 import { EventScanner, ValueKind } from './event-scanner'
-import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH } from './limits'
-import { SINGLE_FIELDS } from './storage-rules'
-import { TimeWindow, type EventLimits } from './time-window'
 
 /** The top-level fields the scanner watches: the schema's properties, in its order. */
 export const WATCHED_FIELDS: readonly string[] = Object.keys(Event.properties)
@@ -133,7 +132,7 @@ export class EventReader {
       if (window.nearEdge(ms)) this.nearEdge = true
       if (!window.contains(ms)) return false
     }
-    // What eventTimeMs (enrich.ts) makes of it: before 1970 does not fit the table, so the time received.
+    // What eventTimeMs (event-schema.ts) makes of it: before 1970 does not fit the table, so the time received.
     this.timeMs = ms >= 0 ? ms : this.receivedMs
     return true
   }

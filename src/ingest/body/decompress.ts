@@ -2,7 +2,7 @@
 // counted on inflated bytes while inflating (a small bomb stops after MAX_BODY_BYTES of output).
 import zlib from 'node:zlib'
 import type { Transform } from 'node:stream'
-import { BadBodyError } from '../errors'
+import { BadBodyError } from '../../errors'
 
 export type ContentEncoding = 'identity' | 'gzip' | 'deflate' | 'zstd'
 

@@ -1,24 +1,13 @@
 // What ingest accepts, ClickHouse stores: the rules an event must meet beyond the schema, each one a
 // case where JSON.parse (what validation sees) and ClickHouse's JSON column (what stores `data`)
-// would disagree. Each rule was found by inserting the event into the real table (see
-// test/integration/poison-events.test.ts); everything else odd that JSON allows (empty keys, dotted
+// would disagree. Each rule holds for the real table (test/integration/poison-events.test.ts
+// inserts every case); everything else odd that JSON allows (empty keys, dotted
 // keys within the depth limit, keys like "a" and "a.b" together, \u0000, -0, 1e-400, integers beyond 64 bits, mixed
 // arrays, 100 KB keys, thousands of paths, line breaks between tokens) is stored as sent.
+import type { EventProblem } from '../event/event-problem'
+import { SINGLE_FIELDS } from '../event/event-schema'
+import { MAX_EVENT_DEPTH } from '../limits'
 import { scanEventBytes, type ByteRules } from './event-bytes'
-import type { EventProblem } from './event-problem'
-import { Event } from './event-schema'
-import { MAX_EVENT_DEPTH } from './limits'
-
-/**
- * The top-level fields that must appear once: every field the schema gives meaning to. ClickHouse
- * reads the first of a repeated key (the insert skips duplicated paths) while JSON.parse, and so
- * validation and enrichment, read the last. So {"duration":"x","duration":5} passes validation and
- * is then refused by ClickHouse (`duration` is typed Float64 in the table), and
- * {"service":"first","service":"second"} would store `_service` "second" beside `data.service`
- * "first" (likewise `namespace` and `timestamp`, and the typed string fields).
- * Other repeated keys are stored: `data` shows the first value, `_raw` keeps all of them.
- */
-export const SINGLE_FIELDS: readonly string[] = Object.keys(Event.properties)
 
 /**
  * Numbers ClickHouse reads as JSON.parse does. Measured on the embedded ClickHouse (allow_simdjson = 0,

@@ -2,13 +2,13 @@
 // keep what ingest accepts and what ClickHouse stores the same (storage-rules.ts), then the event
 // time window. Every refusal is a sentence a person can act on.
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import type { EventProblem } from './event-problem'
-import { Event, hasIsoShape, timestampMs } from './event-schema'
+import type { EventProblem } from '../event/event-problem'
+import { Event, hasIsoShape, timestampMs } from '../event/event-schema'
+import { timeWindowProblem, type EventLimits } from '../event/time-window'
 import { storageProblem } from './storage-rules'
-import { timeWindowProblem, type EventLimits } from './time-window'
 
-export type { EventProblem } from './event-problem'
-export type { EventLimits } from './time-window'
+export type { EventProblem } from '../event/event-problem'
+export type { EventLimits } from '../event/time-window'
 
 const checker = TypeCompiler.Compile(Event)
 

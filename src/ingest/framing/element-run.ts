@@ -1,13 +1,24 @@
 // The elements of one request body as it is read: each element's offsets and, for the events the
-// single pass already found valid (event-fields.ts), what encoding needs (time, service, namespace
-// strings). Typed arrays that grow by doubling, no object per element; their memory is reported
-// before each growth so that the node's in-flight budget counts it.
-import type { EventReader } from './event-fields'
+// single pass already found valid (fast-path/event-fields.ts), what encoding needs (time, service,
+// namespace strings). Typed arrays that grow by doubling, no object per element; their memory is
+// reported before each growth so that the node's in-flight budget counts it.
 
+/** The element needs the exact path (exact-path/exact-path.ts) to decide. */
+export const UNDECIDED = 0
 /** The element was read in the single pass and is a valid event; its results are kept. */
 export const VALID = 1
 /** The single pass found the element certainly refused; the exact path only words why. */
 export const REFUSED = 2
+
+/** What the single pass read of a valid event (fast-path/event-fields.ts EventReader, after a read). */
+export interface ValidEvent {
+  readonly timeMs: number
+  /** [start, end) of the service / namespace string literal in the body, or -1. */
+  readonly serviceStart: number
+  readonly serviceEnd: number
+  readonly namespaceStart: number
+  readonly namespaceEnd: number
+}
 
 /**
  * Elements room is made for at first: 4.25 KB, small beside what a request holds before its body
@@ -18,7 +29,7 @@ const INITIAL_ELEMENTS = 256
 export class ElementRun {
   starts = new Int32Array(INITIAL_ELEMENTS)
   ends = new Int32Array(INITIAL_ELEMENTS)
-  /** VALID, REFUSED, or 0: the element needs the exact path (validate.ts) to decide. */
+  /** UNDECIDED, VALID or REFUSED. */
   state = new Uint8Array(INITIAL_ELEMENTS)
   /** Of valid events: the event time (epoch ms). */
   times = new Float64Array(INITIAL_ELEMENTS)
@@ -37,24 +48,24 @@ export class ElementRun {
     if (this.count === this.starts.length) this.grow()
     this.starts[this.count] = start
     this.ends[this.count] = end
-    this.state[this.count++] = 0
+    this.state[this.count++] = UNDECIDED
   }
 
-  /** An element `reader` has just found to be a valid event. */
-  pushValid(start: number, end: number, reader: EventReader): void {
+  /** An element the single pass has just found to be a valid event, with what it read of it. */
+  pushValid(start: number, end: number, event: ValidEvent): void {
     if (this.count === this.starts.length) this.grow()
     const n = this.count++
     this.starts[n] = start
     this.ends[n] = end
-    this.setValid(n, reader)
+    this.setValid(n, event)
   }
 
-  /** Marks element n valid with the results `reader` holds for it. */
-  setValid(n: number, reader: EventReader): void {
+  /** Marks element n valid, with what the single pass read of it. */
+  setValid(n: number, event: ValidEvent): void {
     this.state[n] = VALID
-    this.times[n] = reader.timeMs
-    if (reader.serviceStart >= 0 || this.services !== undefined) this.pair('services', n, reader.serviceStart, reader.serviceEnd)
-    if (reader.namespaceStart >= 0 || this.namespaces !== undefined) this.pair('namespaces', n, reader.namespaceStart, reader.namespaceEnd)
+    this.times[n] = event.timeMs
+    if (event.serviceStart >= 0 || this.services !== undefined) this.pair('services', n, event.serviceStart, event.serviceEnd)
+    if (event.namespaceStart >= 0 || this.namespaces !== undefined) this.pair('namespaces', n, event.namespaceStart, event.namespaceEnd)
   }
 
   /** Memory the run takes. */

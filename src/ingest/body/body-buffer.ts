@@ -1,5 +1,5 @@
 // A growing byte buffer that holds one request body, so elements can be addressed as ranges of it.
-import type { BufferPool } from './buffer-pool'
+import type { BufferPool } from '../../buffer-pool'
 
 /** Called with the bytes a buffer is about to add to what it holds; throwing stops the growth (a budget). */
 export type OnAllocate = (bytes: number) => void

@@ -3,11 +3,11 @@
 // whose size is announced is read in one native call; anything else as a stream, chunk by chunk.
 import { once } from 'node:events'
 import type { Transform } from 'node:stream'
-import { BadBodyError, SluiceError } from '../errors'
+import type { BufferPool } from '../../buffer-pool'
+import { BadBodyError, SluiceError } from '../../errors'
+import { BODY_READ_TIMEOUT_MS, MAX_WIRE_BYTES } from '../limits'
 import { BodyBuffer, type OnAllocate } from './body-buffer'
-import type { BufferPool } from './buffer-pool'
 import { createDecompressor, type ContentEncoding } from './decompress'
-import { BODY_READ_TIMEOUT_MS, MAX_WIRE_BYTES } from './limits'
 
 export interface ReadBodyOptions {
   encoding: ContentEncoding
@@ -41,7 +41,8 @@ interface ByteReader {
 /**
  * Initial buffer at most this, whatever Content-Length says; it grows as bytes really arrive. Small,
  * because a request that sent only its headers holds it against the node's budget until its body
- * times out: at 256 KiB, 640 stalled connections held all 160 MiB and every other client got 503.
+ * times out: the default budget of 160 MiB is 10,240 such buffers (at 256 KiB it would be 640
+ * stalled connections, and every other client would be answered 503).
  */
 const ANNOUNCED_BYTES_TRUSTED = 16 * 1024
 

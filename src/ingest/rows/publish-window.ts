@@ -2,8 +2,8 @@
 // request holds stay bounded whatever its event count (1M tiny events are ~100 MB of rows),
 // while a few chunks in flight keep JetStream busy. The encoder stays synchronous: the request
 // awaits only when the window is full, once per chunk, never per event.
-import type { EventPublisher, OutgoingChunk } from '../queue/types'
-import type { BufferPool } from './buffer-pool'
+import type { BufferPool } from '../../buffer-pool'
+import type { EventPublisher, OutgoingChunk } from '../../queue/types'
 
 /** Chunks in flight per request: 4 x ~1 MB messages is enough to keep a local JetStream busy. */
 export const PUBLISH_WINDOW_CHUNKS = 4

@@ -1,15 +1,13 @@
-// What sluice adds to each event: a stable _id, the event's time, its service and namespace.
+// The ids sluice gives events: a base per request (the same for a retry of a keyed request), and
+// `<base>-<index>` for each of its events.
 import { createHash, randomBytes } from 'node:crypto'
-import type { BodyFormat } from './body-format'
-import { parseIsoTimestamp } from './event-schema'
+import type { BodyFormat } from '../framing/body-format'
 
 /**
  * Bases of requests without an Idempotency-Key: 80 random bits drawn once per process, then a
  * counter (12 hex digits: 2^48 requests), 32 hex digits in all like a keyed base. Unique across
  * processes and restarts as random ids are (two processes share a prefix with odds of 2^-80),
- * without a random draw per request; and recognisable, so such a request's chunks may share
- * JetStream messages (queue/coalesce.ts): a keyed base is a SHA-256 slice, which starts with this
- * prefix with odds of 2^-80 (and no client can steer it there without breaking SHA-256).
+ * without a random draw per request.
  */
 const ONE_OFF_PREFIX = randomBytes(10).toString('hex')
 const ONE_OFF_COUNTER_DIGITS = 12
@@ -21,9 +19,6 @@ function oneOffBase(): string {
   if (n >= 2 ** 48) return randomBytes(16).toString('hex')
   return ONE_OFF_PREFIX + n.toString(16).padStart(ONE_OFF_COUNTER_DIGITS, '0')
 }
-
-/** Whether a row or message id (`<base>...`) belongs to a request sent without an Idempotency-Key, on this process. */
-export const isOneOffRequestId = (id: string): boolean => id.startsWith(ONE_OFF_PREFIX)
 
 /** What decides a request's rows beside its body: the headers copied into every row, and how the body is read. */
 export interface RequestReading {
@@ -55,14 +50,3 @@ export function requestIdBase(apiKey: string, dataset: string, idempotencyKey: s
 }
 
 export const eventId = (base: string, index: number): string => `${base}-${index}`
-
-/** The event's own time when it carries a valid one (already checked by the schema), else receivedMs. */
-export function eventTimeMs(timestamp: unknown, receivedMs: number): number {
-  if (typeof timestamp === 'number') return timestamp
-  if (typeof timestamp === 'string') {
-    const ms = parseIsoTimestamp(timestamp)
-    // Before 1970 does not fit DateTime64(3) as sluice stores it; fall back to arrival time.
-    if (ms >= 0) return ms
-  }
-  return receivedMs
-}

@@ -12,10 +12,8 @@
 // scanner never has to be right about a refusal, only never wrong about an acceptance; the
 // property tests in test/unit/event-scanner.test.ts hold it to JSON.parse and validate.ts.
 
-import { escapeEnd, hex4, number, skipSpace, SPACE_BYTE, UNUSUAL_NUMBER } from './json-tokens'
-
-const QUOTE = 0x22, COMMA = 0x2c, MINUS = 0x2d, DOT = 0x2e, ZERO = 0x30, NINE = 0x39, COLON = 0x3a
-const LBRACKET = 0x5b, BACKSLASH = 0x5c, RBRACKET = 0x5d, LOWER_U = 0x75, LBRACE = 0x7b, RBRACE = 0x7d
+import { BACKSLASH, COLON, COMMA, DOT, hex4, LBRACE, LBRACKET, LOWER_U, MINUS, NINE, QUOTE, RBRACE, RBRACKET, SPACE_BYTE, ZERO } from '../../json/bytes'
+import { escapeEnd, number, skipSpace, UNUSUAL_NUMBER } from './json-tokens'
 
 /** scan() result: the event is not certainly clean (invalid, unusual, or cut off by the data's end). */
 export const NOT_CLEAN = -1
