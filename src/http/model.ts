@@ -106,7 +106,7 @@ export const eventsOperation = {
     required: true,
     content: {
       'application/json': { schema: EventBatch, examples: { 'the spec\'s example': { value: EXAMPLE_EVENTS } } },
-      // Newline-delimited JSON under each name it goes by (src/ingest/body-format.ts).
+      // Newline-delimited JSON under each name it goes by (src/ingest/framing/body-format.ts).
       ...Object.fromEntries(
         LINE_MEDIA_TYPES.map((type) => [
           type,

@@ -33,7 +33,7 @@ export const DATA_TYPE =
  */
 export const PART_SETTINGS = 'min_bytes_for_wide_part = 1099511627776, min_rows_for_wide_part = 1000000000000'
 
-/** Characters at the start of an `_id` that name its request (ingest/enrich.ts: `<32 hex>-<index>`). */
+/** Characters at the start of an `_id` that name its request (ingest/rows/enrich.ts: `<32 hex>-<index>`). */
 export const REQUEST_KEY_CHARS = 32
 
 /**
