@@ -5,10 +5,28 @@ import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from './errors'
 import { parseCorsOrigins, type CorsOrigins } from './cors-origins'
 import { isMalformedDigestForm, keyDigestHex } from './key-digest'
-import type { QueryLimits } from './query/limits'
 
 const Int = (min: number, max: number, def: number, description: string) =>
   T.Integer({ minimum: min, maximum: max, default: def, description })
+
+/** The limits every POST /query runs under (applied as engine settings by store/query-limits.ts). */
+export interface QueryLimits {
+  /** Wall time of one query. */
+  timeoutMs: number
+  maxRowsToRead: number
+  maxBytesToRead: number
+  maxResultRows: number
+  maxResultBytes: number
+  maxMemoryBytes: number
+  /** Queries running at once on this node; more get 429. */
+  maxConcurrent: number
+  /**
+   * The runtime's worker threads (UV_THREADPOOL_SIZE). Every embedded chDB call, inserts included,
+   * holds one while it runs, so embedded queries may take all but one: a query never leaves the
+   * batcher waiting for a thread.
+   */
+  workerThreads: number
+}
 
 /** The variables sluice understands, with defaults; names are the environment's own. */
 export const Env = T.Object({

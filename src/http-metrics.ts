@@ -3,7 +3,7 @@
 // on every inc / observe, even through a bound child). They join the registry as custom metrics:
 // prom-client calls get() at scrape time and formats what it returns.
 import type { Registry } from 'prom-client'
-import { HTTP_ROUTES, type HttpRoute } from './http/route-names'
+import { HTTP_ROUTES, type HttpRoute } from './http-routes'
 
 /** What prom-client's registry reads from a metric (lib/registry.js, getMetricsAsString). */
 interface MetricSnapshot {

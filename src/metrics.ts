@@ -3,7 +3,7 @@
 // `promtool check metrics` (test/integration/surface-live.test.ts).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { RequestCounter, RouteLatency } from './http-metrics'
-import type { HttpRoute } from './http/route-names'
+import type { HttpRoute } from './http-routes'
 
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 

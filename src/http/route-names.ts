@@ -4,8 +4,9 @@
 // path misnames (request-surface.ts): one no route took, and one Bun's own router gave the events
 // route under a path that names it only once normalised (`/v1/%2e`).
 
-export const HTTP_ROUTES = ['events', 'cors_preflight', 'query', 'health', 'ready', 'metrics', 'openapi', 'console', 'other'] as const
-export type HttpRoute = (typeof HTTP_ROUTES)[number]
+import type { HttpRoute } from '../http-routes'
+
+export type { HttpRoute }
 
 /** sluice serves plain HTTP, and every URL reaching the router is absolute (request-target.ts). */
 const SCHEME = 'http://'

@@ -2,24 +2,9 @@
 // readonly=1, which makes ClickHouse refuse any later change from the SQL (SETTINGS clauses, SET):
 // https://clickhouse.com/docs/operations/settings/permissions-for-queries#readonly
 import { availableParallelism } from 'node:os'
+import type { QueryLimits } from '../config'
 
-export interface QueryLimits {
-  /** Wall time of one query. */
-  timeoutMs: number
-  maxRowsToRead: number
-  maxBytesToRead: number
-  maxResultRows: number
-  maxResultBytes: number
-  maxMemoryBytes: number
-  /** Queries running at once on this node; more get 429. */
-  maxConcurrent: number
-  /**
-   * The runtime's worker threads (UV_THREADPOOL_SIZE). Every embedded chDB call, inserts included,
-   * holds one while it runs, so embedded queries may take all but one: a query never leaves the
-   * batcher waiting for a thread.
-   */
-  workerThreads: number
-}
+export type { QueryLimits }
 
 /** range() elements per block of rows: a million UInt64 are 8 MB, past what a log query needs, and bound what a call per element can be asked to scan. */
 export const RANGE_ELEMENTS_PER_BLOCK = 1_000_000
