@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import type { BatchWriter } from '../../src/batch/batcher'
 import type { RowWriter } from '../../src/sink/row-writer'
-import { message, startRig, until, type Rig } from './batcher-rig'
+import { message, startRig, type Rig } from '../support/batcher-rig'
+import { until } from '../support/wait'
 
 let rig: Rig | undefined
 afterEach(async () => {

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import type { BatchWriter } from '../../src/batch/batcher'
 import { StoreUnavailableError } from '../../src/errors'
 import type { RowWriter } from '../../src/sink/row-writer'
-import { message, startRig, until, type Rig } from './batcher-rig'
+import { message, startRig, type Rig } from '../support/batcher-rig'
+import { until } from '../support/wait'
 
 let rig: Rig | undefined
 afterEach(async () => {

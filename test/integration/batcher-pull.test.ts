@@ -4,7 +4,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { connect } from 'nats'
 import pino from 'pino'
 import { DEFAULT_CONSUMER_NAME } from '../../src/queue/consumer'
-import { message, startRig, STREAM, until, type Rig } from './batcher-rig'
+import { message, startRig, STREAM, type Rig } from '../support/batcher-rig'
+import { until } from '../support/wait'
 
 let rig: Rig | undefined
 afterEach(async () => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { specExample } from '../support/spec-example'
 import { PIPELINE_KEY, PIPELINE_QUERY_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'
-import { until } from '../support/sluice-process'
+import { until } from '../support/wait'
 
 let p: TestPipeline
 /** GET with a key (the query key unless told; null: none). */

@@ -12,7 +12,7 @@ import { requestIdBase } from '../../src/ingest/enrich'
 import { ingestRequest } from '../../src/ingest/ingest-request'
 import { MAX_BODY_BYTES } from '../../src/ingest/limits'
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/queue/message-format'
-import { post, RecordingPublisher, testApp } from '../support/http-app'
+import { post, RecordingPublisher, testApp } from '../support/app'
 import { bodyOf, elementPool, fuzzRequest, type FuzzRequest } from '../support/fuzz-requests'
 import { PIPELINE_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'
 

@@ -8,7 +8,9 @@ import { join } from 'node:path'
 import { natsServerVersion } from '../../src/embedded/nats-binary'
 import { findNatsServer, freePort } from '../../src/embedded/nats-server'
 import { startTestCluster } from '../support/nats-cluster'
-import { alive, natsPid, PROCESS_KEY, spawnSluice, until } from '../support/sluice-process'
+import { alive, childrenOf } from '../support/processes'
+import { natsPid, PROCESS_KEY, spawnSluice } from '../support/sluice-process'
+import { until } from '../support/wait'
 
 const dirs: string[] = []
 const dataDir = () => {
@@ -21,10 +23,7 @@ afterAll(() => {
 })
 
 /** The bun process npm started (npm -> `exec bun src/main.ts`). */
-function childOf(pid: number): number | undefined {
-  const out = Bun.spawnSync(['pgrep', '-P', String(pid)]).stdout.toString().trim()
-  return out ? Number(out.split('\n')[0]) : undefined
-}
+const childOf = (pid: number): number | undefined => childrenOf(pid)[0]
 
 async function stderrOf(proc: { stderr: ReadableStream<Uint8Array> | number | undefined }): Promise<string> {
   return proc.stderr instanceof ReadableStream ? await new Response(proc.stderr).text() : ''

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../src/embedded/nats-server'
 import { landed, settle, startLoad, waitForProgress } from '../support/load'
-import { natsPid, PROCESS_KEY, spawnSluice, until } from '../support/sluice-process'
+import { natsPid, PROCESS_KEY, spawnSluice } from '../support/sluice-process'
+import { until } from '../support/wait'
 
 const dirs: string[] = []
 afterAll(() => {

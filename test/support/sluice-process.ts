@@ -2,6 +2,7 @@
 // restart it. Started detached (its own process group) so a test can SIGKILL the whole group.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { alive } from './processes'
 
 export const ROOT = join(import.meta.dir, '../..')
 export const PROCESS_KEY = 'process-test-key'
@@ -88,41 +89,6 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
       }
       throw new Error(`sluice was not ready within ${timeoutMs} ms`)
     },
-  }
-}
-
-export function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false
-  try {
-    process.kill(pid, 0)
-    // A zombie (dead, not yet reaped by its parent) still answers kill 0.
-    return !readStat(pid).startsWith('Z')
-  } catch {
-    return false
-  }
-}
-
-function readStat(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)
-  } catch {
-    return ''
-  }
-}
-
-/** Pids of every process whose command line contains `text` (pgrep -f). */
-export function pidsMatching(text: string): number[] {
-  const out = Bun.spawnSync(['pgrep', '-f', '--', text]).stdout.toString().trim()
-  return out ? out.split('\n').map(Number).filter((p) => p !== process.pid) : []
-}
-
-/** Waits until `check` holds, polling, or throws with `what` after timeoutMs. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await Bun.sleep(50)
   }
 }
 

@@ -10,8 +10,8 @@ import { ensureStream } from '../../src/queue/stream'
 import type { OutgoingChunk } from '../../src/queue/types'
 import { RowWriter } from '../../src/sink/row-writer'
 import { TableManager } from '../../src/sink/tables'
-import { testClickHouse, type TestClickHouse } from '../support/clickhouse'
-import { startTestNats, type TestNats, queueOf, connectNats } from '../support/nats'
+import { testClickHouse, type TestClickHouse } from './clickhouse'
+import { connectNats, queueOf, startTestNats, type TestNats } from './nats'
 
 export const STREAM = 'SLUICE_TEST'
 const enc = new TextEncoder()
@@ -26,14 +26,6 @@ export function message(dataset: string, prefix: string, events: number, eventBy
   let text = ''
   for (let i = 0; i < events; i++) text += v1Row(`${prefix}-${i}`, `{"n":${i},"pad":"${pad}"}`)
   return { dataset, body: enc.encode(text), events, lastId: `${prefix}-${events - 1}`, msgId: `${dataset}:${prefix}` }
-}
-
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await Bun.sleep(50)
-  }
 }
 
 export const batchConfig = (over: Partial<Config['batch']> = {}): Config['batch'] => ({
