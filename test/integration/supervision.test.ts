@@ -47,7 +47,7 @@ describe('local nats-server supervision', () => {
       await waitForProgress(load, 20)
       expect((await timedReady(s.url)).status).toBe(200)
       const report = await load.finish(30_000)
-      const final = await settle(() => landed(s.query, 'sluice', 'natskill'), report.accepted, 30_000, 3000)
+      const final = await settle(() => landed(s.query, 'sluice', 'natskill'), report.accepted, 30_000, s.drained)
       console.log(`nats-server SIGKILL: ${report.requests} requests, ${report.accepted + report.refused} events sent, ${report.accepted} answered 202, ${final.rows} rows found, ${final.rows - final.ids} duplicates, ${report.retries} retries`)
       expect(report.unresolved).toBe(0)
       expect(report.accepted).toBeGreaterThan(0)
@@ -79,7 +79,7 @@ describe('local nats-server supervision', () => {
       } catch {} // it is gone
       await waitForProgress(load, 20)
       const report = await load.finish(30_000)
-      const final = await settle(() => landed(s.query, 'sluice', 'natsstop'), report.accepted, 30_000, 3000)
+      const final = await settle(() => landed(s.query, 'sluice', 'natsstop'), report.accepted, 30_000, s.drained)
       console.log(`nats-server SIGSTOP: ${report.requests} requests, ${report.accepted + report.refused} events sent, ${report.accepted} answered 202, ${final.rows} rows found, ${final.rows - final.ids} duplicates, ${report.retries} retries`)
       expect(report.unresolved).toBe(0)
       expect(final).toEqual({ rows: report.accepted, ids: report.accepted, eids: report.accepted, refusedRows: 0 })
