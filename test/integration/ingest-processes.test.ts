@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../src/embedded/nats-server'
 import { startTestNats, type TestNats } from '../support/nats'
-import { alive, childrenOf } from '../support/processes'
+import { alive, childrenOf, listensOn } from '../support/processes'
 import { PROCESS_KEY, spawnSluice, type SluiceProcess } from '../support/sluice-process'
 import { until } from '../support/wait'
 
@@ -32,8 +32,9 @@ afterAll(async () => {
 
 test('two processes share the port: both serve requests with the same key, each answered 202', async () => {
   await until(() => childrenOf(sluice.pid).length === 1, 20_000, 'the second ingest process')
-  // Ready: it answers on the shared port once the kernel hands it connections.
-  await Bun.sleep(1500)
+  // Ready once it listens on the shared port: the kernel then hands it connections too.
+  const [second] = childrenOf(sluice.pid)
+  await until(() => listensOn(second!, Number(new URL(sluice.url).port)), 20_000, 'the second ingest process to listen on the shared port')
   const statuses = new Set<number>()
   // New connections each time, so the kernel spreads them over both listeners.
   for (let round = 0; round < 10; round++) {

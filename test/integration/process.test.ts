@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect } from 'nats'
 import { natsServerVersion } from '../../src/embedded/nats-binary'
 import { findNatsServer, freePort } from '../../src/embedded/nats-server'
 import { startTestCluster } from '../support/nats-cluster'
@@ -151,12 +152,19 @@ describe('shutdown budget', () => {
   test('SIGTERM while start-up waits for a NATS cluster that cannot place the stream stops it at once', async () => {
     const lonely = await startTestCluster(1) // replicas 3 can never be placed on it
     try {
+      // The JetStream requests sluice sends, seen from a second connection: once one came, start-up waits on the cluster.
+      const spy = await connect({ servers: lonely.url })
+      let asked = false
+      spy.subscribe('$JS.API.>', { callback: () => void (asked = true) })
+      await spy.flush()
       const s = spawnSluice({ dataDir: dataDir(), port: await freePort(), env: { NATS_URL: lonely.url, NATS_STREAM_REPLICAS: '3' }, captureStderr: true })
-      await Bun.sleep(2500) // well into the stream retries
+      await until(() => asked, 20_000, 'start-up to ask the cluster for JetStream')
+      await spy.close()
       expect(s.proc.exitCode).toBeNull()
       const began = Date.now()
       s.proc.kill('SIGTERM')
       expect(await s.proc.exited).toBe(1)
+      // At once: not after the start-up retries (a minute) nor the shutdown budget (30 s).
       expect(Date.now() - began).toBeLessThan(1500)
     } finally {
       await lonely.stop()
