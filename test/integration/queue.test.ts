@@ -172,9 +172,11 @@ describe('queue on one nats-server', () => {
     const got: QueuedMessage[] = []
     let held = 0
     let wake: (() => void) | undefined
+    /** Times the consumer stopped to wait for room rather than pull. */
+    let waits = 0
     const budget = {
       room: () => 3 * STREAM_MAX_MSG_BYTES + 1000 - held,
-      roomFreed: () => new Promise<void>((resolve) => (wake = resolve)),
+      roomFreed: () => new Promise<void>((resolve) => ((wake = resolve), waits++)),
     }
     const consumer = createEventConsumer(queueOf(nc), { stream, ackWaitMs: 30_000, logger: quietLogger })
     const running = consumer.run((m) => {
@@ -182,13 +184,14 @@ describe('queue on one nats-server', () => {
       held += m.body.length
     }, budget)
     await until(() => got.length === 3, 5000, 'the first three')
-    await Bun.sleep(1000)
-    expect(got.length).toBe(3) // a fourth 900 KB message would not fit
+    // A fourth 900 KB message would not fit: the consumer waits for room instead of pulling it.
+    await until(() => waits === 1, 5000, 'the consumer to wait for room')
+    expect(got.length).toBe(3)
     got[0]!.ack()
     held -= got[0]!.body.length
     wake?.()
     await until(() => got.length === 4, 5000, 'one more after room freed')
-    await Bun.sleep(500)
+    await until(() => waits === 2, 5000, 'the consumer to wait for room again')
     expect(got.length).toBe(4)
     await consumer.stop()
     await running
