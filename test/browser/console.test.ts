@@ -10,8 +10,9 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { freePort } from '../../src/embedded/nats-server'
 import { launchChromium } from '../support/browser'
-import { PROCESS_KEY, PROCESS_QUERY_KEY, ROOT, spawnSluice, until, type SluiceProcess } from '../support/sluice-process'
+import { PROCESS_KEY, PROCESS_QUERY_KEY, ROOT, spawnSluice, type SluiceProcess } from '../support/sluice-process'
 import { specExample } from '../support/spec-example'
+import { until, within } from '../support/wait'
 
 const SHOTS = process.env.SCREENSHOTS === '1' ? join(ROOT, 'docs/screenshots') : mkdtempSync(join(tmpdir(), 'sluice-screenshots-'))
 const VIEWPORT = { width: 1280, height: 800 }
@@ -57,7 +58,7 @@ afterAll(async () => {
   try {
     process.kill(-sluice.pid, 'SIGTERM')
   } catch {}
-  await Promise.race([sluice?.proc.exited, Bun.sleep(10_000)])
+  if (sluice) await within(sluice.proc.exited, 10_000)
   try {
     process.kill(-sluice.pid, 'SIGKILL')
   } catch {}
@@ -216,7 +217,7 @@ describe('the console of a sluice without events', () => {
     try {
       process.kill(-empty.pid, 'SIGTERM')
     } catch {}
-    await Promise.race([empty?.proc.exited, Bun.sleep(10_000)])
+    if (empty) await within(empty.proc.exited, 10_000)
     try {
       process.kill(-empty.pid, 'SIGKILL')
     } catch {}

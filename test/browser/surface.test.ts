@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type { CorsOrigins } from '../../src/cors-origins'
 import { sendExamples } from '../../src/http/send-examples'
-import { TEST_KEY, TEST_QUERY_KEY } from '../support/http-app'
-import { surfaceApp } from '../support/surface-app'
+import { TEST_KEY, TEST_QUERY_KEY, testApp } from '../support/app'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -23,7 +22,7 @@ afterAll(async () => {
 
 /** A sluice app (recording what it would publish) on a port of its own. */
 function sluice(corsOrigins?: CorsOrigins) {
-  const t = surfaceApp({ corsOrigins })
+  const t = testApp({ corsOrigins })
   const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (request) => t.app.handle(request) })
   servers.push(server)
   return { ...t, origin: server.url.origin }

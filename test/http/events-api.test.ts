@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test'
 import zlib from 'node:zlib'
 import { WrongRoleError } from '../../src/errors'
-import { post, testApp, unavailable } from '../support/http-app'
+import { post, testApp, unavailable } from '../support/app'
 import { specExample } from '../support/spec-example'
 
 

@@ -9,7 +9,7 @@ import { MAX_WIRE_BYTES } from '../../src/ingest/limits'
 import { PUBLISH_WINDOW_CHUNKS } from '../../src/ingest/rows/publish-window'
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/queue/message-format'
 import type { EventPublisher, OutgoingChunk } from '../../src/queue/types'
-import { post, testApp, unavailable } from '../support/http-app'
+import { post, testApp, unavailable } from '../support/app'
 
 async function send(request: Request, app = testApp()) {
   const response = await app.app.handle(request)

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'bun:test'
 import { gzipSync } from 'node:zlib'
 import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from '../../src/ingest/limits'
-import { post, testApp } from '../support/http-app'
+import { post, testApp } from '../support/app'
 
 const ndjson = (body: string | Uint8Array, headers: Record<string, string> = {}) => post('/v1/lines', body, { 'content-type': 'application/x-ndjson', ...headers })
 

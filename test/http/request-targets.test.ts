@@ -6,8 +6,7 @@ import { connect } from 'node:net'
 import { Writable } from 'node:stream'
 import { createLogger } from '../../src/log'
 import { Metrics } from '../../src/metrics'
-import { TEST_KEY, TEST_QUERY_KEY } from '../support/http-app'
-import { surfaceApp } from '../support/surface-app'
+import { TEST_KEY, TEST_QUERY_KEY, testApp as surfaceApp } from '../support/app'
 
 const lines: string[] = []
 const logger = createLogger('debug', 'json', new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }))

@@ -5,8 +5,7 @@ import { Writable } from 'node:stream'
 import { LINE_MEDIA_TYPES } from '../../src/ingest/framing/body-format'
 import { createLogger } from '../../src/log'
 import { Metrics } from '../../src/metrics'
-import { TEST_QUERY_KEY, post } from '../support/http-app'
-import { surfaceApp as app } from '../support/surface-app'
+import { TEST_QUERY_KEY, post, testApp as app } from '../support/app'
 
 const get = (path: string, init: RequestInit = {}) => new Request(`http://localhost${path}`, init)
 

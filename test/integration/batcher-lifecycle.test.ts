@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import type { BatchWriter } from '../../src/batch/batcher'
 import type { RowWriter } from '../../src/sink/row-writer'
-import { message, startRig, until, type Rig } from './batcher-rig'
+import { message, startRig, type Rig } from '../support/batcher-rig'
+import { until } from '../support/wait'
 
 let rig: Rig | undefined
 afterEach(async () => {
@@ -47,7 +48,8 @@ describe('holding messages', () => {
     await until(() => slow.started > 0, 5000, 'the slow insert to start')
     const b = rig.batcher({ batch: { ackWaitMs: 1000 } })
     expect(await rig.settle('kept', 1000, 15_000)).toEqual({ rows: 1000, ids: 1000 })
-    await Bun.sleep(1500) // past another ack wait: nothing comes back
+    // The stream drained and neither batcher holds a message: nothing can come back to b any more.
+    await until(() => a.stats().heldBytes === 0 && b.stats().heldBytes === 0, 5000, 'both batchers to hold nothing')
     expect(b.stats().insertedEvents + b.stats().skippedEvents).toBe(0)
     expect(a.stats().insertedEvents).toBe(1000)
     expect(await rig.counts('kept')).toEqual({ rows: 1000, ids: 1000 })

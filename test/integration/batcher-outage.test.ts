@@ -6,7 +6,9 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import type { BatchWriter } from '../../src/batch/batcher'
 import { StoreUnavailableError } from '../../src/errors'
 import type { RowWriter } from '../../src/sink/row-writer'
-import { message, startRig, until, type Rig } from './batcher-rig'
+import { STREAM_MAX_MSG_BYTES } from '../../src/queue/stream'
+import { message, startRig, type Rig } from '../support/batcher-rig'
+import { until } from '../support/wait'
 
 let rig: Rig | undefined
 afterEach(async () => {
@@ -64,7 +66,8 @@ describe('ClickHouse down for a long stretch under load', () => {
       await rig.publish(chunks)
     }
     await until(() => writer.refused >= 5, 10_000, 'writes to be refused')
-    await Bun.sleep(3000) // the old batcher pulled everything it was offered by now
+    // Full: no room left for another message, so it pulls no more while ClickHouse is down.
+    await until(() => b.stats().heldBytes > batch.maxHeldBytes - STREAM_MAX_MSG_BYTES, 20_000, 'the batcher to hold all its bound allows')
     const during = rss()
     clearInterval(sampler)
 

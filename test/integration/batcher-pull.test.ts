@@ -4,7 +4,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { connect } from 'nats'
 import pino from 'pino'
 import { DEFAULT_CONSUMER_NAME } from '../../src/queue/consumer'
-import { message, startRig, STREAM, until, type Rig } from './batcher-rig'
+import { message, startRig, STREAM, type Rig } from '../support/batcher-rig'
+import { until } from '../support/wait'
 
 let rig: Rig | undefined
 afterEach(async () => {
@@ -50,7 +51,13 @@ describe('pulling messages of any size', () => {
   test('a pull the server refuses is logged and retried at a slow pace, not spun on', async () => {
     rig = await startRig()
     const lines: string[] = []
-    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) })
+    let refusedAt: number | undefined
+    const log = pino({ level: 'warn' }, {
+      write: (line: string) => {
+        lines.push(line)
+        if (line.includes('JetStream refused a pull')) refusedAt ??= Date.now()
+      },
+    })
     rig.batcher({ log })
     await rig.publish([message('refused', 'r0', 1)])
     expect(await rig.settle('refused', 1, 10_000)).toEqual({ rows: 1, ids: 1 })
@@ -58,16 +65,18 @@ describe('pulling messages of any size', () => {
     const jsm = await rig.nc.jetstreamManager()
     const info = await jsm.consumers.info(STREAM, DEFAULT_CONSUMER_NAME)
     await jsm.consumers.update(STREAM, DEFAULT_CONSUMER_NAME, { ...info.config, max_batch: 5 })
-    // Every pull request the consumer sends, seen from a second connection.
+    // When each pull request the consumer sends arrives, seen from a second connection.
     const spy = await connect({ servers: rig.nats.url })
-    let pulls = 0
-    spy.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${STREAM}.${DEFAULT_CONSUMER_NAME}`, { callback: () => void pulls++ })
+    const pulls: number[] = []
+    spy.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${STREAM}.${DEFAULT_CONSUMER_NAME}`, { callback: () => void pulls.push(Date.now()) })
     await spy.flush()
-    await until(() => lines.some((l) => l.includes('JetStream refused a pull')), 15_000, 'the refusal to be logged')
-    const before = pulls
-    await Bun.sleep(2500)
-    expect(pulls - before).toBeLessThanOrEqual(4)
+    await until(() => refusedAt !== undefined, 15_000, 'the refusal to be logged')
     expect(lines.find((l) => l.includes('refused'))).toContain('409')
+    // The next pull waits out a pause (RETRY_MS, 1 s) rather than following the refusal at once.
+    // (The refused pull itself may reach the spy a moment after the refusal was logged.)
+    const next = () => pulls.find((at) => at > refusedAt! + 150)
+    await until(() => next() !== undefined, 10_000, 'the pull after the refusal')
+    expect(next()! - refusedAt!).toBeGreaterThanOrEqual(500)
     // It adapts to the consumer's limit and goes on delivering.
     await rig.publish([message('refused', 'r1', 1)])
     expect(await rig.settle('refused', 2, 10_000)).toEqual({ rows: 2, ids: 2 })

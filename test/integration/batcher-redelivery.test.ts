@@ -1,7 +1,6 @@
 // A redelivered message may be partly stored (a server's insert is atomic only per block and per
 // partition): the batcher writes exactly the rows that are missing, checked by `_id` in the dataset
 // table and in `_dead_letter`, against a real nats-server and the real embedded ClickHouse.
-import { queueOf } from '../support/nats'
 import { afterEach, describe, expect, test } from 'bun:test'
 import { tokenFor } from '../../src/batch/dedup-token'
 import { planRedelivered } from '../../src/batch/redelivery'
@@ -9,7 +8,9 @@ import { FORMAT_V1 } from '../../src/queue/message-format'
 import { createEventConsumer } from '../../src/queue/consumer'
 import type { OutgoingChunk, QueuedMessage } from '../../src/queue/types'
 import { quietLogger } from '../../src/log'
-import { message, startRig, STREAM, until, v1Row, type Rig } from './batcher-rig'
+import { message, startRig, STREAM, v1Row, type Rig } from '../support/batcher-rig'
+import { queueOf } from '../support/nats'
+import { until } from '../support/wait'
 
 let rig: Rig | undefined
 afterEach(async () => {

@@ -1,7 +1,7 @@
 // sluice on a three-node NATS cluster (replicas 3): nodes that start while the cluster is still
 // electing its leader, and beside each other, wait for it; losing one NATS node under load loses
 // and doubles nothing.
-import { connectNats } from '../support/nats'
+import { connectNats, streamDrained } from '../support/nats'
 import { afterAll, describe, expect, test } from 'bun:test'
 import pino from 'pino'
 import { loadConfig } from '../../src/config'
@@ -23,7 +23,7 @@ describe('three-node NATS cluster', () => {
     cluster = await startTestCluster(3)
     const nats = cluster.asTestNats()
     const env = { NATS_STREAM_REPLICAS: '3', NATS_STREAM: 'SLUICE_CLUSTER' }
-    // At once, while the cluster is still electing its meta leader (this used to fail one of them with TIMEOUT).
+    // At once, while the cluster is still electing its meta leader: both wait for it.
     const began = Date.now()
     const [all, ingest] = await Promise.all([startTestPipeline({ ...env, ROLE: 'all' }, nats), startTestPipeline({ ...env, ROLE: 'ingest' }, nats)])
     pipelines.push(all, ingest)
@@ -40,7 +40,7 @@ describe('three-node NATS cluster', () => {
     await victim.restart()
     await waitForProgress(load, 30)
     const report = await load.finish(30_000)
-    const final = await settle(() => landed(all.query, all.clickhouse.database, 'cluster'), report.accepted, 45_000, 3000)
+    const final = await settle(() => landed(all.query, all.clickhouse.database, 'cluster'), report.accepted, 45_000, () => streamDrained(all.sluice.nats, 'SLUICE_CLUSTER'))
     console.log(`NATS node killed in a cluster: ${report.requests} requests, ${report.accepted + report.refused} events sent, ${report.accepted} answered 202, ${final.rows} rows found, ${final.rows - final.ids} duplicates, ${report.retries} retries`)
     expect(report.unresolved).toBe(0)
     expect(final).toEqual({ rows: report.accepted, ids: report.accepted, eids: report.accepted, refusedRows: 0 })

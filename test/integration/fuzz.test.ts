@@ -12,8 +12,8 @@ import { ingestRequest } from '../../src/ingest/ingest-request'
 import { MAX_BODY_BYTES } from '../../src/ingest/limits'
 import { requestIdBase } from '../../src/ingest/rows/enrich'
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/queue/message-format'
+import { post, RecordingPublisher, testApp } from '../support/app'
 import { bodyOf, elementPool, fuzzRequest, type FuzzRequest } from '../support/fuzz-requests'
-import { post, RecordingPublisher, testApp } from '../support/http-app'
 import { PIPELINE_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'
 
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 100_000)

@@ -28,8 +28,8 @@ function streamed(body: Uint8Array, size: number): ReadableStream<Uint8Array> {
 
 async function settle(table: string, expected: number) {
   await p.waitForCount(table, expected, 30_000)
-  // Give a wrongly duplicated message time to land too.
-  await Bun.sleep(700)
+  // Every message written and acknowledged: a wrongly duplicated one has landed too.
+  await p.drained()
   const [row] = await p.query(`SELECT count() AS rows, uniqExact(_id) AS ids FROM ${p.clickhouse.database}.\`${table}\``)
   return { rows: Number(row!.rows), ids: Number(row!.ids) }
 }

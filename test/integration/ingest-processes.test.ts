@@ -2,33 +2,18 @@
 // node with the same keys; the kernel spreads connections over them. They are started again when
 // they die and go when the first one stops. Other roles refuse the setting at start.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../src/embedded/nats-server'
 import { startTestNats, type TestNats } from '../support/nats'
-import { PROCESS_KEY, spawnSluice, until, type SluiceProcess } from '../support/sluice-process'
+import { alive, childrenOf, listensOn } from '../support/processes'
+import { PROCESS_KEY, spawnSluice, type SluiceProcess } from '../support/sluice-process'
+import { until } from '../support/wait'
 
 let nats: TestNats
 let sluice: SluiceProcess
 let dataDir: string
-
-/** The pids of the processes `pid` started (its children), read from /proc. */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-  } catch {
-    return []
-  }
-}
-/** Whether pid runs (a zombie left to a parent that does not reap it counts as gone). */
-const alive = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] !== 'Z'
-  } catch {
-    return false
-  }
-}
 
 beforeAll(async () => {
   nats = await startTestNats()
@@ -47,8 +32,9 @@ afterAll(async () => {
 
 test('two processes share the port: both serve requests with the same key, each answered 202', async () => {
   await until(() => childrenOf(sluice.pid).length === 1, 20_000, 'the second ingest process')
-  // Ready: it answers on the shared port once the kernel hands it connections.
-  await Bun.sleep(1500)
+  // Ready once it listens on the shared port: the kernel then hands it connections too.
+  const [second] = childrenOf(sluice.pid)
+  await until(() => listensOn(second!, Number(new URL(sluice.url).port)), 20_000, 'the second ingest process to listen on the shared port')
   const statuses = new Set<number>()
   // New connections each time, so the kernel spreads them over both listeners.
   for (let round = 0; round < 10; round++) {

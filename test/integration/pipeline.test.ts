@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { PIPELINE_QUERY_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'
 import { specExample } from '../support/spec-example'
-
+import { until } from '../support/wait'
 
 let p: TestPipeline
 let db: string
@@ -16,12 +16,11 @@ afterAll(async () => {
 })
 
 describe('events land in ClickHouse', () => {
-  test("the spec's example is accepted and both events can be queried within two seconds", async () => {
-    const started = Date.now()
+  // How soon events can be queried is measured by bench/lag.bench.ts (202 to queryable, p50 and p99).
+  test("the spec's example is accepted and both events can be queried", async () => {
     const sent = await p.send('logs', specExample, { 'x-service': 'my-service' })
     expect(sent.status).toBe(202)
-    expect(await p.waitForCount('logs', 2, 2000)).toBe(2)
-    expect(Date.now() - started).toBeLessThan(2000)
+    expect(await p.waitForCount('logs', 2)).toBe(2)
     const rows = await p.query(`SELECT data.requestId AS requestId, count() AS n FROM ${db}.logs GROUP BY ALL`)
     expect(rows).toEqual([{ requestId: '6092d6f0-3bfa-4d62-9d0b-5bc7ae6518a1', n: 2 }])
     const detail = await p.query(`SELECT _service, _namespace, data.duration AS duration, data.data.userId AS userId, _raw FROM ${db}.logs ORDER BY _id`)
@@ -179,7 +178,7 @@ describe('operations', () => {
 describe('NATS outage', () => {
   test('NATS stopped: 503 with Retry-After and nothing lost; after a restart events flow again', async () => {
     await p.nats.restart() // fresh state for the timing below
-    await Bun.sleep(1500)
+    await until(() => fetch(`${p.sluice.url}/ready`).then((r) => r.status === 200, () => false), 10_000, 'sluice to be connected to the restarted nats-server')
     p.nats.kill()
     await Bun.sleep(200)
     const down = await p.send('outage', '[{"message":"during outage"}]')

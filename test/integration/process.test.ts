@@ -5,10 +5,13 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect } from 'nats'
 import { natsServerVersion } from '../../src/embedded/nats-binary'
 import { findNatsServer, freePort } from '../../src/embedded/nats-server'
 import { startTestCluster } from '../support/nats-cluster'
-import { alive, natsPid, PROCESS_KEY, spawnSluice, until } from '../support/sluice-process'
+import { alive, childrenOf } from '../support/processes'
+import { natsPid, PROCESS_KEY, spawnSluice } from '../support/sluice-process'
+import { until } from '../support/wait'
 
 const dirs: string[] = []
 const dataDir = () => {
@@ -21,10 +24,7 @@ afterAll(() => {
 })
 
 /** The bun process npm started (npm -> `exec bun src/main.ts`). */
-function childOf(pid: number): number | undefined {
-  const out = Bun.spawnSync(['pgrep', '-P', String(pid)]).stdout.toString().trim()
-  return out ? Number(out.split('\n')[0]) : undefined
-}
+const childOf = (pid: number): number | undefined => childrenOf(pid)[0]
 
 async function stderrOf(proc: { stderr: ReadableStream<Uint8Array> | number | undefined }): Promise<string> {
   return proc.stderr instanceof ReadableStream ? await new Response(proc.stderr).text() : ''
@@ -152,12 +152,19 @@ describe('shutdown budget', () => {
   test('SIGTERM while start-up waits for a NATS cluster that cannot place the stream stops it at once', async () => {
     const lonely = await startTestCluster(1) // replicas 3 can never be placed on it
     try {
+      // The JetStream requests sluice sends, seen from a second connection: once one came, start-up waits on the cluster.
+      const spy = await connect({ servers: lonely.url })
+      let asked = false
+      spy.subscribe('$JS.API.>', { callback: () => void (asked = true) })
+      await spy.flush()
       const s = spawnSluice({ dataDir: dataDir(), port: await freePort(), env: { NATS_URL: lonely.url, NATS_STREAM_REPLICAS: '3' }, captureStderr: true })
-      await Bun.sleep(2500) // well into the stream retries
+      await until(() => asked, 20_000, 'start-up to ask the cluster for JetStream')
+      await spy.close()
       expect(s.proc.exitCode).toBeNull()
       const began = Date.now()
       s.proc.kill('SIGTERM')
       expect(await s.proc.exited).toBe(1)
+      // At once: not after the start-up retries (a minute) nor the shutdown budget (30 s).
       expect(Date.now() - began).toBeLessThan(1500)
     } finally {
       await lonely.stop()

@@ -16,6 +16,8 @@ import { createEventPublisher } from '../../src/queue/publisher'
 import { ensureStream, STREAM_MAX_MSG_BYTES } from '../../src/queue/stream'
 import type { OutgoingChunk, QueuedMessage } from '../../src/queue/types'
 import { startTestNats, type TestNats, queueOf, connectNats } from '../support/nats'
+import { alive } from '../support/processes'
+import { until, within } from '../support/wait'
 
 const natsConfig = (stream: string, over: Partial<Config['nats']> = {}): Config['nats'] => ({
   stream,
@@ -34,14 +36,6 @@ const chunk = (dataset: string, i: number, size = 0): OutgoingChunk => ({
   lastId: `id-${i}`,
   msgId: `${dataset}-${i}`,
 })
-
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(50)
-  }
-}
 
 /** Publishes until JetStream acks (after a restart the client needs a moment to reconnect). */
 async function publishEventually(publish: () => Promise<void>, timeoutMs = 20_000): Promise<void> {
@@ -178,9 +172,11 @@ describe('queue on one nats-server', () => {
     const got: QueuedMessage[] = []
     let held = 0
     let wake: (() => void) | undefined
+    /** Times the consumer stopped to wait for room rather than pull. */
+    let waits = 0
     const budget = {
       room: () => 3 * STREAM_MAX_MSG_BYTES + 1000 - held,
-      roomFreed: () => new Promise<void>((resolve) => (wake = resolve)),
+      roomFreed: () => new Promise<void>((resolve) => ((wake = resolve), waits++)),
     }
     const consumer = createEventConsumer(queueOf(nc), { stream, ackWaitMs: 30_000, logger: quietLogger })
     const running = consumer.run((m) => {
@@ -188,13 +184,14 @@ describe('queue on one nats-server', () => {
       held += m.body.length
     }, budget)
     await until(() => got.length === 3, 5000, 'the first three')
-    await Bun.sleep(1000)
-    expect(got.length).toBe(3) // a fourth 900 KB message would not fit
+    // A fourth 900 KB message would not fit: the consumer waits for room instead of pulling it.
+    await until(() => waits === 1, 5000, 'the consumer to wait for room')
+    expect(got.length).toBe(3)
     got[0]!.ack()
     held -= got[0]!.body.length
     wake?.()
     await until(() => got.length === 4, 5000, 'one more after room freed')
-    await Bun.sleep(500)
+    await until(() => waits === 2, 5000, 'the consumer to wait for room again')
     expect(got.length).toBe(4)
     await consumer.stop()
     await running
@@ -207,7 +204,7 @@ describe('queue on one nats-server', () => {
     const running = consumer.run(() => {})
     await Bun.sleep(300)
     await consumer.stop()
-    expect(await Promise.race([running.then(() => 'resolved'), Bun.sleep(1000).then(() => 'pending')])).toBe('resolved')
+    expect(await within(running.then(() => 'resolved'), 1000)).toBe('resolved')
   })
 })
 
@@ -271,15 +268,6 @@ describe('queue across NATS outages', () => {
 })
 
 describe('embedded nats-server lifecycle', () => {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0)
-      return true
-    } catch {
-      return false
-    }
-  }
-
   test('kill() leaves no nats-server process behind', async () => {
     const nats = await startTestNats()
     const pid = nats.pid!

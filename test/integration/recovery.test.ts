@@ -4,20 +4,33 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { NatsConnection } from 'nats'
+import { loadConfig } from '../../src/config'
 import { freePort } from '../../src/embedded/nats-server'
-import { startTestNats, type TestNats } from '../support/nats'
+import { DEFAULT_CONSUMER_NAME } from '../../src/queue/consumer'
+import { connectNats, startTestNats, streamDrained, type TestNats } from '../support/nats'
 import { startTestPipeline } from '../support/pipeline'
+import { until } from '../support/wait'
 
 let nats: TestNats
+/** The test's own connection, to see the stream and the batchers' consumer as JetStream does. */
+let nc: NatsConnection
+const STREAM = loadConfig({}).nats.stream
 /** Every batcher process started here: a failed expectation must not leave one running. */
 const spawned: Bun.Subprocess[] = []
 beforeAll(async () => {
   nats = await startTestNats()
+  nc = await connectNats(nats.url)
 })
 afterAll(async () => {
   for (const proc of spawned) proc.kill('SIGKILL')
+  await nc?.close()
   await nats?.stop()
 })
+
+/** The batchers' durable consumer: what it holds unacknowledged, and how much of that came back. */
+const consumer = async () => (await nc.jetstreamManager()).consumers.info(STREAM, DEFAULT_CONSUMER_NAME)
+const drained = () => streamDrained(nc, STREAM).catch(() => false)
 
 function eventsBody(request: number, count: number): string {
   return JSON.stringify(Array.from({ length: count }, (_, i) => ({ request, i, message: `event ${request}/${i}`, level: 'info', requestId: crypto.randomUUID() })))
@@ -47,10 +60,8 @@ async function spawnBatcher(dataDir: string, port: number, env: Record<string, s
   })
   spawned.push(proc)
   const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break
-    await Bun.sleep(50)
-  }
+  await until(() => proc.exitCode !== null || fetch(`${url}/health`).then((r) => r.ok, () => false), 20_000, 'the batcher to answer /health')
+  if (proc.exitCode !== null) throw new Error(`the batcher exited with code ${proc.exitCode} at start`)
   const query = async (sql: string): Promise<Record<string, string | number>[]> => {
     const r = await fetch(`${url}/query`, { method: 'POST', body: sql, headers: { 'x-api-key': 'crash-query-key' } })
     const body = (await r.json()) as { data?: Record<string, string | number>[]; error?: string }
@@ -92,18 +103,13 @@ describe('batcher crash', () => {
       expect(seen.rows).toBeLessThan(total)
       // Second kill: while the messages the first one held come back (after the 2 s ack wait).
       const second = await spawnBatcher(dataDir, port)
-      await Bun.sleep(2300)
+      await until(async () => ((await consumer().catch(() => undefined))?.num_redelivered ?? 0) > 0, 20_000, 'the messages the first batcher held to come back')
       second.proc.kill('SIGKILL')
       await second.proc.exited
       const batcher = await spawnBatcher(dataDir, port)
-      let final = await batcher.counts()
-      for (let i = 0; i < 300 && final.rows < requests * perRequest; i++) {
-        await Bun.sleep(100)
-        final = await batcher.counts()
-      }
-      // Let any redelivery that is still due arrive before judging duplicates.
-      await Bun.sleep(2500)
-      final = await batcher.counts()
+      // Every event written and the stream drained: nothing is left to come back as a duplicate.
+      await until(async () => (await batcher.counts()).rows >= total && (await drained()), 30_000, 'every event to land and the stream to drain')
+      const final = await batcher.counts()
       batcher.proc.kill('SIGTERM')
       expect(await batcher.proc.exited).toBe(0)
       expect(final).toEqual({ rows: total, ids: total })
@@ -132,12 +138,15 @@ describe('batcher crash under load', () => {
           await Bun.sleep(10) // steady traffic, not a flood the batcher must catch up with
         }
       })()
-      await Bun.sleep(2500)
+      // Killed mid-work: it has written events and holds others it has not acknowledged.
+      await until(async () => (await first.counts()).rows > 0 && ((await consumer().catch(() => undefined))?.num_ack_pending ?? 0) > 0, 20_000, 'the first batcher to write events and hold more')
       first.proc.kill('SIGKILL')
       const killedAt = Date.now()
       await first.proc.exited
       const second = await spawnBatcher(dataDir, port, env, 'underload')
-      await Bun.sleep(2000)
+      // Events keep coming across the restart: the new batcher writes some before the load ends.
+      const atStart = (await second.counts()).rows
+      await until(async () => (await second.counts()).rows > atStart, 20_000, 'the new batcher to write events sent after the kill')
       sending = false
       await load
       let final = await second.counts()
@@ -146,7 +155,8 @@ describe('batcher crash under load', () => {
         final = await second.counts()
       }
       const recoveryMs = Date.now() - killedAt
-      await Bun.sleep(1000) // let anything still due arrive before judging duplicates
+      // Nothing is left to come back as a duplicate once the stream is drained.
+      await until(drained, 10_000, 'the stream to drain')
       final = await second.counts()
       console.log(`batcher SIGKILLed under load: ${sent} events sent (202), ${final.rows} rows, ${final.ids} distinct ids; every event queryable ${(recoveryMs / 1000).toFixed(1)} s after the kill`)
       second.proc.kill('SIGTERM')
@@ -163,12 +173,15 @@ describe('batcher crash under load', () => {
 describe('ClickHouse outage', () => {
   test('ClickHouse unreachable: events wait in JetStream unacknowledged, /ready says so, and land once when it is back', async () => {
     const deadPort = await freePort()
-    const down = await startTestPipeline({ CLICKHOUSE_URL: `http://127.0.0.1:${deadPort}` }, nats)
+    // A short shutdown budget: stopping, the batcher gives back what it could not write once the
+    // budget is spent (SHUTDOWN_TIMEOUT_MS; 30 s by default, which this test does not need to wait out).
+    const down = await startTestPipeline({ CLICKHOUSE_URL: `http://127.0.0.1:${deadPort}`, SHUTDOWN_TIMEOUT_MS: '2000' }, nats)
     expect((await down.send('chdown', eventsBody(1, 500))).status).toBe(202)
     const ready = await fetch(`${down.sluice.url}/ready`)
     expect(ready.status).toBe(503)
     expect(await ready.json()).toMatchObject({ clickhouse: false, nats: true })
-    await Bun.sleep(1500)
+    // The batcher tried ClickHouse, was refused, and keeps the events unacknowledged.
+    await until(() => down.sluice.batcher!.stats().failedAttempts > 0, 10_000, 'a write to ClickHouse to fail')
     expect(down.sluice.batcher!.stats().insertedEvents).toBe(0)
     expect(await down.sluice.batcher!.lag()).toBeGreaterThan(0)
     await down.stop()
@@ -176,8 +189,7 @@ describe('ClickHouse outage', () => {
     // A batcher with a working ClickHouse picks the same events up.
     const up = await startTestPipeline({}, nats)
     try {
-      expect(await up.waitForCount('chdown', 500, 15_000)).toBe(500)
-      await Bun.sleep(500)
+      await up.drained(15_000)
       const [row] = await up.query(`SELECT count() AS n, count(DISTINCT _id) AS ids FROM ${up.clickhouse.database}.chdown`)
       expect({ n: Number(row!.n), ids: Number(row!.ids) }).toEqual({ n: 500, ids: 500 })
     } finally {

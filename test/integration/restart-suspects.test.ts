@@ -10,6 +10,7 @@ import { ensureStream } from '../../src/queue/stream'
 import type { EventConsumer, PullBudget, QueuedMessage } from '../../src/queue/types'
 import { loadConfig } from '../../src/config'
 import { startTestNats, type TestNats, queueOf } from '../support/nats'
+import { until } from '../support/wait'
 
 let nats: TestNats
 let nc: NatsConnection
@@ -106,9 +107,10 @@ describe('restart suspects', () => {
 
   test('a stream idle for longer than the window before the start has no suspects but what it still holds', async () => {
     const last = (await (await nc.jetstreamManager()).streams.info(stream)).state
-    await Bun.sleep(1100)
-    // Every message published from now on is more than a window (1 s) after the stream's last one.
-    expect(await marked({ stream, duplicateWindowMs: 1000 }, [message(last.last_seq + 1), message(last.last_seq + 2)])).toEqual([false, false])
+    const windowMs = 200
+    // Idle for a window: every message published from now on is more than a window after the stream's last one.
+    await until(() => Date.now() > Date.parse(last.last_ts) + windowMs, 5000, 'the stream to be idle for one window')
+    expect(await marked({ stream, duplicateWindowMs: windowMs }, [message(last.last_seq + 1), message(last.last_seq + 2)])).toEqual([false, false])
   })
 
   test('a stream without history (new, or its store wiped) makes every message suspect for one window after the start', async () => {

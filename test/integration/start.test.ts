@@ -5,20 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../src/embedded/nats-server'
+import { alive } from '../support/processes'
+import { natsPid as natsPidOf } from '../support/sluice-process'
 import { specExample } from '../support/spec-example'
 
 const root = join(import.meta.dir, '../..')
 const dataDir = mkdtempSync(join(tmpdir(), 'sluice-start-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('npm start on the embedded defaults', () => {
   test('generates an ingest key and a query key, serves the spec example, answers queries, and leaves no process behind on SIGINT', async () => {
@@ -59,8 +52,8 @@ async function newcomer(proc: Bun.Subprocess<'ignore', 'pipe', 'inherit'>, port:
   }
   expect(printed).toContain('"n": 2')
 
-  // The nats-server sluice started for itself (NATS_URL unset), found by its store directory.
-  const natsPid = Number(Bun.spawnSync(['pgrep', '-f', '--', `nats-server.*${join(dataDir, 'nats')}`]).stdout.toString().trim().split('\n')[0])
+  // The nats-server sluice started for itself (NATS_URL unset), found by the pid file in its store.
+  const natsPid = natsPidOf(dataDir)
   expect(natsPid).toBeGreaterThan(0)
 
   proc.kill('SIGINT')

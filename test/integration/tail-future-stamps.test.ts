@@ -1,12 +1,13 @@
 // Events may be stamped up to EVENT_MAX_FUTURE_DAYS (1 day) ahead by anyone: the ingest key is
 // public. Both live tails, and the console's first page of "the newest events", choose by
-// `_timestamp`: events stamped hours ahead must not fill them (200 did, the console tail's whole
-// poll) nor move the point a tail reads from (one did, `npm run query -- --watch`'s). They show
+// `_timestamp`: events stamped hours ahead must neither fill them (200 would fill the console
+// tail's whole poll) nor move the point a tail reads from (`npm run query -- --watch`'s). They show
 // events stamped up to TAIL_AHEAD_MS ahead of now, and the others when their time comes; a query
 // (a range of the console) finds them at any time.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { TAIL_AHEAD_MS } from '../../src/query/console-queries'
 import { PIPELINE_QUERY_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'
+import { streamText } from '../support/wait'
 
 let p: TestPipeline
 beforeAll(async () => {
@@ -21,30 +22,22 @@ const ahead = (n: number) => Array.from({ length: n }, (_, i) => ({ message: `fr
 const get = (path: string, signal?: AbortSignal) => fetch(`${p.sluice.url}${path}`, { headers: { 'x-api-key': PIPELINE_QUERY_KEY }, signal })
 
 test('console tail: an event sent now is shown, whatever others are stamped; one stamped a little ahead when its time comes', async () => {
-  expect((await p.send('tail_console', JSON.stringify(ahead(200)))).status).toBe(202)
-  expect(await p.waitForCount('tail_console', 200)).toBe(200)
+  expect((await p.send('tail_console', JSON.stringify([...ahead(200), { message: 'already there' }]))).status).toBe(202)
+  expect(await p.waitForCount('tail_console', 201)).toBe(201)
   const stop = new AbortController()
   const response = await get('/console/api/datasets/tail_console/tail', stop.signal)
   expect(response.status).toBe(200)
-  let text = ''
-  const reading = (async () => {
-    const decoder = new TextDecoder()
-    try {
-      for await (const chunk of response.body!) text += decoder.decode(chunk)
-    } catch {}
-  })()
-  await Bun.sleep(1500)
+  const tail = streamText(response.body!)
+  // The tail's first poll shows what is there already: from then on an event is new to it.
+  await tail.contains('already there', 10_000, "the tail's first poll")
   const soon = Date.now() + TAIL_AHEAD_MS + 2000
   const events = [{ message: 'the marker, sent now' }, { message: 'stamped a little ahead', timestamp: new Date(soon).toISOString() }]
   expect((await p.send('tail_console', JSON.stringify(events))).status).toBe(202)
-  await p.waitForCount('tail_console', 202)
-  const deadline = Date.now() + 12_000
-  while (!(text.includes('the marker, sent now') && text.includes('stamped a little ahead')) && Date.now() < deadline) await Bun.sleep(200)
+  await tail.contains('the marker, sent now', 10_000)
+  await tail.contains('stamped a little ahead', 12_000)
   stop.abort()
-  await reading
-  expect(text).toContain('the marker, sent now')
-  expect(text).toContain('stamped a little ahead')
-  expect(text).not.toContain('from the future')
+  await tail.ended
+  expect(tail.text).not.toContain('from the future')
   // Shown when its time came, not before (less the skew allowed).
   expect(Date.now()).toBeGreaterThanOrEqual(soon - TAIL_AHEAD_MS)
 }, 25_000)
@@ -68,36 +61,27 @@ test('npm run query -- --watch: an event sent now is printed after one stamped a
     stdout: 'pipe',
     stderr: 'pipe',
   })
-  let out = ''
-  const reading = (async () => {
-    const decoder = new TextDecoder()
-    for await (const chunk of watch.stdout) out += decoder.decode(chunk)
-  })()
-  const printed = async (text: string, ms: number) => {
-    const deadline = Date.now() + ms
-    while (!out.includes(text) && Date.now() < deadline) await Bun.sleep(100)
-    return out.includes(text)
-  }
+  const out = streamText(watch.stdout)
   try {
-    expect(await printed('before', 10_000)).toBe(true)
+    await out.contains('before', 10_000)
     // Far ahead, and just inside the skew allowed: neither may move the tail past what comes next.
     const edge = { message: 'at the edge of the skew', timestamp: new Date(Date.now() + TAIL_AHEAD_MS - 200).toISOString() }
     expect((await p.send('tail_cli', JSON.stringify([...ahead(1), edge]))).status).toBe(202)
     await p.waitForCount('tail_cli', 3)
-    expect(await printed('at the edge of the skew', 5000)).toBe(true)
+    await out.contains('at the edge of the skew', 5000)
     const soon = Date.now() + TAIL_AHEAD_MS + 1500
     expect((await p.send('tail_cli', JSON.stringify([{ message: 'the marker, sent now' }, { message: 'stamped a little ahead', timestamp: new Date(soon).toISOString() }]))).status).toBe(202)
     await p.waitForCount('tail_cli', 5)
-    expect(await printed('the marker, sent now', 5000)).toBe(true)
-    expect(await printed('stamped a little ahead', 10_000)).toBe(true)
+    await out.contains('the marker, sent now', 5000)
+    await out.contains('stamped a little ahead', 10_000)
     expect(Date.now()).toBeGreaterThanOrEqual(soon - TAIL_AHEAD_MS)
   } finally {
     watch.kill('SIGINT')
     await watch.exited
-    await reading
+    await out.ended
   }
-  expect(out).not.toContain('from the future')
-  const ids = out.trim().split('\n').map((l) => (JSON.parse(l) as { _id: string })._id)
+  expect(out.text).not.toContain('from the future')
+  const ids = out.text.trim().split('\n').map((l) => (JSON.parse(l) as { _id: string })._id)
   expect(new Set(ids).size).toBe(ids.length)
   expect(ids.length).toBe(4)
 }, 40_000)

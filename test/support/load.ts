@@ -130,16 +130,12 @@ export async function landed(query: (sql: string) => Promise<Record<string, unkn
 }
 
 /**
- * Waits until `expected` rows have landed, then a further `quietMs` (a late redelivery must have
- * its chance to show as a duplicate), and returns the final figures.
+ * Waits until `expected` rows have landed and the stream is `drained` (every message written and
+ * acknowledged: none is left to come back as a duplicate), or timeoutMs; returns the final figures.
  */
-export async function settle(read: () => Promise<Landed>, expected: number, timeoutMs: number, quietMs: number): Promise<Landed> {
+export async function settle(read: () => Promise<Landed>, expected: number, timeoutMs: number, drained: () => Promise<boolean>): Promise<Landed> {
   const deadline = Date.now() + timeoutMs
-  let now = await read().catch(() => undefined)
-  while ((now === undefined || now.rows < expected) && Date.now() < deadline) {
-    await Bun.sleep(200)
-    now = await read().catch(() => now)
-  }
-  await Bun.sleep(quietMs)
+  const done = async () => ((await read().catch(() => undefined))?.rows ?? 0) >= expected && (await drained().catch(() => false))
+  while (!(await done()) && Date.now() < deadline) await Bun.sleep(200)
   return await read()
 }

@@ -63,3 +63,13 @@ export async function connectNats(url: string, logger: Logger = quietLogger): Pr
   queues.set(queue.nc, queue)
   return queue.nc
 }
+
+/**
+ * Whether the stream holds no message. The stream is a work queue: JetStream removes a message once
+ * the batcher acknowledged it, and the batcher acknowledges only what it wrote (or dead-lettered),
+ * so a drained stream has nothing left to write and nothing that could come back as a duplicate.
+ */
+export async function streamDrained(nc: NatsConnection, stream: string): Promise<boolean> {
+  const { state } = await (await nc.jetstreamManager({ checkAPI: false })).streams.info(stream)
+  return state.messages === 0
+}

@@ -7,7 +7,8 @@ import { loadConfig, type Config } from '../../src/config'
 import { quietLogger } from '../../src/log'
 import { startSluice, type RunningSluice } from '../../src/sluice'
 import { testClickHouse, type TestClickHouse } from './clickhouse'
-import { startTestNats, type TestNats } from './nats'
+import { startTestNats, streamDrained, type TestNats } from './nats'
+import { until } from './wait'
 
 export const PIPELINE_KEY = 'pipeline-test-key'
 /** The query key (secret); PIPELINE_KEY is an ingest key and cannot query. */
@@ -24,6 +25,11 @@ export interface TestPipeline {
   query(sql: string): Promise<Record<string, any>[]>
   /** Waits until `SELECT count() FROM <db>.<table>` reaches `count` (or the timeout passes) and returns the last count. */
   waitForCount(table: string, count: number, timeoutMs?: number): Promise<number>
+  /**
+   * Waits until the stream is drained: every event published so far is written (or dead-lettered)
+   * and acknowledged, so nothing more lands unless more is sent.
+   */
+  drained(timeoutMs?: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -88,6 +94,7 @@ export async function startTestPipeline(env: Record<string, string> = {}, nats?:
       }
       return n
     },
+    drained: (timeoutMs = 20_000) => until(() => streamDrained(sluice.nats, config.nats.stream).catch(() => false), timeoutMs, `the stream ${config.nats.stream} to drain`),
     async stop() {
       await sluice.stop()
       if (!nats) await natsServer.stop()

@@ -2,6 +2,10 @@
 // restart it. Started detached (its own process group) so a test can SIGKILL the whole group.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { connect } from 'nats'
+import { loadConfig } from '../../src/config'
+import { streamDrained } from './nats'
+import { alive, commandLine } from './processes'
 
 export const ROOT = join(import.meta.dir, '../..')
 export const PROCESS_KEY = 'process-test-key'
@@ -16,6 +20,12 @@ export interface SluiceProcess {
   query(sql: string): Promise<Record<string, unknown>[]>
   /** Resolves once /ready answers 200 (NATS and ClickHouse reachable), or throws after timeoutMs. */
   ready(timeoutMs?: number): Promise<void>
+  /**
+   * Whether its stream is drained (every event it took written and acknowledged), asked of its NATS
+   * (NATS_URL, or the nats-server it started) over a connection of the test's own; false while
+   * NATS does not answer.
+   */
+  drained(): Promise<boolean>
 }
 
 export interface SpawnOptions {
@@ -78,6 +88,19 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
       if (!r.ok) throw new Error(`query failed with ${r.status}: ${body.error}`)
       return body.data!
     },
+    async drained() {
+      const servers = env.NATS_URL ?? localNatsUrl(options.dataDir)
+      if (servers === undefined) return false
+      const nc = await connect({ servers, reconnect: false, timeout: 2000 }).catch(() => undefined)
+      if (nc === undefined) return false
+      try {
+        return await streamDrained(nc, env.NATS_STREAM ?? loadConfig({}).nats.stream)
+      } catch {
+        return false
+      } finally {
+        await nc.close()
+      }
+    },
     async ready(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs
       while (Date.now() < deadline) {
@@ -91,41 +114,6 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
   }
 }
 
-export function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false
-  try {
-    process.kill(pid, 0)
-    // A zombie (dead, not yet reaped by its parent) still answers kill 0.
-    return !readStat(pid).startsWith('Z')
-  } catch {
-    return false
-  }
-}
-
-function readStat(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)
-  } catch {
-    return ''
-  }
-}
-
-/** Pids of every process whose command line contains `text` (pgrep -f). */
-export function pidsMatching(text: string): number[] {
-  const out = Bun.spawnSync(['pgrep', '-f', '--', text]).stdout.toString().trim()
-  return out ? out.split('\n').map(Number).filter((p) => p !== process.pid) : []
-}
-
-/** Waits until `check` holds, polling, or throws with `what` after timeoutMs. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await Bun.sleep(50)
-  }
-}
-
 /** The pid of the nats-server sluice started for DATA_DIR, from the pid file it writes. */
 export function natsPid(dataDir: string): number | undefined {
   try {
@@ -134,4 +122,12 @@ export function natsPid(dataDir: string): number | undefined {
   } catch {
     return undefined
   }
+}
+
+/** The client URL of the nats-server sluice started for DATA_DIR, from its command line (-p). */
+export function localNatsUrl(dataDir: string): string | undefined {
+  const pid = natsPid(dataDir)
+  const args = pid === undefined ? [] : commandLine(pid)
+  const port = args[args.indexOf('-p') + 1]
+  return args.includes('-p') && port !== undefined ? `nats://127.0.0.1:${port}` : undefined
 }

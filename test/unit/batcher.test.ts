@@ -9,6 +9,7 @@ import { Batcher, tokenFor, type BatchWriter, type FlushReport } from '../../src
 import { RowWriter } from '../../src/sink/row-writer'
 import { TableManager } from '../../src/sink/tables'
 import { testClickHouse } from '../support/clickhouse'
+import { until } from '../support/wait'
 
 const ch = testClickHouse()
 const rowWriter = new RowWriter(ch.store, new TableManager(ch.store, ch.config))
@@ -107,13 +108,8 @@ let seq = 0
 let datasetNo = 0
 const nextDataset = () => `batch_${++datasetNo}`
 
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await Bun.sleep(5)
-  }
-}
+/** The batcher's timers are tens of ms: poll often, so a short-lived state is not missed. */
+const POLL_MS = 5
 
 async function rowsIn(dataset: string): Promise<number> {
   try {
@@ -147,7 +143,7 @@ describe('Batcher', () => {
     expect(writer.writes).toBe(0)
     const last = new FakeMessage(ds, ++seq, 10)
     consumer.deliver(last)
-    await until(() => last.acked)
+    await until(() => last.acked, 5000, 'the last message to be acknowledged', POLL_MS)
     expect(msgs.every((m) => m.acked)).toBe(true)
     expect(await rowsIn(ds)).toBe(30)
   })
@@ -158,7 +154,7 @@ describe('Batcher', () => {
     const m = new FakeMessage(ds, ++seq, 25) // about 5 KB
     expect(m.body.length).toBeGreaterThan(4096)
     consumer.deliver(m)
-    await until(() => m.acked, 2000)
+    await until(() => m.acked, 2000, 'the message to be acknowledged', POLL_MS)
     expect(await rowsIn(ds)).toBe(25)
   })
 
@@ -170,7 +166,7 @@ describe('Batcher', () => {
     consumer.deliver(m)
     await Bun.sleep(150)
     expect(writer.writes).toBe(0)
-    await until(() => m.acked)
+    await until(() => m.acked, 5000, 'the message to be acknowledged', POLL_MS)
     expect(Date.now() - started).toBeGreaterThanOrEqual(290)
     expect(await rowsIn(ds)).toBe(3)
   })
@@ -180,7 +176,7 @@ describe('Batcher', () => {
     const [a, b] = [nextDataset(), nextDataset()]
     const msgs = [new FakeMessage(a, ++seq, 2), new FakeMessage(b, ++seq, 3), new FakeMessage(a, ++seq, 4)]
     consumer.deliver(...msgs)
-    await until(() => msgs.every((m) => m.acked))
+    await until(() => msgs.every((m) => m.acked), 5000, 'every message to be acknowledged', POLL_MS)
     expect(writer.writes).toBe(2)
     expect([await rowsIn(a), await rowsIn(b)]).toEqual([6, 3])
   })
@@ -194,11 +190,11 @@ describe('Batcher', () => {
     const ds = nextDataset()
     const m = new FakeMessage(ds, ++seq, 5, false, FORMAT_V1, log)
     consumer.deliver(m)
-    await until(() => writer.writes === 1)
+    await until(() => writer.writes === 1, 5000, 'the first write', POLL_MS)
     await Bun.sleep(50)
     expect(m.acked).toBe(false)
     open()
-    await until(() => m.acked)
+    await until(() => m.acked, 5000, 'the message to be acknowledged', POLL_MS)
     expect(log).toEqual([`write:${ds}`, 'write:confirmed', `ack:${m.seq}`])
   })
 
@@ -207,11 +203,11 @@ describe('Batcher', () => {
     const ds = nextDataset()
     const first = new FakeMessage(ds, ++seq, 4)
     consumer.deliver(first)
-    await until(() => first.acked)
+    await until(() => first.acked, 5000, 'the first delivery to be acknowledged', POLL_MS)
     expect(await rowsIn(ds)).toBe(4)
     const again = first.redeliver()
     consumer.deliver(again)
-    await until(() => again.acked)
+    await until(() => again.acked, 5000, 'the redelivery to be acknowledged', POLL_MS)
     expect(writer.writes).toBe(1)
     expect(await rowsIn(ds)).toBe(4)
     expect(reports.at(-1)?.skipped).toBe(4)
@@ -222,7 +218,7 @@ describe('Batcher', () => {
     const ds = nextDataset()
     const m = new FakeMessage(ds, ++seq, 3).redeliver()
     consumer.deliver(m)
-    await until(() => m.acked)
+    await until(() => m.acked, 5000, 'the message to be acknowledged', POLL_MS)
     expect(await rowsIn(ds)).toBe(3)
   })
 
@@ -233,11 +229,11 @@ describe('Batcher', () => {
     const ds = nextDataset()
     const m = new FakeMessage(ds, ++seq, 2)
     consumer.deliver(m)
-    await until(() => writer.writes === 2)
+    await until(() => writer.writes === 2, 5000, 'the second write', POLL_MS)
     expect(m.acked).toBe(false)
     expect(m.naks).toBe(0)
     expect(m.workings).toBeGreaterThan(0) // kept alive so JetStream does not redeliver meanwhile
-    await until(() => m.acked)
+    await until(() => m.acked, 5000, 'the message to be acknowledged', POLL_MS)
     expect(writer.writes).toBe(3)
     expect(await rowsIn(ds)).toBe(2)
     expect(batcher.stats().failedAttempts).toBe(2)
@@ -248,7 +244,7 @@ describe('Batcher', () => {
     const ds = nextDataset()
     const m = new FakeMessage(ds, ++seq, 1, false, 'ndjson-v99')
     consumer.deliver(m)
-    await until(() => m.termed)
+    await until(() => m.termed, 5000, 'the message to be dead-lettered', POLL_MS)
     expect(m.acked).toBe(false)
     expect(await rowsIn(ds)).toBe(0)
     const r = await ch.client.query({ query: `SELECT error FROM ${ch.database}._dead_letter WHERE dataset = '${ds}'`, format: 'JSONEachRow' })
@@ -266,12 +262,12 @@ describe('Batcher', () => {
     const ds = nextDataset()
     const [a, b] = [new FakeMessage(ds, ++seq, 1), new FakeMessage(ds, ++seq, 1)]
     consumer.deliver(a)
-    await until(() => writer.writes === 1)
+    await until(() => writer.writes === 1, 5000, 'the first write', POLL_MS)
     consumer.deliver(b)
     await Bun.sleep(50)
     expect(writer.writes).toBe(1)
     open()
-    await until(() => a.acked && b.acked)
+    await until(() => a.acked && b.acked, 5000, 'both messages to be acknowledged', POLL_MS)
     expect(writer.writes).toBe(2)
   })
 
@@ -319,7 +315,7 @@ describe('Batcher', () => {
     const ds = nextDataset()
     const m = new FakeMessage(ds, ++seq, 3)
     consumer.deliver(m)
-    await until(() => m.acked)
+    await until(() => m.acked, 5000, 'the message to be acknowledged', POLL_MS)
     expect(batcher.stats()).toMatchObject({ insertedEvents: 3, deadLettered: 0, batches: 1 })
     expect(reports[0]).toMatchObject({ dataset: ds, events: 3, inserted: 3, bytes: m.body.length })
     expect(reports[0].insertMs).toBeGreaterThan(0)
@@ -335,12 +331,12 @@ describe('Batcher', () => {
     const ds = nextDataset()
     const first = new FakeMessage(ds, ++seq, 10)
     consumer.deliver(first)
-    await until(() => writer.writes === 1)
+    await until(() => writer.writes === 1, 5000, 'the first write', POLL_MS)
     // While the first insert hangs, 20 more messages pile up.
     const backlog = Array.from({ length: 20 }, (_, i) => new FakeMessage(ds, ++seq, i % 2 === 0 ? 10 : 5))
     consumer.deliver(...backlog)
     open()
-    await until(() => backlog.every((m) => m.acked))
+    await until(() => backlog.every((m) => m.acked), 5000, 'the backlog to be acknowledged', POLL_MS)
     for (const size of writer.sizes.slice(1)) expect(size.bytes).toBeLessThanOrEqual(one * 3 + 10)
     expect(writer.sizes.length).toBeGreaterThan(6)
     expect(await rowsIn(ds)).toBe(10 + backlog.reduce((n, m) => n + m.events, 0))
@@ -352,7 +348,7 @@ describe('Batcher', () => {
     const big = new FakeMessage(ds, ++seq, 20)
     const small = new FakeMessage(ds, ++seq, 1)
     consumer.deliver(big, small)
-    await until(() => big.acked && small.acked)
+    await until(() => big.acked && small.acked, 5000, 'both messages to be acknowledged', POLL_MS)
     expect(writer.sizes.map((s) => s.bodies)).toEqual([1, 1])
   })
 
@@ -364,10 +360,10 @@ describe('Batcher', () => {
     const ds = nextDataset()
     const msgs = [new FakeMessage(ds, ++seq, 2), new FakeMessage(ds, ++seq, 1)]
     consumer.deliver(...msgs)
-    await until(() => writer.writes === 1)
+    await until(() => writer.writes === 1, 5000, 'the first write', POLL_MS)
     expect(batcher.stats().heldBytes).toBe(msgs[0].body.length + msgs[1].body.length)
     open()
-    await until(() => msgs[0].acked)
+    await until(() => msgs[0].acked, 5000, 'the first message to be acknowledged', POLL_MS)
     await batcher.stop()
     expect(batcher.stats().heldBytes).toBe(0)
     expect(batcher.stats().peakHeldBytes).toBe(msgs[0].body.length + msgs[1].body.length)
@@ -381,11 +377,11 @@ describe('Batcher', () => {
     const ds = nextDataset()
     const m = new FakeMessage(ds, ++seq, 3)
     consumer.deliver(m)
-    await until(() => writer.writes === 1)
+    await until(() => writer.writes === 1, 5000, 'the first write', POLL_MS)
     const again = m.redeliver() // the ack deadline lapsed while the insert ran
     consumer.deliver(again)
     open()
-    await until(() => m.acked && again.acked)
+    await until(() => m.acked && again.acked, 5000, 'the message and its redelivery to be acknowledged', POLL_MS)
     await Bun.sleep(50)
     expect(writer.writes).toBe(1)
     expect(await rowsIn(ds)).toBe(3)

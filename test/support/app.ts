@@ -1,11 +1,13 @@
-// Builds the HTTP app in-process for route tests, with a publisher that records what it was given
-// (the real JetStream publisher is covered by the integration tests).
+// The HTTP app in-process, for route and surface tests (app.handle, or Bun.serve around it), with a
+// publisher that records what it was given; the real JetStream publisher is covered by the
+// integration tests. One builder: every option is the app's own, unset ones take test defaults.
 import { QueueUnavailableError } from '../../src/errors'
 import { ApiKeys } from '../../src/http/api-keys'
 import { createApp, type AppDependencies } from '../../src/http/app'
+import type { CorsOrigins } from '../../src/cors-origins'
 import type { InflightBudget } from '../../src/ingest/inflight-budget'
 import { ingestRequest } from '../../src/ingest/ingest-request'
-import { quietLogger } from '../../src/log'
+import { quietLogger, type Logger } from '../../src/log'
 import { Metrics } from '../../src/metrics'
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/queue/message-format'
 import type { EventPublisher, OutgoingChunk } from '../../src/queue/types'
@@ -34,18 +36,31 @@ export class RecordingPublisher implements EventPublisher {
   }
 }
 
-export function testApp(options: { runner?: QueryRunner; ingest?: AppDependencies['ingest']; budget?: InflightBudget } = {}) {
+export interface TestAppOptions {
+  /** Answers /query (unset: the app has no query role). */
+  runner?: QueryRunner
+  /** Replaces ingest into the recording publisher. */
+  ingest?: AppDependencies['ingest']
+  /** The node's in-flight byte budget (unset: unbounded). */
+  budget?: InflightBudget
+  corsOrigins?: CorsOrigins
+  /** Where the access log goes (unset: nowhere). */
+  logger?: Logger
+  metrics?: Metrics
+}
+
+export function testApp(options: TestAppOptions = {}) {
   const publisher = new RecordingPublisher()
-  const budget = options.budget
-  const metrics = new Metrics()
+  const metrics = options.metrics ?? new Metrics()
   const app = createApp({
     keys: new ApiKeys([TEST_KEY]),
     queryKeys: new ApiKeys([TEST_QUERY_KEY]),
-    ingest: options.ingest ?? ((request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, budget })),
+    ingest: options.ingest ?? ((request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, budget: options.budget })),
     runner: options.runner,
     metrics,
-    logger: quietLogger,
+    logger: options.logger ?? quietLogger,
     readiness: async () => ({ nats: true, clickhouse: true }),
+    corsOrigins: options.corsOrigins,
   })
   return { app, publisher, metrics }
 }

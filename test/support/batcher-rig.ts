@@ -10,8 +10,8 @@ import { ensureStream } from '../../src/queue/stream'
 import type { OutgoingChunk } from '../../src/queue/types'
 import { RowWriter } from '../../src/sink/row-writer'
 import { TableManager } from '../../src/sink/tables'
-import { testClickHouse, type TestClickHouse } from '../support/clickhouse'
-import { startTestNats, type TestNats, queueOf, connectNats } from '../support/nats'
+import { testClickHouse, type TestClickHouse } from './clickhouse'
+import { connectNats, queueOf, startTestNats, streamDrained, type TestNats } from './nats'
 
 export const STREAM = 'SLUICE_TEST'
 const enc = new TextEncoder()
@@ -26,14 +26,6 @@ export function message(dataset: string, prefix: string, events: number, eventBy
   let text = ''
   for (let i = 0; i < events; i++) text += v1Row(`${prefix}-${i}`, `{"n":${i},"pad":"${pad}"}`)
   return { dataset, body: enc.encode(text), events, lastId: `${prefix}-${events - 1}`, msgId: `${dataset}:${prefix}` }
-}
-
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await Bun.sleep(50)
-  }
 }
 
 export const batchConfig = (over: Partial<Config['batch']> = {}): Config['batch'] => ({
@@ -55,7 +47,10 @@ export interface Rig {
   batcher(opts?: { batch?: Partial<Config['batch']>; writer?: BatchWriter; log?: Logger; onFlush?: (r: FlushReport) => void }): Batcher
   /** count() and uniqExact(_id) of a dataset table (0 when it does not exist yet). */
   counts(dataset: string): Promise<{ rows: number; ids: number }>
-  /** Waits until `rows` rows landed, then a little longer to let duplicates show. */
+  /**
+   * Waits until `rows` rows landed and the stream is drained (every message written and
+   * acknowledged, so none can come back as a duplicate), or timeoutMs; then counts.
+   */
   settle(dataset: string, rows: number, timeoutMs?: number): Promise<{ rows: number; ids: number }>
   close(): Promise<void>
 }
@@ -95,12 +90,7 @@ export async function startRig(): Promise<Rig> {
     counts,
     async settle(dataset, rows, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs
-      let c = await counts(dataset)
-      while (c.rows < rows && Date.now() < deadline) {
-        await Bun.sleep(100)
-        c = await counts(dataset)
-      }
-      await Bun.sleep(300)
+      while (Date.now() < deadline && ((await counts(dataset)).rows < rows || !(await streamDrained(nc, STREAM)))) await Bun.sleep(50)
       return counts(dataset)
     },
     async close() {
