@@ -9,9 +9,8 @@ import { isUnparsableName, joinRows, rawNameable } from './embedded-insert'
 import type { QueryLimits } from './query-limits'
 import { embeddedSessions, type QueryConnection } from './query-sessions'
 import { sqlInsert } from './sql-insert'
-import { qualified } from './sql-text'
-import { ensurePlainTable, type TableSpec } from './tables'
-import type { InsertRowsRequest, Store } from './types'
+import { SingleStore } from './single-store'
+import type { InsertRowsRequest } from './types'
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
 type ChdbConnection = ReturnType<typeof CreateChdbConnection>
@@ -34,7 +33,7 @@ export function embeddedPath(dataDir: string): string {
   return path
 }
 
-export class EmbeddedStore implements Store {
+export class EmbeddedStore extends SingleStore {
   readonly where = 'embedded chDB'
   /** The writer's session (inserts, DDL, the landed check); tests read through it too. */
   readonly client: ClickHouseClient
@@ -43,6 +42,7 @@ export class EmbeddedStore implements Store {
   readonly #unparsable = new Set<string>()
 
   constructor(readonly path: string) {
+    super()
     this.#connection = chdbConnection(path)
     this.client = createClient({ connection: this.#connection as unknown as ClientConnection, clickhouse_settings: DEFAULT_SETTINGS })
   }
@@ -67,34 +67,10 @@ export class EmbeddedStore implements Store {
     return rawNameable(database, table) && !this.#unparsable.has(`${database}.${table}`)
   }
 
-  readonly shards = 1
-  shardOf(): number {
-    return 0
-  }
-
-  ensureTable(spec: TableSpec): Promise<void> {
-    return ensurePlainTable((sql) => this.command(sql), spec)
-  }
-
-  shardTable(database: string, table: string): string {
-    return qualified(database, table)
-  }
-
-  async command(sql: string): Promise<void> {
-    await this.client.command({ query: sql })
-  }
-
-  async queryRows<T extends unknown[]>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    return (await this.client.query({ query: sql, query_params: params, format: 'JSONCompactEachRow' })).json<T>()
-  }
-
   querySessions(database: string, limits: QueryLimits) {
     return embeddedSessions(() => embeddedQueryConnection(this.path), database, limits)
   }
 
-  async ping(): Promise<boolean> {
-    return (await this.client.ping().catch(() => undefined))?.success === true
-  }
 
   close(): Promise<void> {
     return this.client.close()

@@ -6,17 +6,17 @@ import { DEFAULT_SETTINGS, REQUEST_TIMEOUT_MS } from './client-settings'
 import { serverSessions, type QueryConnection } from './query-sessions'
 import type { QueryLimits } from './query-limits'
 import { sqlInsert } from './sql-insert'
-import { qualified } from './sql-text'
-import { ensurePlainTable, type TableSpec } from './tables'
-import type { InsertRowsRequest, Store } from './types'
+import { SingleStore } from './single-store'
+import type { InsertRowsRequest } from './types'
 
-export class ServerStore implements Store {
+export class ServerStore extends SingleStore {
   readonly where: string
   /** The writer's client (inserts, DDL, the landed check); tests read through it too. */
   readonly client: ClickHouseClient
   #queries: ClickHouseClient | undefined
 
   constructor(private readonly cfg: Config['clickhouse'] & { url: string }) {
+    super()
     this.where = cfg.url
     this.client = createClient({
       url: cfg.url,
@@ -41,35 +41,11 @@ export class ServerStore implements Store {
     return sqlInsert(this.client, request)
   }
 
-  readonly shards = 1
-  shardOf(): number {
-    return 0
-  }
-
-  ensureTable(spec: TableSpec): Promise<void> {
-    return ensurePlainTable((sql) => this.command(sql), spec)
-  }
-
-  shardTable(database: string, table: string): string {
-    return qualified(database, table)
-  }
-
-  async command(sql: string): Promise<void> {
-    await this.client.command({ query: sql })
-  }
-
-  async queryRows<T extends unknown[]>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    return (await this.client.query({ query: sql, query_params: params, format: 'JSONCompactEachRow' })).json<T>()
-  }
-
   querySessions(database: string, limits: QueryLimits) {
     this.#queries ??= serverQueryConnection({ ...this.cfg, database }).client
     return serverSessions(this.#queries, limits)
   }
 
-  async ping(): Promise<boolean> {
-    return (await this.client.ping().catch(() => undefined))?.success === true
-  }
 
   async close(): Promise<void> {
     await Promise.all([this.client.close(), this.#queries?.close()])
