@@ -4,7 +4,7 @@
 // path misnames (request-surface.ts): one no route took, and one Bun's own router gave the events
 // route under a path that names it only once normalised (`/v1/%2e`).
 
-export const HTTP_ROUTES = ['events', 'cors_preflight', 'query', 'health', 'ready', 'metrics', 'openapi', 'console', 'other'] as const
+export const HTTP_ROUTES = ['events', 'cors_preflight', 'otlp', 'query', 'health', 'ready', 'metrics', 'openapi', 'console', 'other'] as const
 export type HttpRoute = (typeof HTTP_ROUTES)[number]
 
 /** sluice serves plain HTTP, and every URL reaching the router is absolute (request-target.ts). */
@@ -36,6 +36,7 @@ export function routeOf(url: string, method: string): HttpRoute {
   if (at === -1) return 'other'
   const end = pathEnd(url, at)
   if (isDatasetPath(url, at, end)) return method === 'OPTIONS' ? 'cors_preflight' : 'events'
+  if (url.startsWith('/otlp/', at)) return 'otlp'
   if (isPath(url, at, end, '/query')) return 'query'
   if (isPath(url, at, end, '/health')) return 'health'
   if (isPath(url, at, end, '/ready')) return 'ready'
