@@ -32,10 +32,10 @@ export const METRICS_OUT_OF_SCOPE = 'OTLP metrics are out of scope for sluice: i
 
 const noop = () => {}
 
-/** The ingest key: `x-api-key`, else `Authorization: Bearer <key>` (how OTEL_EXPORTER_OTLP_HEADERS usually carries one). */
+/** The ingest key: `x-api-key` when sent, else `Authorization: Bearer <key>` (how OTEL_EXPORTER_OTLP_HEADERS often carries one). */
 function ingestKeyOf(headers: Headers): string | null {
   const key = headers.get('x-api-key')
-  if (key !== null) return key
+  if (key !== null && key !== '') return key
   const authorization = headers.get('authorization')
   const match = authorization === null ? null : /^bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization)
   return match === null ? null : match[1]!

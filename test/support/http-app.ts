@@ -43,6 +43,8 @@ export function testApp(options: { runner?: QueryRunner; ingest?: AppDependencie
     queryKeys: new ApiKeys([TEST_QUERY_KEY]),
     ingest: options.ingest ?? ((request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, budget })),
     runner: options.runner,
+    // The OTLP routes count decoded bodies against the same budget.
+    budget,
     metrics,
     logger: quietLogger,
     readiness: async () => ({ nats: true, clickhouse: true }),
