@@ -72,7 +72,7 @@ export function otlpRoutes(deps: OtlpRouteDependencies) {
         const bytes = body.view()
         metrics.bodyBytes.inc(bytes.byteLength)
         const outcome = await exportRecords(
-          { kind: signal, encoding, body: bytes, dataset, apiKey: apiKey!, idempotencyKey, receivedMs, signal: request.signal, reserve: (n) => reservation.grow(n) },
+          { kind: signal, encoding, body: bytes, dataset, apiKey: apiKey!, idempotencyKey, receivedMs, signal: request.signal, budget: deps.budget, reservation },
           deps.ingest,
         )
         metrics.eventsAccepted.inc(outcome.accepted)

@@ -3,6 +3,7 @@
 // as an event of the Events API is; ingest's verdicts are then named by record.
 import { createHash } from 'node:crypto'
 import type { InvalidEvent } from '../ingest/event-schema'
+import { IngestOverloadedError, type InflightBudget, type Reservation } from '../ingest/inflight-budget'
 import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import { BadBodyError } from '../errors'
 import { decodeExport, requestName, type OtlpEncoding } from './decode'
@@ -25,8 +26,10 @@ export interface OtlpExportRequest {
   idempotencyKey?: string
   receivedMs: number
   signal?: AbortSignal
-  /** Counts bytes against the node's in-flight budget; throws to refuse the request (503). */
-  reserve(bytes: number): void
+  /** The node's in-flight budget; unset: unbounded. */
+  budget?: InflightBudget
+  /** What the request holds of the budget (its body, then its parts); grows or throws IngestOverloadedError (503). */
+  reservation: Reservation
 }
 
 export interface OtlpExportOutcome {
@@ -39,25 +42,26 @@ export interface OtlpExportOutcome {
 
 /**
  * Heap the decoded request takes per body byte, at worst: measured with protobufjs on 6 MB bodies
- * of empty records, resources or scopes (68.5; attributes 28.5, JSON 20 or less). Reserved before
- * decoding, so that decoding cannot take the node past its budget.
+ * of empty records, resources or scopes (68.5; attributes 28.5, JSON 20 or less). Held of the
+ * budget while the body is decoded and mapped, which runs without a pause (one request's decoded
+ * body at a time per process), and given back before its events go to JetStream.
  */
 export const DECODED_BYTES_PER_BODY_BYTE = 70
 
 export type Ingest = (request: IngestRequest) => Promise<IngestOutcome>
 
 export async function exportRecords(request: OtlpExportRequest, ingest: Ingest): Promise<OtlpExportOutcome> {
-  const { body } = request
-  request.reserve(DECODED_BYTES_PER_BODY_BYTE * body.byteLength)
-  const { request: decoded, codec } = decodeExport(request.kind, request.encoding, body)
-  const parts = new NdjsonParts(2 * body.byteLength, request.reserve, LISTED_REFUSALS)
-  let records: number
-  try {
-    records = mapRecords(request.kind, decoded, codec, (line) => parts.add(line))
-  } catch (error) {
-    if (error instanceof OtlpShapeError) throw new BadBodyError(`The body is not an ${requestName(request.kind)} in OTLP/JSON: ${error.message}.`)
-    throw error
-  }
+  const { body, reservation } = request
+  const parts = new NdjsonParts(2 * body.byteLength, (bytes) => reservation.grow(bytes), LISTED_REFUSALS)
+  const records = whileDecoding(request.budget, reservation, DECODED_BYTES_PER_BODY_BYTE * body.byteLength, () => {
+    const { request: decoded, codec } = decodeExport(request.kind, request.encoding, body)
+    try {
+      return mapRecords(request.kind, decoded, codec, (line) => parts.add(line))
+    } catch (error) {
+      if (error instanceof OtlpShapeError) throw new BadBodyError(`The body is not an ${requestName(request.kind)} in OTLP/JSON: ${error.message}.`)
+      throw error
+    }
+  })
   const outcome: OtlpExportOutcome = { records, accepted: 0, rejected: parts.refusedCount, refused: parts.refused.slice() }
   if (records === 0) return outcome
   const key = request.idempotencyKey || derivedKey(request)
@@ -94,6 +98,21 @@ export async function exportRecords(request: OtlpExportRequest, ingest: Ingest):
  */
 export function derivedKey(request: Pick<OtlpExportRequest, 'kind' | 'dataset' | 'body'>): string {
   return createHash('sha256').update(`otlp/v1/${request.kind}\0${request.dataset}\0`).update(request.body).digest('hex').slice(0, 32)
+}
+
+/**
+ * Holds `bytes` of the budget while `work` runs, for a request that holds `reservation` already (so
+ * a request alone on the node always fits, as ingest's own reservations do).
+ */
+function whileDecoding<T>(budget: InflightBudget | undefined, reservation: Reservation, bytes: number, work: () => T): T {
+  if (budget !== undefined && !budget.tryTake(bytes, reservation.bytes)) {
+    throw new IngestOverloadedError(`This node is at its limit of ${budget.maxBytes} bytes of requests in flight`)
+  }
+  try {
+    return work()
+  } finally {
+    budget?.give(bytes)
+  }
 }
 
 function oneChunk(bytes: Uint8Array): ReadableStream<Uint8Array> {
