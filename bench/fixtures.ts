@@ -123,3 +123,38 @@ export function smallRequestBody(): Uint8Array {
 export function eventsBody(count: number, make: (i: number) => unknown = makeLogEvent): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(Array.from({ length: count }, (_, i) => make(i))))
 }
+
+/** The bench's ~300-byte log events as OTLP log records, grouped by service as an SDK or Collector groups them. */
+export function otlpLogs(count: number): Record<string, unknown> {
+  const random = seededRandom(7)
+  const bytes = (n: number) => Buffer.from([...Array(n)].map(() => Math.floor(random() * 256)))
+  const byService = new Map<string, Record<string, unknown>[]>()
+  for (let i = 0; i < count; i++) {
+    const e = makeLogEvent(i) as { timestamp: string; level: string; message: string; requestId: string; service: string; duration: number; data: Record<string, any> }
+    const records = byService.get(e.service) ?? []
+    byService.set(e.service, records)
+    const str = (stringValue: string) => ({ stringValue })
+    records.push({
+      timeUnixNano: (BigInt(Date.parse(e.timestamp)) * 1_000_000n + 417n).toString(),
+      severityText: e.level,
+      body: str(e.message),
+      traceId: bytes(16),
+      spanId: bytes(8),
+      attributes: [
+        { key: 'requestId', value: str(e.requestId) },
+        { key: 'duration', value: { doubleValue: e.duration } },
+        { key: 'user.id', value: str(e.data.userId) },
+        { key: 'url.path', value: str(e.data.path) },
+        { key: 'http.response.status_code', value: { intValue: e.data.status } },
+        { key: 'cloud.region', value: str(e.data.region) },
+        { key: 'cached', value: { boolValue: e.data.cached } },
+      ],
+    })
+  }
+  return {
+    resourceLogs: [...byService].map(([service, logRecords]) => ({
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }, { key: 'service.namespace', value: { stringValue: 'shop' } }, { key: 'k8s.pod.name', value: { stringValue: `${service}-7d9f8b6c5-x2x9q` } }] },
+      scopeLogs: [{ scope: { name: 'app', version: '1.0.0' }, logRecords }],
+    })),
+  }
+}

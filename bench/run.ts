@@ -14,7 +14,7 @@ import { describeRun, machine, markdownTable, svgChart, type RunResults } from '
 const ROOT = join(import.meta.dir, '..')
 const RESULTS = join(import.meta.dir, 'results')
 /** The order of a full run: cheap in-process figures first, then the servers. */
-const ORDER = ['splitter', 'ingest-work', 'ingest-node', 'both-cores', 'small-requests', 'embedded', 'latency', 'payloads', 'naive', 'lag', 'recovery', 'queries']
+const ORDER = ['splitter', 'ingest-work', 'ingest-node', 'both-cores', 'small-requests', 'embedded', 'latency', 'payloads', 'otlp', 'naive', 'lag', 'recovery', 'queries']
 /** Benches that answer a design question once and run only by name (`npm run bench -- layouts`). */
 const ON_REQUEST = ['layouts']
 /** The scenarios the profiles are taken under (the issue's rows 1, 3 and 4). */

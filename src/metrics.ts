@@ -66,7 +66,7 @@ export class Metrics {
   }
 
   /** Counts an HTTP response under its route and status, and passes it on. */
-  counted(route: 'events' | 'query', response: Response): Response {
+  counted(route: 'events' | 'otlp' | 'query', response: Response): Response {
     this.requests.inc(route, response.status)
     return response
   }

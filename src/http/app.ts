@@ -8,6 +8,7 @@ import { consoleRoutes, type ConsoleRoutesDependencies } from './console-routes'
 import { errorAnswer } from './error-answers'
 import { eventsRoute, type EventsRouteDependencies } from './events-route'
 import { opsRoutes, type OpsRoutesDependencies } from './ops-routes'
+import { otlpRoutes, type OtlpRouteDependencies } from './otlp-route'
 import { queryRoute, type QueryRouteDependencies } from './query-route'
 import { statusResponse } from './responses'
 import type { IngestOutcome } from '../ingest/ingest-request'
@@ -17,7 +18,7 @@ import { AllowedMethods, notFoundAnswer } from './not-found'
 import { apiReference } from './openapi'
 import { requestSurface } from './request-surface'
 
-export type AppDependencies = EventsRouteDependencies & QueryRouteDependencies & OpsRoutesDependencies & ConsoleRoutesDependencies & { logger: Logger }
+export type AppDependencies = EventsRouteDependencies & OtlpRouteDependencies & QueryRouteDependencies & OpsRoutesDependencies & ConsoleRoutesDependencies & { logger: Logger }
 
 export interface SurfaceOptions {
   /** Origins whose pages may send events from a browser (CORS_ORIGINS); default `*`: the ingest key is public. */
@@ -40,6 +41,7 @@ export function createApp(deps: AppDependencies & SurfaceOptions) {
     .onError(({ code, request }) => (code === 'NOT_FOUND' ? notFoundAnswer(request, allowed) : undefined))
     .use(apiReference())
     .use(eventsRoute({ ...deps, ingest }))
+    .use(otlpRoutes(deps))
     .use(queryRoute(deps))
     .use(opsRoutes(deps))
     .use(consoleRoutes(deps))

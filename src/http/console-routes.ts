@@ -13,7 +13,12 @@ import type { QueryRunner } from '../query/run-query'
 import { AccessKeys, type ApiKeys } from './api-keys'
 import { badDataset, errorAnswer, noClickHouse, queryKeyRefused, tooManyRequests } from './error-answers'
 import { json, statusResponse } from './responses'
-import { sendExamples } from './send-examples'
+import { otlpExamples } from './otlp-examples'
+import { sendExamples, type SendExampleTarget } from './send-examples'
+import type { ConsoleExamples } from '../query/console-answers'
+
+/** The Send page's examples: programs for the Events API, and OpenTelemetry set-up. */
+const examplesFor = (target: SendExampleTarget): ConsoleExamples => ({ ...sendExamples(target), opentelemetry: otlpExamples(target) })
 
 export interface ConsoleOptions {
   /** The database holding the dataset tables (CLICKHOUSE_DATABASE). */
@@ -95,7 +100,7 @@ export function consoleRoutes(deps: ConsoleRoutesDependencies) {
     .get('/console/api/datasets/:dataset/events', ({ request, params, query }) => answer(request, params.dataset, (r) => r.events(params.dataset, rangeOf(query), request.signal)))
     .get('/console/api/datasets/:dataset/examples', ({ request, params }) =>
       answer(request, params.dataset, async () =>
-        sendExamples({ baseUrl: new URL(request.url).origin, dataset: params.dataset, apiKey: options.exampleIngestKey ?? '<your ingest key>' }),
+        examplesFor({ baseUrl: new URL(request.url).origin, dataset: params.dataset, apiKey: options.exampleIngestKey ?? '<your ingest key>' }),
       ),
     )
     .get('/console/api/datasets/:dataset/tail', ({ request, params }) => {

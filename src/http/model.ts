@@ -16,6 +16,7 @@ export const DatasetParams = T.Object({
 export const SECURITY_SCHEMES = {
   ingestKey: { type: 'apiKey' as const, in: 'header', name: 'x-api-key', description: 'An ingest key (API_KEYS). Public by design: it ships inside applications and browsers, and only sends events.' },
   queryKey: { type: 'apiKey' as const, in: 'header', name: 'x-api-key', description: 'A query key (QUERY_KEYS). Secret: it reads every stored event. An ingest key is refused here.' },
+  bearerIngestKey: { type: 'http' as const, scheme: 'bearer', description: 'An ingest key as Authorization: Bearer <key> (OpenTelemetry routes only, for exporters configured with an Authorization header).' },
 }
 
 export const EventHeaders = T.Object({

@@ -5,6 +5,7 @@
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { SECURITY_SCHEMES, eventsOperation, healthOperation, metricsOperation, queryOperation, readyOperation } from './model'
+import { otlpOperation } from './otlp-model'
 
 /** Where the viewer's script is served; the page loads it from here instead of a CDN. */
 export const VIEWER_SCRIPT_PATH = '/openapi/viewer.js'
@@ -21,7 +22,7 @@ export function apiReference() {
             title: 'sluice',
             version: '1',
             description:
-              'The Events API: send JSON events to `POST /v1/{dataset}` with an ingest key; query them with ClickHouse SQL on `POST /query` with a query key. ' +
+              'The Events API: send JSON events to `POST /v1/{dataset}` (or OpenTelemetry logs and traces to `/otlp/v1/logs`, `/otlp/v1/traces`) with an ingest key; query them with ClickHouse SQL on `POST /query` with a query key. ' +
               'Every event answered 202 lands in ClickHouse exactly once; retry a 503 after Retry-After with the same Idempotency-Key.',
           },
           components: { securitySchemes: SECURITY_SCHEMES },
@@ -29,6 +30,8 @@ export function apiReference() {
           // pattern) with those it infers from the routes, which declare no schemas (they read raw bodies).
           paths: {
             '/v1/{dataset}': { post: eventsOperation },
+            '/otlp/v1/logs': { post: otlpOperation('logs') },
+            '/otlp/v1/traces': { post: otlpOperation('traces') },
             '/query': { post: queryOperation },
             '/health': { get: healthOperation },
             '/ready': { get: readyOperation },
@@ -36,6 +39,7 @@ export function apiReference() {
           } as never,
           tags: [
             { name: 'Events API', description: 'Send events (the ingest key is public: it sends events and nothing else)' },
+            { name: 'OpenTelemetry', description: 'Send OTLP/HTTP logs and traces (protobuf or JSON) with the ingest key: each record becomes an event' },
             { name: 'Query', description: 'Read stored events (the query key is secret)' },
             { name: 'Operations', description: 'Liveness, readiness and Prometheus metrics' },
           ],

@@ -37,6 +37,7 @@ export function routeOf(url: string, method: string): HttpRoute {
   if (at === -1) return 'other'
   const end = pathEnd(url, at)
   if (isDatasetPath(url, at, end)) return method === 'OPTIONS' ? 'cors_preflight' : 'events'
+  if (url.startsWith('/otlp/', at)) return 'otlp'
   if (isPath(url, at, end, '/query')) return 'query'
   if (isPath(url, at, end, '/health')) return 'health'
   if (isPath(url, at, end, '/ready')) return 'ready'

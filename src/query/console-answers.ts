@@ -48,3 +48,12 @@ export interface SendExamples {
   python: string
   go: string
 }
+
+/** OpenTelemetry set-up for one dataset: SDK environment variables, a Collector exporter (src/http/otlp-examples.ts). */
+export interface OtlpExamples {
+  environment: string
+  collector: string
+}
+
+/** What the console's Send page shows. */
+export type ConsoleExamples = SendExamples & { opentelemetry: OtlpExamples }

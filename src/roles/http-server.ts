@@ -35,6 +35,8 @@ export function startHttpServer({ config, keys, ingest, runner, readiness, metri
     corsOrigins: config.corsOrigins,
     queryKeys: keys.query,
     ingest: ingest ? (request) => ingest.ingest(request) : () => Promise.reject(new WrongRoleError('This node runs ROLE=batcher and takes no events: send them to a node with ROLE=ingest or ROLE=all.')),
+    // OTLP bodies are decoded before ingest sees them: they count against the same budget.
+    budget: ingest?.budget,
     runner,
     metrics,
     logger,

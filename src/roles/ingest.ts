@@ -15,6 +15,8 @@ import type { Shutdown } from '../shutdown'
 
 export interface IngestRole {
   ingest(request: IngestRequest): Promise<IngestOutcome>
+  /** The node's in-flight byte budget, shared with the OTLP routes (which decode bodies before ingest reads them). */
+  budget: InflightBudget
   /** Resolves true once no request is in flight, or false when timeoutMs passes first. */
   drained(timeoutMs: number): Promise<boolean>
 }
@@ -44,6 +46,7 @@ export async function startIngestRole({ config, queue, metrics, logger, shutdown
   return {
     ingest: (request) => inFlight.track(ingestRequest(request, { publisher, maxMessageBytes: queue.maxMessageBytes, eventLimits, budget, datasets })),
     drained: (timeoutMs) => inFlight.drained(timeoutMs),
+    budget,
   }
 }
 

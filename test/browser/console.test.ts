@@ -201,6 +201,7 @@ describe('the console', () => {
       expect(code.toLowerCase()).toContain('gzip')
       expect(code).toContain(PROCESS_KEY)
     }
+    for (const block of ['otel-environment', 'otel-collector']) expect(await page.textContent(`pre.code[data-language=${block}]`)).toContain(`${sluice.url}/otlp`)
     await page.screenshot({ path: join(SHOTS, 'send.png'), fullPage: true })
   }, 20_000)
 })

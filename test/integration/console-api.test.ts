@@ -128,12 +128,18 @@ describe('console endpoints', () => {
   })
 
   test('send examples name this server, the dataset and an ingest key, never the query key', async () => {
-    const examples = (await (await get('/console/api/datasets/logs/examples')).json()) as Record<string, string>
+    const { opentelemetry, ...examples } = (await (await get('/console/api/datasets/logs/examples')).json()) as Record<string, string> & { opentelemetry: Record<string, string> }
     expect(Object.keys(examples).sort()).toEqual(['curl', 'go', 'javascript', 'python'])
     for (const code of Object.values(examples)) {
       expect(code).toContain(`${p.sluice.url}/v1/logs`)
       expect(code).toContain(PIPELINE_KEY)
       expect(code).not.toContain(PIPELINE_QUERY_KEY)
+    }
+    expect(Object.keys(opentelemetry).sort()).toEqual(['collector', 'environment'])
+    for (const text of Object.values(opentelemetry)) {
+      expect(text).toContain(`${p.sluice.url}/otlp`)
+      expect(text).toContain(PIPELINE_KEY)
+      expect(text).not.toContain(PIPELINE_QUERY_KEY)
     }
   })
 })

@@ -57,6 +57,8 @@ export function testApp(options: TestAppOptions = {}) {
     queryKeys: new ApiKeys([TEST_QUERY_KEY]),
     ingest: options.ingest ?? ((request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, budget: options.budget })),
     runner: options.runner,
+    // The OTLP routes count decoded bodies against the same budget.
+    budget,
     metrics,
     logger: options.logger ?? quietLogger,
     readiness: async () => ({ nats: true, clickhouse: true }),

@@ -2,7 +2,7 @@
 // sessionStorage only: it leaves with the tab, and never goes into a URL.
 
 // The answers' shapes are the server's own: type-only imports, so nothing of the server is bundled.
-import type { ConsoleEvent, DatasetField, DatasetSummary, Histogram, SendExamples, TimeRange } from '../../query/console-answers'
+import type { ConsoleEvent, ConsoleExamples, DatasetField, DatasetSummary, Histogram, SendExamples, TimeRange } from '../../query/console-answers'
 
 export type { ConsoleEvent, DatasetField, DatasetSummary, Histogram, SendExamples, TimeRange }
 
@@ -64,6 +64,6 @@ export const api = {
   histogram: (dataset: string) => getJson<Histogram | null>(`${ds(dataset)}/histogram`),
   events: (dataset: string, range?: TimeRange) =>
     getJson<ConsoleEvent[]>(`${ds(dataset)}/events${range ? `?from=${Math.floor(range.fromMs)}&to=${Math.ceil(range.toMs)}` : ''}`),
-  examples: (dataset: string) => getJson<SendExamples>(`${ds(dataset)}/examples`),
+  examples: (dataset: string) => getJson<ConsoleExamples>(`${ds(dataset)}/examples`),
   tailPath: (dataset: string) => `${ds(dataset)}/tail`,
 }
