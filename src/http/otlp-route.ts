@@ -3,8 +3,8 @@
 // Answers follow OTLP/HTTP: 200 with partial_success, never 202; failures as a google.rpc.Status.
 import { Elysia } from 'elysia'
 import { isValidDataset } from '../datasets'
-import { readBody } from '../ingest/body-reader'
-import { parseContentEncoding, type ContentEncoding } from '../ingest/decompress'
+import { readBody } from '../ingest/body/body-reader'
+import { parseContentEncoding, type ContentEncoding } from '../ingest/body/decompress'
 import { type InflightBudget, Reservation } from '../ingest/inflight-budget'
 import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import { MAX_BODY_BYTES } from '../ingest/limits'

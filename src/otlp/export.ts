@@ -2,7 +2,7 @@
 // and handed to ingest as NDJSON (ndjson-parts.ts), so each record is judged and stored exactly
 // as an event of the Events API is; ingest's verdicts are then named by record.
 import { createHash } from 'node:crypto'
-import type { InvalidEvent } from '../ingest/event-schema'
+import type { InvalidEvent } from '../ingest/event/event-schema'
 import { IngestOverloadedError, type InflightBudget, type Reservation } from '../ingest/inflight-budget'
 import type { IngestOutcome, IngestRequest } from '../ingest/ingest-request'
 import { BadBodyError } from '../errors'

@@ -4,7 +4,7 @@
 // records; a record whose event is too large for ingest to read is left as a blank line (which
 // ingest skips) and refused here, in ingest's words.
 import { BadBodyError } from '../errors'
-import type { InvalidEvent } from '../ingest/event-schema'
+import type { InvalidEvent } from '../ingest/event/event-schema'
 import { MAX_BODY_BYTES, MAX_EVENT_BYTES } from '../ingest/limits'
 
 /**

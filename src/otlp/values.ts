@@ -2,7 +2,7 @@
 // Long, bytes as Buffer, a oneof member present as an own property) or OTLP/JSON as JSON.parse
 // gives it (64-bit integers as decimal strings or numbers, ids as hex, bytes as base64). The two
 // codecs below answer the same questions, so one mapping (records.ts) serves both.
-import { MAX_EPOCH_MS } from '../ingest/event-schema'
+import { MAX_EPOCH_MS } from '../ingest/event/event-schema'
 
 /** A 64-bit integer as protobufjs decodes it (the `long` package's Long). */
 export interface LongLike {

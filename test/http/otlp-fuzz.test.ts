@@ -4,7 +4,7 @@
 // A failing case names its seed: OTLP_FUZZ_SEED=<seed> replays the run.
 import { expect, test } from 'bun:test'
 import { InflightBudget } from '../../src/ingest/inflight-budget'
-import { post, testApp } from '../support/http-app'
+import { post, testApp } from '../support/app'
 import { protobufBody, randomRequest, seeded } from '../support/otlp-bodies'
 
 const SEED = Number(process.env.OTLP_FUZZ_SEED ?? 20261207)

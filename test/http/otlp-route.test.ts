@@ -4,7 +4,7 @@ import { describe, expect, test } from 'bun:test'
 import zlib from 'node:zlib'
 import { InflightBudget } from '../../src/ingest/inflight-budget'
 import { MAX_BODY_BYTES } from '../../src/ingest/limits'
-import { post, TEST_KEY, testApp, unavailable } from '../support/http-app'
+import { post, TEST_KEY, testApp, unavailable } from '../support/app'
 import { decodeLogsResponse, decodeStatus, logsRequest, nowNanos, protobufBody, spansRequest } from '../support/otlp-bodies'
 
 const PROTOBUF = { 'content-type': 'application/x-protobuf' }

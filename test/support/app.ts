@@ -5,7 +5,7 @@ import { QueueUnavailableError } from '../../src/errors'
 import { ApiKeys } from '../../src/http/api-keys'
 import { createApp, type AppDependencies } from '../../src/http/app'
 import type { CorsOrigins } from '../../src/cors-origins'
-import type { InflightBudget } from '../../src/ingest/inflight-budget'
+import { InflightBudget } from '../../src/ingest/inflight-budget'
 import { ingestRequest } from '../../src/ingest/ingest-request'
 import { quietLogger, type Logger } from '../../src/log'
 import { Metrics } from '../../src/metrics'
@@ -51,11 +51,12 @@ export interface TestAppOptions {
 
 export function testApp(options: TestAppOptions = {}) {
   const publisher = new RecordingPublisher()
+  const budget = options.budget ?? new InflightBudget(Number.MAX_SAFE_INTEGER)
   const metrics = options.metrics ?? new Metrics()
   const app = createApp({
     keys: new ApiKeys([TEST_KEY]),
     queryKeys: new ApiKeys([TEST_QUERY_KEY]),
-    ingest: options.ingest ?? ((request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, budget: options.budget })),
+    ingest: options.ingest ?? ((request) => ingestRequest(request, { publisher, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, budget })),
     runner: options.runner,
     // The OTLP routes count decoded bodies against the same budget.
     budget,
