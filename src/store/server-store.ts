@@ -12,7 +12,6 @@ export class ServerStore implements Store {
   readonly where: string
   /** The writer's client (inserts, DDL, the landed check); tests read through it too. */
   readonly client: ClickHouseClient
-  #queries: ClickHouseClient | undefined
 
   constructor(private readonly cfg: Config['clickhouse'] & { url: string }) {
     this.where = cfg.url
@@ -47,9 +46,13 @@ export class ServerStore implements Store {
     return (await this.client.query({ query: sql, query_params: params, format: 'JSONCompactEachRow' })).json<T>()
   }
 
+  /**
+   * Each call's sessions get a client of their own, reading `database`, which their close() closes:
+   * one shared client would read the first caller's database for every caller, and be closed under
+   * the others by the first query role that stops.
+   */
   querySessions(database: string, limits: QueryLimits) {
-    this.#queries ??= serverQueryConnection({ ...this.cfg, database }).client
-    return serverSessions(this.#queries, limits)
+    return serverSessions(serverQueryConnection({ ...this.cfg, database }).client, limits)
   }
 
   async ping(): Promise<boolean> {
@@ -57,7 +60,7 @@ export class ServerStore implements Store {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.client.close(), this.#queries?.close()])
+    await this.client.close()
   }
 }
 
