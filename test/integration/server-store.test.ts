@@ -46,4 +46,12 @@ describe('query sessions on a server', () => {
     expect(await read(again, 'SELECT s FROM t')).toBe('first_db')
     await Promise.all([second.close(), again.close()])
   })
+
+  test('a limit crossed after the answer began is the server error, with its code, not a cut connection', async () => {
+    // 4 MB: the server has sent its first megabyte of the answer (with 200) before the limit is crossed.
+    const sessions = store.querySessions('first_db', { ...limits, maxResultBytes: 4 * 1024 * 1024 })
+    const error = await read(sessions, 'SELECT repeat(toString(number), 20) FROM numbers(200000)').catch((e) => e)
+    expect(error).toMatchObject({ code: '396', type: 'TOO_MANY_ROWS_OR_BYTES' })
+    await sessions.close()
+  })
 })
