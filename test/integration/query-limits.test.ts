@@ -4,13 +4,13 @@
 // worker threads), one embedded query runs at a time; a server (server mode) runs
 // QUERY_MAX_CONCURRENT and cancels the query of a client that leaves.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { serverUrl } from '../support/clickhouse-mode'
 import { PIPELINE_QUERY_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'
 
 const TIMEOUT_MS = 2000
 const SLOTS = 4
 let p: TestPipeline
-/** Server mode: the test run's ClickHouse is a server (CLICKHOUSE_URL), not the embedded engine. */
-const server = process.env.CLICKHOUSE_URL !== undefined && process.env.CLICKHOUSE_URL !== ''
+const server = serverUrl !== undefined
 
 /** Reads few rows but keeps the CPU busy far past TIMEOUT_MS (10^10 hashes). */
 const RUNAWAY = 'SELECT sum(cityHash64(number, n)) FROM numbers(10000000) ARRAY JOIN range(1000) AS n'

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../src/embedded/nats-server'
+import { processClickHouse } from '../support/clickhouse-mode'
 import { startTestNats, type TestNats } from '../support/nats'
 import { startTestPipeline } from '../support/pipeline'
 
@@ -23,8 +24,9 @@ function eventsBody(request: number, count: number): string {
   return JSON.stringify(Array.from({ length: count }, (_, i) => ({ request, i, message: `event ${request}/${i}`, level: 'info', requestId: crypto.randomUUID() })))
 }
 
-/** A batcher in its own process (its own embedded ClickHouse), so it can be SIGKILLed. */
+/** A batcher in its own process (its own embedded ClickHouse, or the run's server), so it can be SIGKILLed. */
 async function spawnBatcher(dataDir: string, port: number, env: Record<string, string> = {}, dataset = 'crash') {
+  const clickhouse = processClickHouse(dataDir)
   const proc = Bun.spawn([process.execPath, 'src/main.ts'], {
     cwd: join(import.meta.dir, '../..'),
     env: {
@@ -39,7 +41,7 @@ async function spawnBatcher(dataDir: string, port: number, env: Record<string, s
       BATCH_FLUSH_INTERVAL_MS: '50',
       BATCH_ACK_WAIT_MS: '2000',
       LOG_LEVEL: 'warn',
-      CLICKHOUSE_URL: '',
+      ...clickhouse.env,
       ...env,
     },
     stdout: 'ignore',
@@ -61,7 +63,7 @@ async function spawnBatcher(dataDir: string, port: number, env: Record<string, s
     return body.data!
   }
   const counts = async () => {
-    const [row] = await query(`SELECT count() AS rows, count(DISTINCT _id) AS ids FROM sluice.\`${dataset}\``)
+    const [row] = await query(`SELECT count() AS rows, count(DISTINCT _id) AS ids FROM ${clickhouse.database}.\`${dataset}\``)
     return { rows: Number(row!.rows), ids: Number(row!.ids) }
   }
   return { proc, counts }
