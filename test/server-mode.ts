@@ -4,7 +4,13 @@
 // embedded pass; `bun test/server-mode.ts <files>` runs a subset.
 import { startTestClickHouseServer } from './support/clickhouse-server'
 
-/** Every file here passes against a server too; each takes its ClickHouse from test/support/clickhouse.ts. */
+/**
+ * The files whose outcome depends on the ClickHouse behind sluice: the pipeline, the fault tests, the
+ * sink, and what /query and the console answer. Each takes its ClickHouse from
+ * test/support/clickhouse.ts (or clickhouse-mode.ts for the processes it starts). Left out: tests
+ * of ingest, NATS and the batcher's own logic, which no backend changes (batcher-pull,
+ * batcher-lifecycle, retry-window: a minute together).
+ */
 export const SERVER_MODE_FILES = [
   'test/integration/pipeline.test.ts',
   'test/integration/crash-restart.test.ts',
@@ -18,6 +24,11 @@ export const SERVER_MODE_FILES = [
   'test/integration/query-attacks.test.ts',
   'test/integration/query-limits.test.ts',
   'test/integration/console-api.test.ts',
+  'test/integration/batcher-outage.test.ts',
+  'test/integration/query-sandbox-holes.test.ts',
+  'test/integration/query-cli-output.test.ts',
+  'test/integration/console-time-range.test.ts',
+  'test/integration/tail-future-stamps.test.ts',
 ]
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : SERVER_MODE_FILES

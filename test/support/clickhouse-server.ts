@@ -1,6 +1,8 @@
 // Test harness: a real ClickHouse server (HTTP and native TCP on free ports, its own temporary data
 // directory) from the engine the chdb package ships, in a child process of its own
 // (clickhouse-server-main.ts), since the test process may hold the embedded engine already.
+// What it lacks beside a production server: users other than `default` (none can be created, so no
+// read-only CLICKHOUSE_QUERY_USER to test against) and Keeper, so no ON CLUSTER DDL.
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, constants } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
