@@ -153,8 +153,12 @@ async function openStoreFor(config: Config, overrides: SluiceOverrides, logger: 
   const store = overrides.store ?? openStore(config.clickhouse, config.dataDir)
   if (!overrides.store) shutdown.add('close ClickHouse', 0.5, () => store.close())
   // Not fatal: ClickHouse may come up after sluice; events wait in JetStream meanwhile and the
-  // batcher creates the database with the first table.
-  await ensureDatabase(store, config.clickhouse.database).catch((err) => logger.warn({ err: (err as Error).message }, 'ClickHouse is not reachable yet; events will wait in JetStream'))
+  // batcher creates the database with the first table. A server that answers but cannot be used
+  // (one too old) is a start-up error.
+  await ensureDatabase(store, config.clickhouse.database).catch((err) => {
+    if (err instanceof ConfigError) throw err
+    logger.warn({ err: (err as Error).message }, 'ClickHouse is not reachable yet; events will wait in JetStream')
+  })
   return store
 }
 

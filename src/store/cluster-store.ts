@@ -51,7 +51,6 @@ export class ClusterStore implements Store {
   readonly shards: number
   readonly #nodes: Node[]
   readonly #byShard: Node[][]
-  #queries: ClickHouseClient | undefined
 
   constructor(
     private readonly cfg: Config['clickhouse'],
@@ -116,10 +115,9 @@ export class ClusterStore implements Store {
     if (failed) throw failed.reason
   }
 
-  /** Queries read the Distributed tables through the first node (as the query user, when given). */
+  /** Queries read the Distributed tables through the first node (as the query user, when given); each call's sessions have a client of their own. */
   querySessions(database: string, limits: QueryLimits) {
-    this.#queries ??= serverQueryConnection({ ...this.cfg, url: this.#nodes[0]!.url, database }).client
-    return serverSessions(this.#queries, limits)
+    return serverSessions(serverQueryConnection({ ...this.cfg, url: this.#nodes[0]!.url, database }).client, limits)
   }
 
   /** Every shard has a node that answers. */
@@ -129,7 +127,7 @@ export class ClusterStore implements Store {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#nodes.map((n) => n.client.close()), this.#queries?.close()])
+    await Promise.all(this.#nodes.map((n) => n.client.close()))
   }
 
   async #onShard<T>(shard: number, work: (node: Node) => Promise<T>): Promise<T> {

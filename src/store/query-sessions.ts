@@ -10,6 +10,7 @@
 // done, which its own max_execution_time ends between blocks.
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { limitSettings, type QueryLimits } from './query-limits'
+import { exceptionTag, withStreamException } from './stream-exception'
 
 /** The output formats queries are read in: JSON answers, raw text for the gate's own questions. */
 export type QueryFormat = 'JSON' | 'TabSeparatedRaw'
@@ -31,8 +32,9 @@ export interface QuerySlot {
  */
 function clientStream(client: ClickHouseClient, settings: ClickHouseSettings | undefined, cancels: boolean): QuerySlot['stream'] {
   return async (query, format, signal) => {
-    const { stream } = await client.exec({ query, clickhouse_settings: { ...settings, default_format: format }, abort_signal: cancels ? signal : undefined })
-    return stream as AsyncIterable<Uint8Array>
+    const { stream, response_headers } = await client.exec({ query, clickhouse_settings: { ...settings, default_format: format }, abort_signal: cancels ? signal : undefined })
+    const tag = exceptionTag(response_headers)
+    return tag === undefined ? (stream as AsyncIterable<Uint8Array>) : withStreamException(stream as AsyncIterable<Uint8Array>, tag)
   }
 }
 

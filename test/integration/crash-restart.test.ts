@@ -36,12 +36,12 @@ describe('crash and restart', () => {
       await waitForProgress(load, 30)
       const report = await load.finish(30_000)
       const settledFrom = Date.now()
-      const final = await settle(() => landed(s.query, 'sluice', 'crash'), report.accepted, 45_000, s.drained)
+      const final = await settle(() => landed(s.query, s.database, 'crash'), report.accepted, 45_000, s.drained)
       console.log(
         `process group SIGKILL x2: ${report.requests} requests, ${report.accepted + report.refused} events sent, ${report.accepted} answered 202, ${final.rows} rows found, ` +
           `${final.rows - final.ids} duplicates, ${report.retries} retries; restart to ready ${recoveries.join(' / ')} ms; all rows in and the stream drained ${Date.now() - settledFrom} ms after the load ended`,
       )
-      if (final.rows !== final.ids) console.log(JSON.stringify(await s.query("SELECT JSONExtractString(_raw,'eid') AS e, count() AS c, groupArray(toString(_timestamp)) AS ts, groupArray(_id) AS ids FROM sluice.crash GROUP BY e HAVING c > 1 ORDER BY e LIMIT 200")))
+      if (final.rows !== final.ids) console.log(JSON.stringify(await s.query("SELECT JSONExtractString(_raw,'eid') AS e, count() AS c, groupArray(toString(_timestamp)) AS ts, groupArray(_id) AS ids FROM ${s.database}.crash GROUP BY e HAVING c > 1 ORDER BY e LIMIT 200")))
       expect(report.unresolved).toBe(0)
       expect(final).toEqual({ rows: report.accepted, ids: report.accepted, eids: report.accepted, refusedRows: 0 })
       s.proc.kill('SIGTERM')

@@ -26,11 +26,18 @@ async function ask(sql: string, key = PIPELINE_QUERY_KEY): Promise<{ status: num
 
 beforeAll(async () => {
   p = await startTestPipeline({ QUERY_TIMEOUT_MS: '5000' })
-  listener = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => (listenerHits++, new Response('hit')) })
+  // Only requests under a path of this run count: on a shared machine another process may still be
+  // polling whatever had this port before (2,730 such requests were seen once).
+  const path = `/attack-${crypto.randomUUID()}`
+  listener = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: (request) => (new URL(request.url).pathname.startsWith(path) && listenerHits++, new Response('hit')),
+  })
   const dir = mkdtempSync(join(tmpdir(), 'sluice-attack-'))
   const secretFile = join(dir, 'secret.txt')
   writeFileSync(secretFile, `${SECRET_TEXT}\n`)
-  targets = { db: p.clickhouse.database, secretFile, outFile: join(dir, 'pwned.txt'), listener: `http://127.0.0.1:${listener.port}` }
+  targets = { db: p.clickhouse.database, secretFile, outFile: join(dir, 'pwned.txt'), listener: `http://127.0.0.1:${listener.port}${path}` }
   expect((await p.send('logs', event(1))).status).toBe(202)
   expect((await p.send('victim', event(2))).status).toBe(202)
   expect(await p.waitForCount('logs', 1)).toBe(1)

@@ -1,12 +1,16 @@
-// Limits a query cannot lift, on the embedded engine through the HTTP route: runaway and huge
-// queries are cut with 413 naming the limit, busy slots answer 429, a client that leaves frees its
-// slot only once the engine is done, and ingest and the batcher never wait behind a query. With
-// UV_THREADPOOL_SIZE unset (2 worker threads), one embedded query runs at a time.
+// Limits a query cannot lift, through the HTTP route: runaway and huge queries are cut with 413
+// naming the limit, busy slots answer 429, a client that leaves frees its slot only once the engine
+// is done, and ingest and the batcher never wait behind a query. With UV_THREADPOOL_SIZE unset (2
+// worker threads), one embedded query runs at a time; a server (server mode) runs
+// QUERY_MAX_CONCURRENT and cancels the query of a client that leaves.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { serverUrl } from '../support/clickhouse-mode'
 import { PIPELINE_QUERY_KEY, startTestPipeline, type TestPipeline } from '../support/pipeline'
 
 const TIMEOUT_MS = 2000
+const SLOTS = 4
 let p: TestPipeline
+const server = serverUrl !== undefined
 
 /** Reads few rows but keeps the CPU busy far past TIMEOUT_MS (10^10 hashes). */
 const RUNAWAY = 'SELECT sum(cityHash64(number, n)) FROM numbers(10000000) ARRAY JOIN range(1000) AS n'
@@ -26,7 +30,7 @@ async function slotFree(): Promise<void> {
 }
 
 beforeAll(async () => {
-  p = await startTestPipeline({ QUERY_TIMEOUT_MS: String(TIMEOUT_MS), QUERY_MAX_MEMORY_BYTES: String(256 * 1024 * 1024), QUERY_MAX_CONCURRENT: '4', QUERY_MAX_RESULT_BYTES: String(4 * 1024 * 1024) })
+  p = await startTestPipeline({ QUERY_TIMEOUT_MS: String(TIMEOUT_MS), QUERY_MAX_MEMORY_BYTES: String(256 * 1024 * 1024), QUERY_MAX_CONCURRENT: String(SLOTS), QUERY_MAX_RESULT_BYTES: String(4 * 1024 * 1024) })
   expect((await p.send('logs', JSON.stringify([{ message: 'first' }]))).status).toBe(202)
   expect(await p.waitForCount('logs', 1)).toBe(1)
 }, 30_000)
@@ -109,18 +113,37 @@ describe('query limits', () => {
 
   test('while every query slot is taken a query gets 429 with Retry-After, saying why; the slot frees when the query ends', async () => {
     await slotFree()
-    const running = ask(RUNAWAY)
+    const running = Array.from({ length: server ? SLOTS : 1 }, () => ask(RUNAWAY))
     await Bun.sleep(300)
     const busy = await ask('SELECT 1')
     expect(busy.status).toBe(429)
     expect(busy.headers.get('retry-after')).toBe('1')
-    expect(busy.body.error).toContain('UV_THREADPOOL_SIZE=2')
-    expect((await running).status).toBe(413)
+    expect(busy.body.error).toContain(server ? `${SLOTS} queries are running` : 'UV_THREADPOOL_SIZE=2')
+    for (const r of await Promise.all(running)) expect(r.status).toBe(413)
     await slotFree()
     expect((await ask('SELECT 1 AS one')).status).toBe(200)
   }, 20_000)
 
-  test('a client that leaves holds its slot until the engine has stopped the query, then the slot is free', async () => {
+  test.if(server)('on a server, a client that leaves has its query cancelled by the server, and its slot is free at once', async () => {
+    await slotFree()
+    const runaways = async () => {
+      const sql = "SELECT count() AS n FROM system.processes WHERE position(query, 'cityHash64') > 0 AND position(query, 'system.processes') = 0"
+      return Number(((await (await p.clickhouse.client.query({ query: sql, format: 'JSONEachRow' })).json()) as { n: string }[])[0]!.n)
+    }
+    const left = Date.now()
+    const leaving = Array.from({ length: SLOTS }, () => ask(RUNAWAY, AbortSignal.timeout(300)).catch(() => 'left'))
+    await Bun.sleep(150)
+    expect(await runaways()).toBe(SLOTS)
+    expect(await Promise.all(leaving)).toEqual(Array(SLOTS).fill('left'))
+    while ((await runaways()) > 0 && Date.now() - left < TIMEOUT_MS * 2) await Bun.sleep(20)
+    const stoppedMs = Date.now() - left
+    expect(await runaways()).toBe(0)
+    expect((await ask('SELECT 1')).status).toBe(200)
+    // Stopped by the cancel, well before the time limit would have ended it.
+    expect(stoppedMs).toBeLessThan(TIMEOUT_MS)
+  }, 20_000)
+
+  test.skipIf(server)('a client that leaves holds its slot until the engine has stopped the query, then the slot is free', async () => {
     // chDB cannot interrupt a running query: the time limit ends it, and until then the slot stays taken.
     await slotFree()
     expect(await ask(RUNAWAY, AbortSignal.timeout(200)).catch(() => 'left')).toBe('left')

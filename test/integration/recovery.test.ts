@@ -8,6 +8,7 @@ import type { NatsConnection } from 'nats'
 import { loadConfig } from '../../src/config'
 import { freePort } from '../../src/embedded/nats-server'
 import { DEFAULT_CONSUMER_NAME } from '../../src/queue/consumer'
+import { processClickHouse } from '../support/clickhouse-mode'
 import { connectNats, startTestNats, streamDrained, type TestNats } from '../support/nats'
 import { startTestPipeline } from '../support/pipeline'
 import { until } from '../support/wait'
@@ -36,8 +37,9 @@ function eventsBody(request: number, count: number): string {
   return JSON.stringify(Array.from({ length: count }, (_, i) => ({ request, i, message: `event ${request}/${i}`, level: 'info', requestId: crypto.randomUUID() })))
 }
 
-/** A batcher in its own process (its own embedded ClickHouse), so it can be SIGKILLed. */
+/** A batcher in its own process (its own embedded ClickHouse, or the run's server), so it can be SIGKILLed. */
 async function spawnBatcher(dataDir: string, port: number, env: Record<string, string> = {}, dataset = 'crash') {
+  const clickhouse = processClickHouse(dataDir)
   const proc = Bun.spawn([process.execPath, 'src/main.ts'], {
     cwd: join(import.meta.dir, '../..'),
     env: {
@@ -52,7 +54,7 @@ async function spawnBatcher(dataDir: string, port: number, env: Record<string, s
       BATCH_FLUSH_INTERVAL_MS: '50',
       BATCH_ACK_WAIT_MS: '2000',
       LOG_LEVEL: 'warn',
-      CLICKHOUSE_URL: '',
+      ...clickhouse.env,
       ...env,
     },
     stdout: 'ignore',
@@ -72,7 +74,7 @@ async function spawnBatcher(dataDir: string, port: number, env: Record<string, s
     return body.data!
   }
   const counts = async () => {
-    const [row] = await query(`SELECT count() AS rows, count(DISTINCT _id) AS ids FROM sluice.\`${dataset}\``)
+    const [row] = await query(`SELECT count() AS rows, count(DISTINCT _id) AS ids FROM ${clickhouse.database}.\`${dataset}\``)
     return { rows: Number(row!.rows), ids: Number(row!.ids) }
   }
   return { proc, counts }

@@ -10,7 +10,7 @@ export interface AttackTargets {
   secretFile: string
   /** A path no attack may create. */
   outFile: string
-  /** http://127.0.0.1:<port> of a listener that counts every request it gets. */
+  /** http://127.0.0.1:<port>[/<path>] of a listener that counts every request it gets (attacks add paths under it). */
   listener: string
 }
 

@@ -6,6 +6,7 @@ import { connect } from 'nats'
 import { loadConfig } from '../../src/config'
 import { streamDrained } from './nats'
 import { alive, commandLine } from './processes'
+import { processClickHouse } from './clickhouse-mode'
 
 export const ROOT = join(import.meta.dir, '../..')
 export const PROCESS_KEY = 'process-test-key'
@@ -15,6 +16,8 @@ export const PROCESS_QUERY_KEY = 'process-test-query-key'
 export interface SluiceProcess {
   proc: Bun.Subprocess<'ignore', 'pipe' | 'ignore', 'pipe' | 'inherit'>
   url: string
+  /** The database holding its events (server mode: one per DATA_DIR on the run's server). */
+  database: string
   /** Pid of `bun src/main.ts` (under npm: npm's child). */
   readonly pid: number
   query(sql: string): Promise<Record<string, unknown>[]>
@@ -51,6 +54,7 @@ process.once('exit', () => {
 })
 
 export function spawnSluice(options: SpawnOptions): SluiceProcess {
+  const clickhouse = processClickHouse(options.dataDir)
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/root',
@@ -62,6 +66,7 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
     BATCH_FLUSH_INTERVAL_MS: '100',
     BATCH_ACK_WAIT_MS: '2000',
     ...(process.env.NATS_SERVER_BIN ? { NATS_SERVER_BIN: process.env.NATS_SERVER_BIN } : {}),
+    ...clickhouse.env,
     ...options.env,
   }
   const cmd = options.npm ? ['npm', 'start', '--silent'] : [process.execPath, 'src/main.ts']
@@ -72,6 +77,7 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
   return {
     proc,
     url,
+    database: options.env?.CLICKHOUSE_DATABASE ?? clickhouse.database,
     get pid() {
       return proc.pid
     },
