@@ -34,10 +34,14 @@ async function rowsOn(shard: TestClickHouseServer, dataset: string): Promise<num
   return Number(text.trim())
 }
 
+/** Requests sent so far: each request of the run has its own body and Idempotency-Key. */
+let requestNumber = 0
+
 /** Sends `requests` requests of `events` events each, retrying every refusal with the same Idempotency-Key, as a careful client does. */
 async function carefulLoad(dataset: string, requests: number, events: number, during?: (sent: number) => Promise<void>): Promise<number> {
   let answered = 0
-  for (let r = 0; r < requests; r++) {
+  for (let n = 0; n < requests; n++) {
+    const r = requestNumber++
     const body = JSON.stringify(Array.from({ length: events }, (_, i) => ({ message: `r${r} e${i}`, requestId: `${dataset}-${r}` })))
     for (let attempt = 0; ; attempt++) {
       const response = await p.send(dataset, body, { 'idempotency-key': `${dataset}-${r}` }).catch(() => ({ status: 0 }))
@@ -46,7 +50,7 @@ async function carefulLoad(dataset: string, requests: number, events: number, du
       await Bun.sleep(50)
     }
     answered += events
-    await during?.(r)
+    await during?.(n)
   }
   return answered
 }
