@@ -1,5 +1,6 @@
 // OTLP export request bodies for tests: built from plain objects with protobufjs and the vendored
 // definitions (protobuf), or written as OTLP/JSON; a seeded generator of random valid requests.
+import { seededRandom } from '../../bench/fixtures'
 import { otlpTypes } from '../../src/otlp/proto'
 import type { OtlpSignal } from '../../src/otlp/records'
 
@@ -29,17 +30,8 @@ export const spansRequest = (spans: Record<string, unknown>[]) => ({
   resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }, scopeSpans: [{ scope: { name: 'scope' }, spans }] }],
 })
 
-/** mulberry32: a small seeded generator, so a failing fuzz case can be replayed from its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A small seeded generator (bench/fixtures.ts), so a failing fuzz case can be replayed from its seed. */
+export const seeded = seededRandom
 
 const WORDS = ['', 'a', 'hello', 'ü', '✓', '😀', 'service.name', 'http.method', '__proto__', 'a.b.c', 'x'.repeat(300)]
 
