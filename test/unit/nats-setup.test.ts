@@ -107,7 +107,7 @@ test('npm install runs the set-up, tolerating a machine that cannot install; npm
 })
 
 // Only where nats-server is present, so that running the tests never installs anything.
-test.if(lookup('nats-server', defaultSearchDirs()) !== undefined)('the set-up script run as a program finds an installed nats-server and exits 0', async () => {
+test('the set-up script run as a program finds an installed nats-server and exits 0', async () => {
   const child = Bun.spawn([process.execPath, join(import.meta.dir, '../../scripts/setup.ts')], { stdout: 'pipe', stderr: 'pipe' })
   const [code, err] = await Promise.all([child.exited, new Response(child.stderr).text()])
   expect(err).toContain('set-up: nats-server is installed')
