@@ -16,7 +16,7 @@ const RESULTS = join(import.meta.dir, 'results')
 /** The order of a full run: cheap in-process figures first, then the servers. */
 const ORDER = ['splitter', 'ingest-work', 'ingest-node', 'both-cores', 'small-requests', 'embedded', 'latency', 'payloads', 'otlp', 'naive', 'lag', 'recovery', 'queries']
 /** Benches that answer a design question once and run only by name (`npm run bench -- layouts`). */
-const ON_REQUEST = ['layouts']
+const ON_REQUEST = ['layouts', 'cluster']
 /** The scenarios the profiles are taken under (the issue's rows 1, 3 and 4). */
 const PROFILED = ['ingest-node', 'small-requests', 'embedded']
 
