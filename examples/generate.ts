@@ -4,8 +4,8 @@
 import { join } from 'node:path'
 import { sendExamples } from '../src/http/send-examples'
 
-/** The values the committed programs are written with: a local sluice and a key to paste in. */
-export const EXAMPLE_TARGET = { baseUrl: 'http://localhost:3000', dataset: 'logs', apiKey: 'YOUR_INGEST_KEY' }
+/** The committed programs' defaults: a local sluice, its key read from ./data/api-key, run from the checkout. */
+export const EXAMPLE_TARGET = { baseUrl: 'http://localhost:3000', dataset: 'logs', apiKey: '', folder: 'examples/' }
 export const EXAMPLE_FILES = { curl: 'send.sh', javascript: 'send.mjs', python: 'send.py', go: 'send.go' } as const
 
 if (import.meta.main) {

@@ -1,4 +1,6 @@
-// Send events with Go's standard library: go run send.go
+// Send events with Go's standard library.
+// Run: go run examples/send.go
+// It reads SLUICE_URL (default: http://localhost:3000) and SLUICE_API_KEY (an ingest key; default: the key in ./data/api-key).
 package main
 
 import (
@@ -11,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,6 +35,22 @@ const events = `[
 ]`
 
 func main() {
+	baseURL := os.Getenv("SLUICE_URL")
+	if baseURL == "" {
+		baseURL = "http://localhost:3000"
+	}
+	url := strings.TrimRight(baseURL, "/") + "/v1/logs"
+	apiKey := os.Getenv("SLUICE_API_KEY")
+	if apiKey == "" {
+		if kept, err := os.ReadFile("data/api-key"); err == nil {
+			apiKey = strings.TrimSpace(string(kept))
+		}
+	}
+	if apiKey == "" {
+		fmt.Fprintln(os.Stderr, "no ingest key: set SLUICE_API_KEY, or run this from the folder that holds data/api-key (where npm start runs)")
+		os.Exit(1)
+	}
+
 	var body bytes.Buffer
 	zw := gzip.NewWriter(&body)
 	zw.Write([]byte(events))
@@ -43,8 +62,8 @@ func main() {
 	idempotencyKey := hex.EncodeToString(key)
 
 	for attempt := 1; ; attempt++ {
-		req, _ := http.NewRequest("POST", "http://localhost:3000/v1/logs", bytes.NewReader(body.Bytes()))
-		req.Header.Set("x-api-key", "YOUR_INGEST_KEY")
+		req, _ := http.NewRequest("POST", url, bytes.NewReader(body.Bytes()))
+		req.Header.Set("x-api-key", apiKey)
 		req.Header.Set("content-type", "application/json")
 		req.Header.Set("content-encoding", "gzip")
 		req.Header.Set("x-service", "my-service")

@@ -1,4 +1,17 @@
 // Send events with fetch (Node.js 18+, Bun, Deno, or a browser page: sluice answers CORS on /v1).
+// Run: node examples/send.mjs
+// It reads SLUICE_URL (default: http://localhost:3000) and SLUICE_API_KEY (an ingest key; default: the key in ./data/api-key).
+const env = globalThis.process?.env ?? {}
+const url = (env.SLUICE_URL || "http://localhost:3000").replace(/\/+$/, "") + "/v1/logs"
+let apiKey = env.SLUICE_API_KEY
+if (!apiKey) {
+  try {
+    const { readFileSync } = await import("node:fs")
+    apiKey = readFileSync("data/api-key", "utf8").trim()
+  } catch {}
+}
+if (!apiKey) throw new Error("no ingest key: set SLUICE_API_KEY, or run this from the folder that holds data/api-key (where npm start runs)")
+
 const events = [
   {
     "message": "This is an example log event",
@@ -21,10 +34,10 @@ const idempotencyKey = crypto.randomUUID()
 const gzipped = await new Response(new Blob([JSON.stringify(events)]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer()
 
 for (let attempt = 1; ; attempt++) {
-  const response = await fetch("http://localhost:3000/v1/logs", {
+  const response = await fetch(url, {
     method: "POST",
     headers: {
-      "x-api-key": "YOUR_INGEST_KEY",
+      "x-api-key": apiKey,
       "content-type": "application/json",
       "content-encoding": "gzip",
       "x-service": "my-service",

@@ -1,10 +1,21 @@
 # Send events with Python's standard library (3.8+): urllib and gzip.
+# Run: python3 examples/send.py
+# It reads SLUICE_URL (default: http://localhost:3000) and SLUICE_API_KEY (an ingest key; default: the key in ./data/api-key).
 import gzip
 import json
+import os
 import time
 import urllib.error
 import urllib.request
 import uuid
+
+url = (os.environ.get("SLUICE_URL") or "http://localhost:3000").rstrip("/") + "/v1/logs"
+api_key = os.environ.get("SLUICE_API_KEY") or ""
+if not api_key and os.path.exists("data/api-key"):
+    with open("data/api-key") as key_file:
+        api_key = key_file.read().strip()
+if not api_key:
+    raise SystemExit("no ingest key: set SLUICE_API_KEY, or run this from the folder that holds data/api-key (where npm start runs)")
 
 events = [
     {
@@ -29,11 +40,11 @@ body = gzip.compress(json.dumps(events).encode("utf-8"))
 
 for attempt in range(1, 6):
     request = urllib.request.Request(
-        "http://localhost:3000/v1/logs",
+        url,
         data=body,
         method="POST",
         headers={
-            "x-api-key": "YOUR_INGEST_KEY",
+            "x-api-key": api_key,
             "content-type": "application/json",
             "content-encoding": "gzip",
             "x-service": "my-service",

@@ -70,7 +70,7 @@ export function otlpOperation(signal: OtlpSignal) {
     tags: ['OpenTelemetry'],
     description:
       `An OTLP/HTTP ${REQUEST[signal]} in protobuf (application/x-protobuf) or OTLP/JSON (application/json), optionally gzip, deflate or zstd compressed; ` +
-      `at most 6 MB uncompressed. Each of the ${RECORDS[signal]} becomes one event of the dataset (README, "OpenTelemetry", gives the mapping) and is judged as an event of POST /v1/{dataset} is; ` +
+      `at most 6 MB uncompressed. Each of the ${RECORDS[signal]} becomes one event of the dataset (docs/opentelemetry.md gives the mapping) and is judged as an event of POST /v1/{dataset} is; ` +
       `refused ones are counted in partialSuccess.${REJECTED[signal]} with the first reasons in errorMessage. ` +
       'A retry of the same body (as OTLP exporters send it, without a key) lands once within the duplicate window (NATS_DUPLICATE_WINDOW_MS, 10 minutes by default). ' +
       'Point an SDK at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://<host>:3000/otlp and OTEL_EXPORTER_OTLP_HEADERS=x-api-key=<ingest key>.',

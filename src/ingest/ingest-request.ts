@@ -148,7 +148,7 @@ async function ingest(request: IngestRequest, deps: IngestDependencies, reservat
     // without a key has no retry under the same ids, so its chunks may share messages.
     const keyed = request.idempotencyKey !== undefined && request.idempotencyKey !== ''
     // Bun.serve closes a connection, unanswered, when a pipelined request arrives behind a pending
-    // answer (README, "Pipelined requests"); the request learns of it a turn of the event loop later.
+    // answer (docs/delivery.md, "Pipelined requests"); the request learns of it a turn of the event loop later.
     if (request.signal !== undefined && !(await stillWanted(request.signal))) throw new ClientGoneError()
     const marks = { checkLanded: keyed && (reader.nearEdge || undecided), shareable: !keyed }
     const headers = { service: request.service ?? '', namespace: request.namespace ?? '' }

@@ -1,4 +1,4 @@
-// OTLP log records and spans as sluice events (README, "OpenTelemetry": the mapping field by
+// OTLP log records and spans as sluice events (docs/opentelemetry.md: the mapping field by
 // field), written one JSON line each. What a resource and a scope give every record under them
 // (resource, scope, service, namespace) is written once per group and appended to each line.
 import { durationMs, isoTime, keyValues, OtlpShapeError, type ValueCodec } from './values'

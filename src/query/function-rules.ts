@@ -52,7 +52,7 @@ export function functionNameRefusal(name: string): string | undefined {
   if (isAllowedFunction(name)) return undefined
   const reason = REFUSAL_REASON.get(name.toLowerCase())
   if (reason !== undefined) return `The function ${name}() is refused on /query: ${WHY[reason] ?? 'it is not allowed'}.`
-  return `The function ${name}() is not among the functions /query allows (aggregates, arithmetic, comparison, conditions, strings and search, dates, conversion, JSON, arrays, tuples, maps, hashes, URL and IP functions); the README's Query section says more.`
+  return `The function ${name}() is not among the functions /query allows (aggregates, arithmetic, comparison, conditions, strings and search, dates, conversion, JSON, arrays, tuples, maps, hashes, URL and IP functions); docs/query.md says more.`
 }
 
 /** `names` (one string of words), each paired with `value`, in lower case. */

@@ -1,7 +1,7 @@
-// "Send from your language": each program of src/http/send-examples.ts (the text the README, the
+// "Send from your language": each program of src/http/send-examples.ts (the text docs/send.md, the
 // console and examples/ show) run as a person would, against a live sluice; its events must land.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -51,13 +51,24 @@ const RUN: Record<keyof SendExamples, (file: string) => string[]> = {
   go: (file) => ['go', 'run', file],
 }
 
-/** Fails loudly when a language's tool is missing: these examples are what the README promises. */
+/** Writes `source` into `dir` and runs it there as its header says, with only `env` beyond PATH and HOME. */
+async function runProgram(language: keyof SendExamples, dir: string, source: string, env: Record<string, string>): Promise<{ out: string; err: string; code: number }> {
+  const file = join(dir, EXAMPLE_FILES[language])
+  await Bun.write(file, source)
+  const run = Bun.spawn(RUN[language](file), { cwd: dir, stdout: 'pipe', stderr: 'pipe', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', GOCACHE: process.env.GOCACHE ?? join(process.env.HOME ?? '/root', '.cache/go-build'), ...env } })
+  const killer = setTimeout(() => run.kill('SIGKILL'), 45_000)
+  const [out, err, code] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text(), run.exited])
+  clearTimeout(killer)
+  return { out, err, code }
+}
+
+/** Fails loudly when a language's tool is missing: these examples are what the README and docs/send.md promise. */
 function requireTool(name: string): void {
   if (Bun.which(name) === null) throw new Error(`${name} is not installed: the examples test needs curl, node, python3 and go (Debian: apt-get install -y curl python3 golang-go)`)
 }
 
 describe('send from your language', () => {
-  test('the programs in examples/ are the generator\'s text (README, console and files cannot drift)', () => {
+  test('the programs in examples/ are the generator\'s text (docs, console and files cannot drift)', () => {
     const examples = sendExamples(EXAMPLE_TARGET)
     for (const [language, file] of Object.entries(EXAMPLE_FILES)) {
       expect(readFileSync(join(import.meta.dir, '../../examples', file), 'utf8'), `${file}: run bun examples/generate.ts`).toBe(examples[language as keyof SendExamples])
@@ -70,14 +81,13 @@ describe('send from your language', () => {
       const tool = RUN[language]('x')[0]!
       requireTool(tool)
       const dataset = `examples_${language}`
-      const source = sendExamples({ baseUrl: front.url.origin, dataset, apiKey: PIPELINE_KEY, service: `example-${language}` })[language]
+      // As the committed programs, with their defaults: the URL from SLUICE_URL, the key from
+      // ./data/api-key in the folder they run from (as a local sluice leaves it, with its newline).
+      const source = sendExamples({ ...EXAMPLE_TARGET, dataset, service: `example-${language}` })[language]
       const dir = mkdtempSync(join(tmpdir(), 'sluice-example-'))
-      const file = join(dir, EXAMPLE_FILES[language])
-      await Bun.write(file, source)
-      const run = Bun.spawn(RUN[language](file), { cwd: dir, stdout: 'pipe', stderr: 'pipe', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', GOCACHE: process.env.GOCACHE ?? join(process.env.HOME ?? '/root', '.cache/go-build') } })
-      const killer = setTimeout(() => run.kill('SIGKILL'), 45_000)
-      const [out, err, code] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text(), run.exited])
-      clearTimeout(killer)
+      mkdirSync(join(dir, 'data'))
+      await Bun.write(join(dir, 'data/api-key'), `${PIPELINE_KEY}\n`)
+      const { out, err, code } = await runProgram(language, dir, source, { SLUICE_URL: `${front.url.origin}/` })
       expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' })
       expect(out).toContain('Request Accepted')
       const tries = attempts.get(dataset)!
@@ -95,6 +105,27 @@ describe('send from your language', () => {
     },
     55_000,
   )
+
+  test.each(Object.keys(RUN) as (keyof SendExamples)[])('the %s example without SLUICE_API_KEY or ./data/api-key stops before sending, saying what to set', async (language) => {
+    requireTool(RUN[language]('x')[0]!)
+    const dataset = `examples_nokey_${language}`
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-example-'))
+    const { code, err } = await runProgram(language, dir, sendExamples({ ...EXAMPLE_TARGET, dataset })[language], { SLUICE_URL: front.url.origin })
+    expect(code).not.toBe(0)
+    expect(err).toContain('set SLUICE_API_KEY')
+    expect(attempts.get(dataset)).toBeUndefined()
+  }, 55_000)
+
+  test('SLUICE_API_KEY is read before ./data/api-key, and a key given to the generator (the console\'s) is its default', async () => {
+    requireTool('python3')
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-example-'))
+    mkdirSync(join(dir, 'data'))
+    await Bun.write(join(dir, 'data/api-key'), 'not-a-key\n')
+    const fromEnv = await runProgram('python', dir, sendExamples({ ...EXAMPLE_TARGET, dataset: 'examples_env_key' }).python, { SLUICE_URL: front.url.origin, SLUICE_API_KEY: PIPELINE_KEY })
+    expect(fromEnv.out).toContain('Request Accepted')
+    const given = await runProgram('python', dir, sendExamples({ baseUrl: front.url.origin, dataset: 'examples_given_key', apiKey: PIPELINE_KEY }).python, {})
+    expect(given.out).toContain('Request Accepted')
+  }, 55_000)
 
   test('each program compresses its body and sends an Idempotency-Key', () => {
     const examples = sendExamples(EXAMPLE_TARGET)
