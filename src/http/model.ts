@@ -26,7 +26,7 @@ export const EventHeaders = T.Object({
   'Content-Encoding': T.Optional(T.String({ enum: ['identity', 'gzip', 'deflate', 'zstd'], description: 'Compression of the body; the 6 MB limit applies to the uncompressed data' })),
 })
 
-/** The spec's example events (docs/events-api.md), valid as sent: the document's examples must answer 202. */
+/** The spec's example events (docs/spec/events-api.upstream.md), valid as sent: the document's examples must answer 202. */
 export const EXAMPLE_EVENTS = [
   {
     message: 'This is an example log event',
