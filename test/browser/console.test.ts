@@ -196,7 +196,8 @@ describe('the console', () => {
     await page.waitForSelector('pre.code[data-language=go]')
     for (const language of ['curl', 'javascript', 'python', 'go']) {
       const code = (await page.textContent(`pre.code[data-language=${language}]`))!
-      expect(code).toContain(`${sluice.url}/v1/logs`)
+      expect(code).toContain(sluice.url)
+      expect(code).toContain('/v1/logs')
       expect(code.toLowerCase()).toContain('idempotency-key')
       expect(code.toLowerCase()).toContain('gzip')
       expect(code).toContain(PROCESS_KEY)
@@ -233,7 +234,9 @@ describe('the console of a sluice without events', () => {
       await fresh.click('button[type=submit]')
       await fresh.waitForSelector('text=No events yet')
       await fresh.waitForSelector('pre.code[data-language=curl]')
-      expect(await fresh.textContent('pre.code[data-language=curl]')).toContain(`${empty.url}/v1/logs`)
+      const curl = await fresh.textContent('pre.code[data-language=curl]')
+      expect(curl).toContain(empty.url)
+      expect(curl).toContain('/v1/logs')
       await fresh.screenshot({ path: join(SHOTS, 'empty.png') })
     } finally {
       await fresh.context().close()
