@@ -31,6 +31,7 @@ export interface QueryLimits {
 /** The variables sluice understands, with defaults; names are the environment's own. */
 export const Env = T.Object({
   PORT: Int(0, 65535, 3000, 'HTTP port of the ingest server'),
+  HOST: T.String({ default: '0.0.0.0', minLength: 1, pattern: '^[A-Za-z0-9.:_-]+$', description: 'address the HTTP server binds: 0.0.0.0 (every interface), 127.0.0.1 (this machine only), or one address of this machine' }),
   API_KEYS: T.Optional(T.String({ description: 'comma-separated ingest keys (public: they send events and nothing else), each plain or as sha256:<hex>; unset: a key is generated and kept in DATA_DIR' })),
   QUERY_KEYS: T.Optional(T.String({ description: 'comma-separated query keys (secret: they open POST /query), each plain or as sha256:<hex>; unset: a key is generated and kept in DATA_DIR' })),
   NATS_URL: T.Optional(T.String({ minLength: 1, description: 'NATS server(s), comma-separated; unset: sluice starts a local nats-server' })),
@@ -83,6 +84,8 @@ export type Role = Env['ROLE']
 /** The resolved configuration the code uses, with units in the names. */
 export interface Config {
   port: number
+  /** The address the HTTP server binds (HOST). */
+  host: string
   /** Ingest keys (public); empty means "generate one in dataDir". Plain, or `sha256:<hex>`. */
   apiKeys: string[]
   /** Query keys (secret); empty means "generate one in dataDir". Plain, or `sha256:<hex>`. */
@@ -220,6 +223,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     port: e.PORT,
+    host: e.HOST,
     apiKeys,
     queryKeys,
     query: {

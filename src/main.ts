@@ -4,7 +4,7 @@ import { loadConfig } from './config'
 import { ConfigError, SluiceError } from './errors'
 import { recordServerAddress } from './cli/server-address'
 import { createLogger } from './log'
-import { startSluice, type RunningSluice } from './sluice'
+import { reachableHost, startSluice, urlHost, type RunningSluice } from './sluice'
 
 /** How often sluice checks that the process that started it (npm, a supervisor) is still there. */
 const PARENT_CHECK_MS = 1000
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   try {
     sluice = await startSluice(config, { logger })
     // Where `npm run query` finds this server without being told its PORT.
-    recordServerAddress(config.dataDir, sluice.port)
+    recordServerAddress(config.dataDir, sluice.url)
   } catch (error) {
     if (error instanceof SluiceError && !error.retryable) {
       // A start-up error the operator must fix (port taken, DATA_DIR in use, unsupported setting): say it plainly.
@@ -81,23 +81,24 @@ async function main(): Promise<void> {
     console.error(`sluice failed to start: ${(error as Error)?.message ?? error}`)
     process.exit(1)
   }
-  if (sluice.generatedKey || sluice.generatedQueryKey) printFirstRequest(sluice, config.dataDir, config.clickhouse.database, config.consoleEnabled)
+  if (sluice.generatedKey || sluice.generatedQueryKey) printFirstRequest(sluice, config.host, config.dataDir, config.clickhouse.database, config.consoleEnabled)
 }
 
 /**
  * For the newcomer: the generated keys, which is which, and requests that work as pasted. A key
  * that came from the environment is not printed (the operator has it, and logs are not the place).
  */
-function printFirstRequest(sluice: RunningSluice, dataDir: string, database: string, consoleEnabled: boolean): void {
+function printFirstRequest(sluice: RunningSluice, host: string, dataDir: string, database: string, consoleEnabled: boolean): void {
   const { port, generatedKey: ingestKey, generatedQueryKey: queryKey, serves } = sluice
+  const base = `http://${reachableHost(host)}:${port}`
   const example = `[{"message":"hello from sluice","requestId":"r-1"},{"message":"second event","duration":127}]`
-  const lines = ['', `sluice is listening on http://localhost:${port}`]
+  const lines = ['', `sluice is listening on http://${urlHost(host)}:${port}`]
   if (ingestKey) lines.push(`Ingest key, PUBLIC (generated, kept in ${dataDir}/api-key; set API_KEYS to use your own): ${ingestKey}`, '  it only sends events: ship it in your applications.')
   if (queryKey) lines.push(`Query key, SECRET (generated, kept in ${dataDir}/query-key; set QUERY_KEYS to use your own): ${queryKey}`, '  it reads all stored events: keep it to yourself, never ship it in an application.')
   lines.push('')
-  if (ingestKey && serves.events) lines.push('Send events:', `  curl -X POST 'http://localhost:${port}/v1/logs' -H 'x-api-key: ${ingestKey}' -H 'content-type: application/json' -H 'x-service: my-service' -d '${example}'`)
-  if (queryKey && serves.queries) lines.push('Query them:', `  curl -X POST 'http://localhost:${port}/query' -H 'x-api-key: ${queryKey}' -d 'SELECT _timestamp, _service, data.message FROM ${database}.logs ORDER BY _timestamp'`)
-  if (queryKey && serves.queries && consoleEnabled) lines.push('Look at them in the console:', `  http://localhost:${port}/   (sign in with the query key: ${queryKey})`)
+  if (ingestKey && serves.events) lines.push('Send events:', `  curl -X POST '${base}/v1/logs' -H 'x-api-key: ${ingestKey}' -H 'content-type: application/json' -H 'x-service: my-service' -d '${example}'`)
+  if (queryKey && serves.queries) lines.push('Query them:', `  curl -X POST '${base}/query' -H 'x-api-key: ${queryKey}' -d 'SELECT _timestamp, _service, data.message FROM ${database}.logs ORDER BY _timestamp'`)
+  if (queryKey && serves.queries && consoleEnabled) lines.push('Look at them in the console:', `  ${base}/   (sign in with the query key: ${queryKey})`)
   lines.push('')
   console.log(lines.join('\n'))
 }

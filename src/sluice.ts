@@ -77,7 +77,7 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   }
   // A port another process holds is a start-up error now, before NATS and ClickHouse are brought up.
   // The extra ingest processes share the port the first one found free (INGEST_PROCESSES).
-  if (config.port !== 0 && !config.ingest.portShared) assertPortFree(config.port)
+  if (config.port !== 0 && !config.ingest.portShared) assertPortFree(config.port, config.host)
 
   const metrics = new Metrics({ processMetrics: true })
   const generatedIngest = config.apiKeys.length === 0 ? loadOrCreateApiKey(config.dataDir).key : undefined
@@ -105,12 +105,12 @@ async function start(config: Config, overrides: SluiceOverrides, shutdown: Shutd
   }
   const { port } = startHttpServer({ config, keys, ingest, runner, readiness, metrics, logger, shutdown })
   logger.info(
-    { port, role: config.role, nats: natsUrl, ...(store ? { clickhouse: store.where } : {}), console: config.consoleEnabled && runner ? `http://localhost:${port}/` : 'off' },
+    { listening: `http://${urlHost(config.host)}:${port}`, role: config.role, nats: natsUrl, ...(store ? { clickhouse: store.where } : {}), console: config.consoleEnabled && runner ? `http://${reachableHost(config.host)}:${port}/` : 'off' },
     'sluice is running',
   )
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : urlHost(config.host)}:${port}`,
     port,
     generatedKey: generatedIngest,
     generatedQueryKey: generatedQuery,
@@ -161,6 +161,12 @@ async function openStoreFor(config: Config, overrides: SluiceOverrides, logger: 
   })
   return store
 }
+
+/** A bound address as it stands in a URL (IPv6 in brackets). */
+export const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host)
+
+/** Where a person on this machine reaches a server bound to `host`: localhost for every interface, else that address. */
+export const reachableHost = (host: string): string => (host === '0.0.0.0' || host === '::' ? 'localhost' : urlHost(host))
 
 /** The check's answer, or false when it has none within timeoutMs (a hung dependency is not ready). */
 async function answersWithin(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {

@@ -5,12 +5,12 @@ import { join } from 'node:path'
 
 const ADDRESS_FILE = 'sluice.url'
 
-/** Records the address of this server (best effort: a read-only DATA_DIR only costs the CLI a guess). */
-export function recordServerAddress(dataDir: string, port: number): void {
+/** Records the address of this server, `url` as sluice reaches itself (best effort: a read-only DATA_DIR only costs the CLI a guess). */
+export function recordServerAddress(dataDir: string, url: string): void {
   const path = join(dataDir, ADDRESS_FILE)
   try {
     // Written whole then renamed, so a reader never sees half an address.
-    writeFileSync(`${path}.tmp`, `http://127.0.0.1:${port}\n`)
+    writeFileSync(`${path}.tmp`, `${url}\n`)
     renameSync(`${path}.tmp`, path)
   } catch {}
 }

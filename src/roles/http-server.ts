@@ -45,7 +45,7 @@ export function startHttpServer({ config, keys, ingest, runner, readiness, metri
     readiness,
   })
   const shared = config.ingest.processes > 1 || config.ingest.portShared
-  const server = listenExclusive(app, { port: config.port, hostname: '0.0.0.0', maxRequestBodySize: Math.max(SERVER_BODY_CAP_BYTES, MAX_BODY_BYTES), shared })
+  const server = listenExclusive(app, { port: config.port, hostname: config.host, maxRequestBodySize: Math.max(SERVER_BODY_CAP_BYTES, MAX_BODY_BYTES), shared })
   if (config.ingest.processes > 1) {
     // Every process takes the same keys: the ones this one generated, if it did (else the environment's).
     const env: Record<string, string> = { PORT: String(server.port) }
