@@ -169,16 +169,19 @@ export function isPlainStructure(text: string): boolean {
  * Functions whose output is far larger than their input, sized by a count argument (or, for
  * range(), by its bounds). Called on constants, the analyzer computes them before the query runs,
  * outside the time limit and, for what EXPLAIN prints, outside the memory limit: a constant of
- * repeat(repeat('a', 1000), 250000) held the only query slot for 22 s under a 3 s limit. So the
- * constants a query may make add up to at most CONSTANT_BYTES_PER_QUERY; a count that depends on
- * a column is computed while the query runs, under its limits.
+ * repeat(repeat('a', 1000), 250000) held the only query slot for 22 s under a 3 s limit; made per
+ * row, such a value is computed within one block, which the time limit does not interrupt either.
+ * So every such call takes a plain number as its size, and what they make adds up to at most
+ * CONSTANT_BYTES_PER_QUERY per query, a value read from a column counting as 256 KB.
  */
 const AMPLIFIERS = new Map<string, number>([
   ...each(1, 'repeat leftPad rightPad leftPadUTF8 rightPadUTF8 lpad rpad arrayResize toFixedString'),
   ...each(0, 'space arrayWithConstant randomString randomFixedString randomPrintableASCII randomStringUTF8'),
   ...each(3, 'bar'),
 ])
-/** How much constant data one query may ask the analyzer to make. */
+/** The size one value read from a column (or a name) is taken to have: an event's limit, 256 KB. */
+const VALUE_BYTES = 256 * 1024
+/** How much data one query may ask size-making functions to make. */
 export const CONSTANT_BYTES_PER_QUERY = 16 * 1024 * 1024
 
 /** The number a numeric literal prints as in EXPLAIN AST (`UInt64_250000`, `Float64_1e6`), else undefined. */
@@ -223,11 +226,13 @@ export function constantBytes(name: string, fn: AstNode): number | string | unde
   }
   const at = AMPLIFIERS.get(name)
   if (at === undefined || args.length <= at) return undefined
-  if (!isConstant(fn)) return undefined
   // The inner call's size would be multiplied by the outer count.
   if (args.some((a, i) => i !== at && containsAmplifier(a))) return `${fn.name}() of another size-making function (repeat, range, space, padding...) is refused on /query.`
+  // A size read from a column or an alias is unbounded per row: one row of it can outlast the time limit.
   const count = numericLiteral(args[at])
-  if (count === undefined) return `${fn.name}() of constants takes its size as a plain number on /query.`
-  const others = args.filter((_, i) => i !== at).reduce((sum, a) => sum + literalBytes(a), 0)
+  if (count === undefined) return `${fn.name}() takes its size as a plain number on /query.`
+  // What is repeated: its literal text, or, when it reads a column or an alias (a WITH name may stand
+  // for a constant the analyzer folds), as much as one value may hold.
+  const others = args.filter((_, i) => i !== at).reduce((sum, a) => sum + (isConstant(a) ? literalBytes(a) : VALUE_BYTES), 0)
   return Math.max(1, count) * Math.max(1, others)
 }

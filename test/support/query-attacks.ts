@@ -195,6 +195,10 @@ export function attackCorpus(t: AttackTargets): Attack[] {
     forbidden('a window frame to UNBOUNDED FOLLOWING', 'SELECT sum(number) OVER (ORDER BY number ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM numbers(10)'),
     forbidden('a RANGE frame by value', 'SELECT sum(number) OVER (ORDER BY number RANGE BETWEEN 1000000 PRECEDING AND CURRENT ROW) FROM numbers(10)'),
     forbidden('a ROWS frame of a million rows', 'SELECT sum(number) OVER (ORDER BY number ROWS BETWEEN 1000000 PRECEDING AND CURRENT ROW) FROM numbers(10)'),
+    // Found by the second outside attack
+    forbidden('a repeat of a WITH alias (a folded constant)', "WITH 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' AS s, repeat(s, 1000000) AS b SELECT countMatches(b, 'a')"),
+    forbidden('a repeat of a column by a large count', `SELECT countMatches(repeat(_raw, 1000000), 'a') FROM ${db}.logs`),
+    forbidden('a repeat count read from a column', 'SELECT length(repeat(\'a\', number)) FROM numbers(10)'),
     // Nonsense
     bad('empty', ''),
     bad('only a comment', '-- nothing'),
@@ -231,7 +235,7 @@ export function allowedQueries(db: string): string[] {
     `SELECT sum(number) OVER (ORDER BY number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running FROM numbers(20)`,
     `SHOW TABLES FROM ${db} LIKE '%o%'`,
     "SELECT repeat('-', 80) AS rule, range(1000) AS r, leftPad(toString(number), 8, '0') FROM numbers(3)",
-    `SELECT repeat('x', toUInt32(number)) FROM numbers(5)`,
+    `SELECT repeat('x', 8), leftPad(_service, 12) FROM ${db}.logs`,
     `WITH t AS (SELECT count() AS n FROM ${db}.logs) SELECT n FROM t`,
   ]
 }
