@@ -8,6 +8,7 @@
 // functions and table functions by name, tables by database. What the engine would parse out of a
 // string (a values() column list, a type, an aggregate's name) is either checked or refused.
 import { QueryRejectedError } from '../errors'
+import { stringLiteral } from '../store/sql-text'
 import { ALLOWED_SYSTEM_TABLES, ALLOWED_TABLE_FUNCTIONS, HOST_COLUMNS, IN_FUNCTIONS, TABLES_WITH_HOST_COLUMNS } from './allowed-names'
 import { argumentRefusal, argumentsOf, constantBytes, CONSTANT_BYTES_PER_QUERY, containsAmplifier, functionNameRefusal, valuesRefusal } from './function-rules'
 import { parseExplainAst, UnreadableAstError, walk, type AstNode } from './explain-ast'
@@ -19,11 +20,7 @@ import { parseExplainAst, UnreadableAstError, walk, type AstNode } from './expla
  */
 export type EngineText = (sql: string) => Promise<string>
 
-/**
- * A ClickHouse string literal holding `text`: only `\` and `'` are special inside one. NUL is
- * escaped too, since the embedded engine takes the statement as a C string, which NUL would end.
- */
-export const stringLiteral = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0')}'`
+export { stringLiteral }
 
 const forbidden = (message: string) => new QueryRejectedError(message, 403)
 const SETTINGS_REFUSED = () => forbidden('SETTINGS are not allowed in a query: sluice sets the limits every query runs under.')

@@ -13,7 +13,7 @@ import { DEFAULT_SETTINGS, REQUEST_TIMEOUT_MS } from './client-settings'
 import type { QueryLimits } from './query-limits'
 import { serverSessions } from './query-sessions'
 import { serverQueryConnection } from './server-store'
-import { ident, qualified } from './sql-text'
+import { ident, qualified, stringLiteral } from './sql-text'
 import { sqlInsert } from './sql-insert'
 import { DEDUP_WINDOW_BLOCKS, type TablePlace, type TableSpec } from './tables'
 import type { InsertRowsRequest, Store } from './types'
@@ -88,8 +88,7 @@ export class ClusterStore implements Store {
     await run(spec.create(place))
     // Best effort, as on a single server: a user without ALTER rights must not stop the dataset.
     for (const query of spec.upgrades?.(place.name) ?? []) await run(query).catch(() => undefined)
-    const lit = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
-    await run(`CREATE TABLE IF NOT EXISTS ${qualified(spec.database, spec.table)} AS ${place.name} ENGINE = Distributed(${lit(this.cluster.name)}, ${lit(local)}, ${lit(spec.table)})`)
+    await run(`CREATE TABLE IF NOT EXISTS ${qualified(spec.database, spec.table)} AS ${place.name} ENGINE = Distributed(${stringLiteral(this.cluster.name)}, ${stringLiteral(local)}, ${stringLiteral(spec.table)})`)
   }
 
   #place(database: string, table: string): TablePlace {

@@ -62,9 +62,18 @@ async function landed(dataset: string): Promise<{ rows: number; ids: number }> {
 
 describe('a two-shard cluster', () => {
   test('a shard SIGKILLed mid-load and restarted: every event answered 202 is stored once, and both shards hold rows', async () => {
+    const batcher = p.sluice.batcher!
+    let failedBefore = 0
     const accepted = await carefulLoad('sharded', 60, 20, async (r) => {
-      if (r === 20) shards[1]!.kill()
-      if (r === 35) await shards[1]!.restart()
+      if (r === 20) {
+        failedBefore = batcher.stats().failedAttempts
+        shards[1]!.kill()
+      }
+      // Restarted only once a write to the dead shard has failed: the fault is exercised, not raced.
+      if (r === 35) {
+        await until(() => batcher.stats().failedAttempts > failedBefore, 30_000, 'a write to the killed shard to fail')
+        await shards[1]!.restart()
+      }
     })
     await p.drained(120_000)
     const { rows, ids } = await landed('sharded')
